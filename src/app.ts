@@ -1,0 +1,44 @@
+// The Hono app, built from its dependencies. Both entry points call this; it
+// knows nothing of the runtime it is on.
+import { Hono } from "hono";
+import type { PollDeps } from "./ingest/poll.js";
+import type { AppEnv } from "./http/env.js";
+import { csrf } from "./http/middleware/csrf.js";
+import { securityHeaders } from "./http/middleware/security-headers.js";
+import { session } from "./http/middleware/session.js";
+import { errorPage } from "./http/page.js";
+import { authRoutes } from "./http/routes/auth.js";
+import { courseRoutes } from "./http/routes/courses.js";
+import { stylesheet } from "./views/render.js";
+
+export function createApp(deps: PollDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/static/style.css", (c) => {
+    c.header("content-type", "text/css; charset=utf-8");
+    c.header("cache-control", "public, max-age=3600");
+    return c.body(stylesheet);
+  });
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    c.set("viewer", null);
+    c.set("flash", null);
+    c.set("csrf", "");
+    await next();
+  });
+  app.use("*", securityHeaders());
+  app.use("*", session());
+  app.use("*", csrf());
+
+  app.route("/", authRoutes);
+  app.route("/", courseRoutes);
+
+  app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
+  app.onError((err, c) => {
+    deps.log("error", "http.error", { path: new URL(c.req.url).pathname, error: String(err).slice(0, 500) });
+    return errorPage(c, 500, "Something went wrong", "The hub could not complete this request. Please try again in a moment.");
+  });
+  return app;
+}

@@ -1,0 +1,212 @@
+// The hub's data model. Items are *pointers* to a learner's own work: link, title,
+// a short plain-text excerpt, dates, author and tags. No column holds a post's
+// full content and no media is copied (promise 1 of the brief).
+//
+// Times are UTC, stored as integer milliseconds since the epoch (drizzle's
+// `timestamp_ms` mode), which sorts and pages cheaply on SQLite and D1 alike.
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  integer("created_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch() * 1000)`);
+
+/** Accounts. The first account made on an empty hub is its administrator. */
+export const people = sqliteTable("people", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  email: text("email").notNull().unique(), // stored lower-cased
+  displayName: text("display_name").notNull(),
+  passwordHash: text("password_hash").notNull(), // pbkdf2-sha256$iterations$salt$hash
+  isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+  createdAt: createdAt(),
+});
+
+/** Server-side sessions; only a SHA-256 of the cookie token is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("sessions_person_idx").on(t.personId)],
+);
+
+export const courses = sqliteTable("courses", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  slug: text("slug").notNull().unique(),
+  title: text("title").notNull(),
+  description: text("description").notNull().default(""),
+  startsOn: text("starts_on"), // ISO date (YYYY-MM-DD), a calendar day, not an instant
+  endsOn: text("ends_on"),
+  archived: integer("archived", { mode: "boolean" }).notNull().default(false),
+  joinCode: text("join_code"),
+  createdAt: createdAt(),
+});
+
+/** A course may listen to several tags (e.g. a new cohort's tag beside the old one). */
+export const courseTags = sqliteTable(
+  "course_tags",
+  {
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    tag: text("tag").notNull(), // lower-case, without '#'
+  },
+  (t) => [primaryKey({ columns: [t.courseId, t.tag] }), index("course_tags_tag_idx").on(t.tag)],
+);
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["instructor", "ta", "learner"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.courseId, t.personId] }),
+    index("memberships_person_idx").on(t.personId),
+  ],
+);
+
+/**
+ * Where items come from. `kind` is `feed` now; Mastodon and Bluesky hashtag
+ * sources come next and reuse the same polling bookkeeping.
+ */
+export const sources = sqliteTable(
+  "sources",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    ownerId: integer("owner_id").references(() => people.id, { onDelete: "set null" }),
+    kind: text("kind", { enum: ["feed", "mastodon_tag", "bluesky_tag"] }).notNull(),
+    url: text("url").notNull(),
+    title: text("title"),
+    siteUrl: text("site_url"),
+    /** `tagged`: keep only entries carrying a course tag; `all`: a blog made for the course. */
+    filter: text("filter", { enum: ["tagged", "all"] }).notNull().default("tagged"),
+    status: text("status", { enum: ["pending", "active", "paused", "blocked", "gone"] })
+      .notNull()
+      .default("active"),
+    etag: text("etag"),
+    lastModified: text("last_modified"),
+    lastPolledAt: integer("last_polled_at", { mode: "timestamp_ms" }),
+    lastSuccessAt: integer("last_success_at", { mode: "timestamp_ms" }),
+    lastStatusCode: integer("last_status_code"),
+    nextPollAt: integer("next_poll_at", { mode: "timestamp_ms" }).notNull(),
+    /** A poll run claims a source until this time, so overlapping runs never fetch it twice. */
+    leaseUntil: integer("lease_until", { mode: "timestamp_ms" }),
+    failureCount: integer("failure_count").notNull().default(0),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("sources_course_kind_url_uq").on(t.courseId, t.kind, t.url),
+    index("sources_due_idx").on(t.status, t.nextPollAt),
+  ],
+);
+
+export const itemKinds = ["blog", "mastodon", "bluesky"] as const;
+export type ItemKind = (typeof itemKinds)[number];
+
+/**
+ * One pointer per post per course. The canonical URL is the identity within a
+ * course, so the same post reached twice (an edit with a new GUID, two sources)
+ * updates one row: every ingest write is an idempotent upsert on that key.
+ */
+export const items = sqliteTable(
+  "items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    sourceId: integer("source_id").references(() => sources.id, { onDelete: "set null" }),
+    personId: integer("person_id").references(() => people.id, { onDelete: "set null" }),
+    kind: text("kind", { enum: itemKinds }).notNull(),
+    externalId: text("external_id").notNull(), // GUID / Atom id / status URI / at-uri
+    canonicalUrl: text("canonical_url").notNull(),
+    title: text("title").notNull(),
+    excerpt: text("excerpt").notNull().default(""), // plain text, at most 280 characters
+    authorName: text("author_name"),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    publishedAt: integer("published_at", { mode: "timestamp_ms" }).notNull(),
+    /** True when the source gave no date and `publishedAt` is when we first saw it. */
+    publishedGuessed: integer("published_guessed", { mode: "boolean" }).notNull().default(false),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }),
+    firstSeenAt: integer("first_seen_at", { mode: "timestamp_ms" }).notNull(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("items_course_url_uq").on(t.courseId, t.canonicalUrl),
+    index("items_source_external_idx").on(t.sourceId, t.externalId),
+    // Newest-first keyset pagination of a course's Flow.
+    index("items_course_published_idx").on(t.courseId, t.publishedAt, t.id),
+  ],
+);
+
+/**
+ * What is left of a deleted or withdrawn item: enough to recognise the post if a
+ * feed still lists it, so the next poll never brings it back. No content.
+ */
+export const tombstones = sqliteTable(
+  "tombstones",
+  {
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    canonicalUrl: text("canonical_url").notNull(),
+    externalId: text("external_id"),
+    reason: text("reason", { enum: ["deleted_at_source", "withdrawn", "removed"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.courseId, t.canonicalUrl] })],
+);
+
+/** Instructors' curation: an item chosen for the course's Spotlight, with a note. */
+export const spotlightEntries = sqliteTable(
+  "spotlight_entries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    itemId: integer("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
+    curatorId: integer("curator_id").references(() => people.id, { onDelete: "set null" }),
+    note: text("note").notNull().default(""),
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("spotlight_course_item_uq").on(t.courseId, t.itemId),
+    index("spotlight_course_position_idx").on(t.courseId, t.position),
+  ],
+);
+
+export type Person = typeof people.$inferSelect;
+export type Course = typeof courses.$inferSelect;
+export type Source = typeof sources.$inferSelect;
+export type Item = typeof items.$inferSelect;
+export type NewItem = typeof items.$inferInsert;

@@ -1,0 +1,12 @@
+// The Hono environment every route shares: dependencies plus per-request values.
+import type { Person } from "../db/schema.js";
+import type { PollDeps } from "../ingest/poll.js";
+
+export interface AppEnv {
+  Variables: {
+    deps: PollDeps;
+    viewer: Person | null;
+    csrf: string;
+    flash: string | null;
+  };
+}
