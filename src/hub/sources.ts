@@ -16,7 +16,9 @@ export function readFeedSourceForm(form: Record<string, unknown>, allowLoopback:
   const raw = requireText(form, "url", "Feed address", 2000);
   let url: URL;
   try {
-    url = assertFetchableUrl(/^https?:\/\//i.test(raw) ? raw : `https://${raw}`, { allowLoopback });
+    // "example.blog/feed" is taken to mean https; any other scheme is judged as given.
+    const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[^:/]+:\d+(\/|$)/.test(raw);
+    url = assertFetchableUrl(hasScheme ? raw : `https://${raw}`, { allowLoopback });
   } catch (err) {
     throw new FormError("url", err instanceof IngestError ? err.message : "That is not a web address.");
   }

@@ -19,6 +19,8 @@ export class IngestError extends Error {
     readonly code: IngestErrorCode,
     message: string,
     readonly status?: number,
+    /** The server's Retry-After header, on 429 and 503. */
+    readonly retryAfter?: string | null,
   ) {
     super(message);
   }

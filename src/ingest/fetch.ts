@@ -141,7 +141,12 @@ export async function safeFetch(raw: string, opts: FetchOptions): Promise<FetchR
       }
       if (res.status < 200 || res.status > 299) {
         await res.body?.cancel();
-        throw new IngestError("http_error", `The server answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}.`, res.status);
+        throw new IngestError(
+          "http_error",
+          `The server answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}.`,
+          res.status,
+          res.headers.get("retry-after"),
+        );
       }
       return { ...result, bytes: await readCapped(res, opts.maxBytes, controller.signal) };
     }

@@ -10,7 +10,7 @@ import { describeError, IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
 import { mapLimit } from "./limit.js";
 import { parseFeed } from "./parse.js";
-import { nextPollAfterFailure, nextPollAfterSuccess } from "./schedule.js";
+import { nextPollAfterFailure, nextPollAfterSuccess, retryAfterDate } from "./schedule.js";
 import { dedupeByUrl, itemUpserts, tombstonedUrls } from "./store.js";
 import { matchCourseTags } from "./tags.js";
 
@@ -121,6 +121,9 @@ export async function pollSource(deps: PollDeps, source: Source): Promise<Source
     const message = describeError(err);
     const failures = source.failureCount + 1;
     const status = err instanceof IngestError ? err.status : undefined;
+    // A server asking us to wait (429/503 Retry-After) is obeyed when it asks for longer than our backoff.
+    const backoff = nextPollAfterFailure(now, failures, config.pollIntervalMinutes);
+    const asked = err instanceof IngestError ? retryAfterDate(err.retryAfter ?? null, now) : null;
     await db
       .update(sources)
       .set({
@@ -129,7 +132,7 @@ export async function pollSource(deps: PollDeps, source: Source): Promise<Source
         lastStatusCode: status ?? null,
         failureCount: failures,
         lastError: message,
-        nextPollAt: nextPollAfterFailure(now, failures, config.pollIntervalMinutes),
+        nextPollAt: asked && asked > backoff ? asked : backoff,
         ...(status === 410 ? { status: "gone" as const } : {}),
       })
       .where(eq(sources.id, source.id));
