@@ -57,7 +57,9 @@ export function readCourseForm(form: Record<string, unknown>): CourseInput {
 export async function createCourse(db: Db, input: CourseInput, creator: Person): Promise<Course> {
   const [existing] = await db.select({ id: courses.id }).from(courses).where(eq(courses.slug, input.slug));
   if (existing) throw new FormError("slug", `A course at /c/${input.slug} already exists; choose another short name.`);
-  const courseId = sql`(SELECT id FROM courses WHERE slug = ${input.slug})`;
+  // Later statements of the batch find the new course by its slug: D1 batches
+  // cannot pass a returned id from one statement to the next.
+  const courseId = sql<number>`(SELECT id FROM courses WHERE slug = ${input.slug})`;
   await db.batch([
     db.insert(courses).values({
       slug: input.slug,
@@ -66,8 +68,8 @@ export async function createCourse(db: Db, input: CourseInput, creator: Person):
       startsOn: input.startsOn,
       endsOn: input.endsOn,
     }),
-    ...input.tags.map((tag) => db.run(sql`INSERT INTO course_tags (course_id, tag) VALUES (${courseId}, ${tag})`)),
-    db.run(sql`INSERT INTO memberships (course_id, person_id, role) VALUES (${courseId}, ${creator.id}, 'instructor')`),
+    db.insert(courseTags).values(input.tags.map((tag) => ({ courseId, tag }))),
+    db.insert(memberships).values({ courseId, personId: creator.id, role: "instructor" }),
   ]);
   const course = await courseBySlug(db, input.slug);
   if (!course) throw new Error("course vanished after insert");

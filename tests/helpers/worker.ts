@@ -1,0 +1,75 @@
+// Runs the *built* Worker bundle (what `wrangler deploy` would upload) in
+// workerd through Miniflare, with a local D1 database migrated by
+// `wrangler d1 migrations apply --local` from the same migrations/ folder the
+// Node tests use. Testing the bundle, not the sources, catches what the vitest
+// Workers pool hides (e.g. code generation from strings is forbidden in
+// production workerd).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const wrangler = join(root, "node_modules/.bin/wrangler");
+const quiet = { WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+
+export function buildWorker(): string {
+  execFileSync(join(root, "node_modules/.bin/tsx"), ["scripts/build-worker.ts"], { cwd: root, stdio: "ignore", env: { ...process.env, ...quiet } });
+  return join(root, "dist/worker/worker.js");
+}
+
+/** Applies migrations/ to a fresh local D1 under `persistTo`; returns wrangler's output. */
+export function applyD1Migrations(persistTo: string): string {
+  return execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, ...quiet },
+  });
+}
+
+function wranglerToml() {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const pick = (key: string) => new RegExp(`^${key}\\s*=\\s*"([^"]+)"`, "m").exec(toml)?.[1];
+  return { compatibilityDate: pick("compatibility_date")!, databaseId: pick("database_id")! };
+}
+
+export interface WorkerHarness {
+  mf: Miniflare;
+  persistTo: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  scheduled(cron?: string): Promise<void>;
+  d1(): Promise<D1Database>;
+  close(): Promise<void>;
+}
+
+export async function startWorker(scriptPath: string, bindings: Record<string, string> = {}): Promise<WorkerHarness> {
+  const persistTo = mkdtempSync(join(tmpdir(), "tributary-d1-"));
+  applyD1Migrations(persistTo);
+  const { compatibilityDate, databaseId } = wranglerToml();
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    compatibilityDate,
+    compatibilityFlags: ["nodejs_compat"],
+    d1Databases: { DB: databaseId },
+    d1Persist: join(persistTo, "v3", "d1"),
+    bindings,
+  });
+  await mf.ready;
+  return {
+    mf,
+    persistTo,
+    fetch: (path, init) => mf.dispatchFetch(`http://localhost:8787${path}`, { redirect: "manual", ...init } as never) as unknown as Promise<Response>,
+    async scheduled(cron = "*/10 * * * *") {
+      const worker = await mf.getWorker();
+      await worker.scheduled({ cron, scheduledTime: new Date() });
+    },
+    d1: () => mf.getD1Database("DB") as unknown as Promise<D1Database>,
+    async close() {
+      await mf.dispose();
+      rmSync(persistTo, { recursive: true, force: true });
+    },
+  };
+}
