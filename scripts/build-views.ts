@@ -11,6 +11,8 @@ import { etaOptions } from "../src/views/eta-options.js";
 
 const here = fileURLToPath(new URL("../src/views/", import.meta.url));
 const eta = new Eta(etaOptions);
+
+export function buildViews(): number {
 const names = readdirSync(join(here, "templates"))
   .filter((f) => f.endsWith(".eta"))
   .sort();
@@ -25,4 +27,9 @@ for (const file of names) {
 out += "};\n";
 out += `export const stylesheet = ${JSON.stringify(readFileSync(join(here, "static", "style.css"), "utf8"))};\n`;
 writeFileSync(join(here, "templates.generated.ts"), out);
-console.log(`views: compiled ${names.length} templates`);
+return names.length;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(`views: compiled ${buildViews()} templates`);
+}
