@@ -12,7 +12,7 @@ import { mapLimit } from "./limit.js";
 import { parseFeed } from "./parse.js";
 import { nextPollAfterFailure, nextPollAfterSuccess, retryAfterDate } from "./schedule.js";
 import { dedupeByUrl, itemUpserts, tombstonedUrls } from "./store.js";
-import { matchCourseTags } from "./tags.js";
+import { canonicalTags, matchCourseTags } from "./tags.js";
 
 const LEASE_MS = 10 * 60_000;
 
@@ -99,7 +99,7 @@ export async function pollSource(deps: PollDeps, source: Source): Promise<Source
       source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched),
     );
     const gone = await tombstonedUrls(db, source.courseId, wanted.map((e) => e.url));
-    const keep = wanted.filter((e) => !gone.has(e.url));
+    const keep = wanted.filter((e) => !gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
     const upserts = itemUpserts(db, { courseId: source.courseId, sourceId: source.id, kind: "blog", personId: source.ownerId }, keep, now);
     // Items and the source's validators are written in one batch: a crash before
     // it leaves the old ETag, so the next poll fetches and upserts again.

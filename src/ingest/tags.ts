@@ -48,3 +48,12 @@ export function matchCourseTags(
       : `no category or hashtag ${list}`,
   };
 }
+
+/**
+ * Writes every spelling of a course tag ("T509 Massive", "t509-massive") as the
+ * course's own tag, so pages and counts show one tag, not several.
+ */
+export function canonicalTags(tags: string[], courseTags: string[]): string[] {
+  const bySquash = new Map(courseTags.map((t) => [squash(t), normaliseTag(t)]));
+  return [...new Set(tags.map((t) => bySquash.get(squash(t)) ?? t))];
+}

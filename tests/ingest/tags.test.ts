@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashtagsIn, matchCourseTags, normaliseTag } from "../../src/ingest/tags.js";
+import { canonicalTags, hashtagsIn, matchCourseTags, normaliseTag } from "../../src/ingest/tags.js";
 
 const entry = (over: Partial<{ categories: string[]; title: string; text: string }>) => ({ categories: [], title: "", text: "", ...over });
 
@@ -25,5 +25,11 @@ describe("course tag matching", () => {
     const miss = matchCourseTags(entry({ categories: ["cooking"], title: "#t509massivefan" }), ["t509massive"]);
     expect(miss.matched).toBe(false);
     expect(miss.reason).toContain("cooking");
+  });
+});
+
+describe("canonicalTags", () => {
+  it("stores every spelling of a course tag as the course tag", () => {
+    expect(canonicalTags(["t509 massive", "t509-massive", "t509massive", "open pedagogy"], ["T509Massive"])).toEqual(["t509massive", "open pedagogy"]);
   });
 });
