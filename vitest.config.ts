@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The Worker test builds the bundle once; the other files run in parallel.
     globalSetup: ["tests/helpers/global-setup.ts"],
+    reporters: ["default", "./tests/helpers/summary-reporter.ts"],
   },
 });
