@@ -116,6 +116,12 @@ export const sources = sqliteTable(
     leaseUntil: integer("lease_until", { mode: "timestamp_ms" }),
     failureCount: integer("failure_count").notNull().default(0),
     lastError: text("last_error"),
+    /** Who writes this blog, as given by an OPML roster or the person who added it. */
+    ownerName: text("owner_name"),
+    /** The blog home page this feed was discovered from, if it was added that way. */
+    homePageUrl: text("home_page_url"),
+    /** Plain-language note on which feed discovery chose and why. */
+    discoveryNote: text("discovery_note"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -156,9 +162,14 @@ export const items = sqliteTable(
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
     hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+    /** When to check next that the post still exists at its URL (null: no more checks). */
+    recheckAt: integer("recheck_at", { mode: "timestamp_ms" }),
+    /** Consecutive re-checks that found the post gone (404/410); two remove it. */
+    recheckMisses: integer("recheck_misses").notNull().default(0),
   },
   (t) => [
     uniqueIndex("items_course_url_uq").on(t.courseId, t.canonicalUrl),
+    index("items_recheck_idx").on(t.recheckAt),
     index("items_source_external_idx").on(t.sourceId, t.externalId),
     // Newest-first keyset pagination of a course's Flow.
     index("items_course_published_idx").on(t.courseId, t.publishedAt, t.id),
