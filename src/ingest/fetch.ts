@@ -7,7 +7,12 @@ import { IngestError } from "./errors.js";
 
 export interface FetchOptions extends GuardOptions {
   fetch: typeof fetch;
+  /** Total time for the whole exchange, redirects and body included. */
   timeoutMs: number;
+  /** Time allowed until a server starts answering (connect + response headers), per hop. */
+  connectTimeoutMs?: number;
+  /** HEAD for cheap existence checks; GET otherwise. */
+  method?: "GET" | "HEAD";
   maxBytes: number;
   userAgent: string;
   maxRedirects?: number;
@@ -86,6 +91,24 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
   return out;
 }
 
+/** A short reason from the network error's cause (refused, reset, DNS), never a stack. */
+function networkDetail(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === "string" ? cause.code : "";
+  const known: Record<string, string> = {
+    ECONNREFUSED: "the connection was refused",
+    ECONNRESET: "the connection was reset",
+    ENOTFOUND: "the name does not exist (DNS)",
+    EAI_AGAIN: "the name could not be resolved (DNS)",
+    CERT_HAS_EXPIRED: "its TLS certificate has expired",
+    UND_ERR_CONNECT_TIMEOUT: "the connection timed out",
+    UND_ERR_SOCKET: "the connection broke",
+  };
+  if (known[code]) return `: ${known[code]}`;
+  const message = typeof cause?.message === "string" ? cause.message : "";
+  return /public web addresses/.test(message) ? `: ${message}` : "";
+}
+
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${Math.round(n / 1024)} KB`;
 }
@@ -100,6 +123,7 @@ export async function safeFetch(raw: string, opts: FetchOptions): Promise<FetchR
     let url = assertFetchableUrl(raw, opts);
     let permanent = true;
     const maxRedirects = opts.maxRedirects ?? 5;
+    const connectTimeout = Math.min(opts.connectTimeoutMs ?? 10_000, opts.timeoutMs);
     for (let hop = 0; ; hop++) {
       await checkResolved(url, opts);
       const headers = new Headers({
@@ -109,11 +133,17 @@ export async function safeFetch(raw: string, opts: FetchOptions): Promise<FetchR
       if (hop === 0 && opts.etag) headers.set("if-none-match", opts.etag);
       if (hop === 0 && opts.lastModified) headers.set("if-modified-since", opts.lastModified);
       let res: Response;
+      const connectTimer = setTimeout(
+        () => controller.abort(new IngestError("timeout", `${url.host} did not answer within ${Math.round(connectTimeout / 1000)} s.`)),
+        connectTimeout,
+      );
       try {
-        res = await opts.fetch(url.toString(), { headers, redirect: "manual", signal: controller.signal });
+        res = await opts.fetch(url.toString(), { method: opts.method ?? "GET", headers, redirect: "manual", signal: controller.signal });
       } catch (err) {
         if (controller.signal.aborted) throw controller.signal.reason;
-        throw new IngestError("network", `Could not connect to ${url.host}.`);
+        throw new IngestError("network", `Could not connect to ${url.host}${networkDetail(err)}.`);
+      } finally {
+        clearTimeout(connectTimer);
       }
       if (REDIRECTS.has(res.status)) {
         await res.body?.cancel();
@@ -135,7 +165,8 @@ export async function safeFetch(raw: string, opts: FetchOptions): Promise<FetchR
         lastModified: res.headers.get("last-modified"),
         contentType: res.headers.get("content-type"),
       };
-      if (res.status === 304) {
+      // HEAD is an existence check: its caller reads the final status, so no status throws.
+      if (res.status === 304 || opts.method === "HEAD") {
         await res.body?.cancel();
         return { ...result, bytes: new Uint8Array() };
       }

@@ -5,10 +5,14 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { items, tombstones, type ItemKind, type NewItem } from "../db/schema.js";
+import { canonicalUrl } from "./canonical-url.js";
 import type { NormalisedEntry } from "./parse.js";
 
-// D1 binds at most 100 parameters per statement; an item row binds 16, so 6 rows a statement.
-const ROWS_PER_STATEMENT = 6;
+// D1 binds at most 100 parameters per statement; an item row binds 18, so 5 rows a statement.
+const ROWS_PER_STATEMENT = 5;
+
+/** The first check that a new post still exists at its URL (see recheck.ts). */
+export const FIRST_RECHECK_MS = 6 * 60 * 60_000;
 const URLS_PER_LOOKUP = 90;
 
 export interface StoreTarget {
@@ -32,11 +36,57 @@ export async function tombstonedUrls(db: Db, courseId: number, urls: string[]): 
   return found;
 }
 
-/** One row per URL: when a feed lists a post twice, the later entry describes it. */
+/**
+ * One row per canonical URL: when a feed lists a post twice (or twice with
+ * different tracking parameters), the first entry, the feed's newest, describes it.
+ */
 export function dedupeByUrl(entries: NormalisedEntry[]): Array<NormalisedEntry & { url: string }> {
   const byUrl = new Map<string, NormalisedEntry & { url: string }>();
-  for (const e of entries) if (e.url) byUrl.set(e.url, e as NormalisedEntry & { url: string });
+  for (const e of entries) {
+    if (!e.url) continue;
+    const url = canonicalUrl(e.url);
+    if (!byUrl.has(url)) byUrl.set(url, { ...e, url });
+  }
   return [...byUrl.values()];
+}
+
+/**
+ * A post whose address changed (an edited slug) keeps its GUID: move the
+ * existing item to the new URL instead of adding a second one. Only GUIDs that
+ * are unique in this feed count; feeds that give several entries one GUID
+ * are keyed by URL alone. Returns the statements, unexecuted, for the caller's batch.
+ */
+export async function movedPostUpdates(db: Db, target: StoreTarget, entries: Array<NormalisedEntry & { url: string }>) {
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
+  const byGuid = new Map(entries.filter((e) => counts.get(e.id) === 1 && e.id !== e.url).map((e) => [e.id, e.url]));
+  if (byGuid.size === 0) return [];
+  const inFeed = new Set(entries.map((e) => e.url));
+  const updates = [];
+  const guids = [...byGuid.keys()];
+  for (let i = 0; i < guids.length; i += URLS_PER_LOOKUP) {
+    const rows = await db
+      .select({ id: items.id, externalId: items.externalId, url: items.canonicalUrl })
+      .from(items)
+      .where(and(eq(items.sourceId, target.sourceId), inArray(items.externalId, guids.slice(i, i + URLS_PER_LOOKUP))));
+    for (const row of rows) {
+      const newUrl = byGuid.get(row.externalId)!;
+      if (row.url === newUrl || inFeed.has(row.url)) continue;
+      // Skip when an item already sits at the new URL: the upsert updates that one.
+      updates.push(
+        db
+          .update(items)
+          .set({ canonicalUrl: newUrl })
+          .where(
+            and(
+              eq(items.id, row.id),
+              sql`NOT EXISTS (SELECT 1 FROM items AS taken WHERE taken.course_id = ${target.courseId} AND taken.canonical_url = ${newUrl})`,
+            ),
+          ),
+      );
+    }
+  }
+  return updates;
 }
 
 /**
@@ -61,6 +111,8 @@ export function itemUpserts(db: Db, target: StoreTarget, entries: Array<Normalis
     updatedAt: e.updated,
     firstSeenAt: now,
     lastSeenAt: now,
+    // Set for new rows only: the upsert below leaves an existing row's schedule alone.
+    recheckAt: new Date(now.getTime() + FIRST_RECHECK_MS),
   }));
   const statements = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {

@@ -84,3 +84,28 @@ describe("safeFetch", () => {
     expect(server.hits("/feed.xml")).toBe(before); // refused before any connection
   });
 });
+
+describe("safeFetch timeouts and HEAD", () => {
+  it("gives up on a server that accepts the connection but never answers, within the connect timeout", async () => {
+    server.route("/silent", () => {}); // never writes headers
+    const started = Date.now();
+    await expect(safeFetch(server.url("/silent"), opts({ connectTimeoutMs: 300, timeoutMs: 5000 }))).rejects.toMatchObject({
+      code: "timeout",
+      message: expect.stringMatching(/did not answer within/),
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("HEAD reports the final status without reading or throwing", async () => {
+    const res = await safeFetch(server.url("/nope"), opts({ method: "HEAD" }));
+    expect(res.status).toBe(404);
+    expect(res.bytes.byteLength).toBe(0);
+  });
+
+  it("names the network failure in plain words", async () => {
+    const closed = await startFeedServer();
+    const url = closed.url("/feed.xml");
+    await closed.close();
+    await expect(safeFetch(url, opts())).rejects.toMatchObject({ code: "network", message: expect.stringMatching(/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused\.$/) });
+  });
+});
