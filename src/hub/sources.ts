@@ -1,49 +1,97 @@
 // A course's sources. Adding one checks the address at once (scheme, SSRF
 // guard) so a person sees a clear error on the form, and makes it due now.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { sources, type Source } from "../db/schema.js";
 import { assertFetchableUrl } from "../ingest/address-guard.js";
 import { IngestError } from "../ingest/errors.js";
-import { FormError, requireText } from "./form-error.js";
+import { FormError, optionalText, requireText } from "./form-error.js";
+
+export type SourceFilter = "tagged" | "all";
+
+/** The blog is already part of the course: a roster import skips it rather than failing. */
+export class DuplicateSourceError extends FormError {
+  override name = "DuplicateSourceError";
+}
 
 export interface FeedSourceInput {
   url: string;
-  filter: "tagged" | "all";
+  filter: SourceFilter;
 }
 
-export function readFeedSourceForm(form: Record<string, unknown>, allowLoopback: boolean): FeedSourceInput {
-  const raw = requireText(form, "url", "Feed address", 2000);
+/** A feed source to insert, with what discovery or a roster told us about it. */
+export interface NewFeedSource extends FeedSourceInput {
+  ownerName?: string | null;
+  title?: string | null;
+  siteUrl?: string | null;
+  homePageUrl?: string | null;
+  discoveryNote?: string | null;
+}
+
+/**
+ * A web address as people type it, checked and normalised: "example.blog/feed"
+ * is taken to mean https, the fragment is dropped. Throws FormError on `field`.
+ */
+export function sourceAddress(raw: string, allowLoopback: boolean, field = "url"): string {
   let url: URL;
   try {
-    // "example.blog/feed" is taken to mean https; any other scheme is judged as given.
+    // Any other scheme is judged as given ("ftp:" is refused, not rewritten).
     const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[^:/]+:\d+(\/|$)/.test(raw);
     url = assertFetchableUrl(hasScheme ? raw : `https://${raw}`, { allowLoopback });
   } catch (err) {
-    throw new FormError("url", err instanceof IngestError ? err.message : "That is not a web address.");
+    throw new FormError(field, err instanceof IngestError ? err.message : "That is not a web address.");
   }
   url.hash = "";
-  const filter = form.filter === "all" ? "all" : "tagged";
-  return { url: url.toString(), filter };
+  return url.toString();
 }
 
-export async function addFeedSource(
-  db: Db,
-  courseId: number,
-  input: FeedSourceInput,
-  ownerId: number | null,
-  now: Date,
-): Promise<Source> {
-  const [existing] = await db
-    .select({ id: sources.id })
+export function readFeedSourceForm(form: Record<string, unknown>, allowLoopback: boolean): FeedSourceInput {
+  const raw = requireText(form, "url", "Feed or blog address", 2000);
+  const filter = form.filter === "all" ? "all" : "tagged";
+  return { url: sourceAddress(raw, allowLoopback), filter };
+}
+
+/** Who writes the blog, as the instructor typed it; optional. */
+export function readOwnerName(form: Record<string, unknown>): string | null {
+  return optionalText(form, "ownerName", 200) || null;
+}
+
+/** The course's feed source already at one of these addresses (as its feed or its home page). */
+export async function findSourceAt(db: Db, courseId: number, addresses: string[]): Promise<Source | null> {
+  const list = [...new Set(addresses)];
+  if (list.length === 0) return null;
+  const [row] = await db
+    .select()
     .from(sources)
-    .where(and(eq(sources.courseId, courseId), eq(sources.kind, "feed"), eq(sources.url, input.url)));
-  if (existing) throw new FormError("url", "This feed is already part of the course.");
+    .where(and(eq(sources.courseId, courseId), eq(sources.kind, "feed"), or(inArray(sources.url, list), inArray(sources.homePageUrl, list))))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function addFeedSource(db: Db, courseId: number, input: NewFeedSource, ownerId: number | null, now: Date): Promise<Source> {
+  if (await findSourceAt(db, courseId, [input.url])) throw new DuplicateSourceError("url", "This feed is already part of the course.");
+  // Two people adding the same blog at once: the unique index decides, quietly.
   const [row] = await db
     .insert(sources)
-    .values({ courseId, ownerId, kind: "feed", url: input.url, filter: input.filter, status: "active", nextPollAt: now, createdAt: now })
+    .values({
+      courseId,
+      ownerId,
+      kind: "feed",
+      url: input.url,
+      filter: input.filter,
+      status: "active",
+      nextPollAt: now,
+      createdAt: now,
+      ownerName: input.ownerName ?? null,
+      title: input.title ?? null,
+      siteUrl: input.siteUrl ?? null,
+      homePageUrl: input.homePageUrl ?? null,
+      discoveryNote: input.discoveryNote ?? null,
+    })
+    .onConflictDoNothing()
     .returning();
-  return row!;
+  if (!row) throw new DuplicateSourceError("url", "This feed is already part of the course.");
+  return row;
 }
 
 export async function sourcesOf(db: Db, courseId: number): Promise<Source[]> {

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The `tributary` command (package.json "bin"). Plain JavaScript so that it
+// runs without a build step: tsx, a runtime dependency, compiles src/ as it
+// is imported. Output is written and flushed before exiting, so a pipe
+// (`| jq`) always gets all of it.
+import { register } from "tsx/esm/api";
+
+register();
+const { main } = await import("../src/cli/main.ts");
+
+const write = (stream, text) => new Promise((done) => (text ? stream.write(text, () => done()) : done()));
+let out = "";
+let err = "";
+const code = await main(process.argv.slice(2), {
+  out: (text) => void (out += text),
+  err: (text) => void (err += text),
+  fetch: globalThis.fetch.bind(globalThis),
+  env: process.env,
+});
+await write(process.stdout, out);
+await write(process.stderr, err);
+// Exit now rather than waiting for idle keep-alive connections to close.
+process.exit(code);
