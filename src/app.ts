@@ -1,6 +1,7 @@
 // The Hono app, built from its dependencies. Both entry points call this; it
 // knows nothing of the runtime it is on.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { PollDeps } from "./ingest/poll.js";
 import type { AppEnv } from "./http/env.js";
 import { csrf } from "./http/middleware/csrf.js";
@@ -29,6 +30,15 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
     await next();
   });
   app.use("*", securityHeaders());
+  // Forms are small; the largest is a pasted or uploaded OPML roster (capped at 512 KB itself).
+  // Checked before anything reads the body (the CSRF check does).
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: (c) => errorPage(c as Context<AppEnv>, 413, "Too much data", "This form sent more than 1 MB. A roster file must be smaller."),
+    }),
+  );
   app.use("*", session());
   app.use("*", csrf());
 

@@ -199,6 +199,13 @@ describe("access and CSRF", () => {
     expect(res.headers.get("location")).toBe("/");
   });
 
+  it("refuses a request body over 1 MB before reading it", async () => {
+    const instructor = await setUpCourse(hub.app);
+    const res = await instructor.post("/c/t509/manage/sources", { _csrf: "x", url: "x".repeat(1100 * 1024) });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toContain("more than 1 MB");
+  });
+
   it("sends security headers", async () => {
     const res = await Client.forApp(hub.app).get("/setup");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
