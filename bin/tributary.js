@@ -7,6 +7,8 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../src/cli/main.ts");
+const { guardedFetch } = await import("../src/node-fetch.ts");
+const { loadConfig } = await import("../src/config.ts");
 
 const write = (stream, text) => new Promise((done) => (text ? stream.write(text, () => done()) : done()));
 let out = "";
@@ -14,7 +16,9 @@ let err = "";
 const code = await main(process.argv.slice(2), {
   out: (text) => void (out += text),
   err: (text) => void (err += text),
-  fetch: globalThis.fetch.bind(globalThis),
+  // The same DNS-pinned fetch as the hub: private addresses are refused at connect time.
+  fetchFor: (allowLoopback) =>
+    guardedFetch(loadConfig({ ALLOW_LOOPBACK_FETCH: String(allowLoopback), FETCH_TIMEOUT_MS: process.env.FETCH_TIMEOUT_MS })),
   env: process.env,
 });
 await write(process.stdout, out);

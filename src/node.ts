@@ -2,21 +2,21 @@
 // (libSQL), node-cron polling. The only file besides src/worker.ts that knows
 // which runtime it is on.
 import { serve, type ServerType } from "@hono/node-server";
-import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
 import { lookup } from "node:dns/promises";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import cron from "node-cron";
-import { Agent, fetch as undiciFetch } from "undici";
 import { createApp } from "./app.js";
-import { loadConfig, type Config } from "./config.js";
+import { loadConfig } from "./config.js";
 import { openLibsql, tuneLocalFile } from "./db/libsql.js";
 import { migrateLibsql } from "./db/migrate-libsql.js";
-import { refusedAddressReason } from "./ingest/address-guard.js";
 import { pollDueSources, type PollDeps } from "./ingest/poll.js";
 import { serialRunner } from "./ingest/runner.js";
 import { jsonLog, type Log } from "./log.js";
+import { guardedFetch } from "./node-fetch.js";
+
+export { guardedFetch, guardedLookup } from "./node-fetch.js";
 
 export interface NodeHub {
   url: string;
@@ -26,42 +26,6 @@ export interface NodeHub {
 }
 
 export const DEFAULT_DATABASE_URL = "file:./data/tributary.db";
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/**
- * A DNS lookup for outbound connections that refuses private addresses at the
- * moment of connecting. The fetcher checks names before fetching too (for a
- * clear message), but only this closes the DNS-rebinding gap: the address
- * checked is the address connected to.
- */
-export function guardedLookup(allowLoopback: boolean) {
-  return (hostname: string, options: LookupAllOptions | object, callback: LookupCallback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, []);
-      for (const { address } of addresses) {
-        const reason = refusedAddressReason(address, { allowLoopback });
-        if (reason) {
-          const refused = Object.assign(new Error(`${hostname} points to a ${reason} address; the hub only reads public web addresses.`), { code: "EADDRNOTALLOWED" });
-          return callback(refused, []);
-        }
-      }
-      if ((options as LookupAllOptions).all) return callback(null, addresses);
-      const first = addresses[0]!;
-      callback(null, first.address, first.family);
-    });
-  };
-}
-
-/** Outbound fetch for Node: undici with the guarded lookup and a connect timeout. */
-export function guardedFetch(config: Config): typeof fetch {
-  const dispatcher = new Agent({
-    connect: { lookup: guardedLookup(config.allowLoopbackFetch), timeout: Math.min(config.fetchTimeoutMs, 10_000) },
-    connections: 64,
-  });
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
-}
 
 /** For a `file:` URL, makes sure the folder exists. */
 function prepareFile(url: string): void {

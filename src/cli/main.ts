@@ -25,7 +25,8 @@ it, and with --tag whether it carries the course tag, and why or why not.
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
-  fetch: typeof fetch;
+  /** The outbound fetch, given whether loopback addresses may be reached (the Node entry's guarded fetch). */
+  fetchFor(allowLoopback: boolean): typeof fetch;
   env: Record<string, string | undefined>;
 }
 
@@ -81,7 +82,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     const checked = isAddress(args.target)
       ? await checkAddress(args.target, args.tags, {
-          fetch: io.fetch,
+          fetch: io.fetchFor(args.allowLoopback),
           config: { ...config, allowLoopbackFetch: args.allowLoopback },
           resolveHost: async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address),
           userAgent: "Tributary-check-feed/0.1 (feed doctor)",
