@@ -2,7 +2,7 @@
 // guard) so a person sees a clear error on the form, and makes it due now.
 import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { sources, type Source } from "../db/schema.js";
+import { items, sources, type Source } from "../db/schema.js";
 import { assertFetchableUrl } from "../ingest/address-guard.js";
 import { IngestError } from "../ingest/errors.js";
 import { FormError, optionalText, requireText } from "./form-error.js";
@@ -106,4 +106,19 @@ export async function markDue(db: Db, courseId: number, sourceId: number, now: D
     .where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)))
     .returning({ id: sources.id });
   return rows.length > 0;
+}
+
+/**
+ * Removes a source from a course with the items read from it (a wrongly
+ * discovered feed, a learner who left). No tombstones: adding the blog again
+ * brings its posts back. Returns false when the source is not in this course.
+ */
+export async function removeSource(db: Db, courseId: number, sourceId: number): Promise<boolean> {
+  const [found] = await db.select({ id: sources.id }).from(sources).where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)));
+  if (!found) return false;
+  await db.batch([
+    db.delete(items).where(and(eq(items.sourceId, sourceId), eq(items.courseId, courseId))),
+    db.delete(sources).where(eq(sources.id, sourceId)),
+  ]);
+  return true;
 }

@@ -112,6 +112,25 @@ describe("the slice: course, feed, poll, Flow", () => {
     expect(page).toContain('<span class="badge bad">failing</span>');
   });
 
+  it("removes a source with its posts, for the course's managers only", async () => {
+    const instructor = await setUpCourse(hub.app);
+    await instructor.submit("/c/t509/manage", "/c/t509/manage/sources", { url: server.url("/maya.xml") });
+    await instructor.submit("/c/t509/manage", "/c/t509/manage/sources", { url: server.url("/leo.xml") });
+    const page = await (await instructor.get("/c/t509/manage")).text();
+    const [first] = [...page.matchAll(/action="\/c\/t509\/manage\/sources\/(\d+)\/remove"/g)].map((m) => m[1]);
+    // A visitor cannot remove it (sent to sign in), even with a valid form token of their own.
+    const visitor = Client.forApp(hub.app);
+    const refused = await visitor.submit("/login", `/c/t509/manage/sources/${first}/remove`, {});
+    expect(refused.status).toBe(302);
+    const removed = await instructor.submit("/c/t509/manage", `/c/t509/manage/sources/${first}/remove`, {});
+    expect(removed.status).toBe(303);
+    const flow = await (await visitor.get("/c/t509")).text();
+    expect(flow).not.toContain("Week 3: networks are made of people");
+    expect(flow).toContain("Remix as a way of reading");
+    const again = await instructor.submit("/c/t509/manage", `/c/t509/manage/sources/${first}/remove`, {});
+    expect(again.status).toBe(404);
+  });
+
   it("refuses feed addresses that are not public web addresses, on the form", async () => {
     const hubNoLoopback = await createTestHub({ ALLOW_LOOPBACK_FETCH: "false" });
     try {

@@ -7,7 +7,7 @@ import { addSourceByAddress } from "../../hub/add-source.js";
 import { FormError } from "../../hub/form-error.js";
 import { exportOpml, MAX_OPML_CHARS } from "../../hub/opml.js";
 import { importRoster } from "../../hub/opml-import.js";
-import { markDue, readFeedSourceForm, readOwnerName, sourcesOf } from "../../hub/sources.js";
+import { markDue, readFeedSourceForm, readOwnerName, removeSource, sourcesOf } from "../../hub/sources.js";
 import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
 import { errorPage } from "../page.js";
@@ -48,6 +48,19 @@ sourceRoutes.post("/c/:slug/manage/sources/:id/poll", (c) =>
     const outcome = await pollSource(deps, source);
     const posts = source.filter === "all" ? "post(s)" : "tagged post(s)";
     flash(c, outcome.ok ? (outcome.notModified ? "Polled: nothing new since last time." : `Polled: ${outcome.stored} ${posts}.`) : `Poll failed: ${outcome.error}`);
+    return c.redirect(`/c/${course.slug}/manage`, 303);
+  }),
+);
+
+sourceRoutes.post("/c/:slug/manage/sources/:id/remove", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const id = Number(c.req.param("id"));
+    if (!Number.isInteger(id) || !(await removeSource(deps.db, course.id, id))) {
+      return errorPage(c, 404, "No such source", "That source is not part of this course.");
+    }
+    deps.log("info", "source.removed", { course: course.id, source: id });
+    flash(c, "Source removed, with the posts read from it.");
     return c.redirect(`/c/${course.slug}/manage`, 303);
   }),
 );
