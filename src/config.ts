@@ -7,12 +7,32 @@ export interface Config {
   publicUrl: string;
   /** Cron expression for polling due sources. */
   pollCron: string;
-  /** How many sources one poll run takes at most (Workers: mind 50 subrequests). */
+  /**
+   * How many sources one poll run claims at most. Workers with a queue: how
+   * many one cron tick claims and hands to the queue.
+   */
   pollBatchSize: number;
-  /** How many feeds are fetched at once. */
+  /** How many feeds are fetched at once in one run (one queue consumer invocation on Workers). */
   pollConcurrency: number;
-  /** Minutes between polls of a healthy feed (adaptive scheduling arrives with issue 3). */
+  /** How many requests one host gets at once from one run, however many of its feeds are due. */
+  pollPerHost: number;
+  /**
+   * Minutes between polls of a feed whose entries carry too few dates to show
+   * how often it posts; also the base of the failure backoff.
+   */
   pollIntervalMinutes: number;
+  /** Fastest a healthy feed is polled, however often it posts. */
+  pollMinIntervalMinutes: number;
+  /** Slowest a healthy feed is polled, however quiet it is. */
+  pollMaxIntervalMinutes: number;
+  /**
+   * Workers: sources per queue message (one message per consumer invocation
+   * keeps it inside 50 subrequests), and the batch polled inline when no queue
+   * is bound.
+   */
+  pollMessageSize: number;
+  /** Recent posts re-checked at their own URL per run (HEAD each), to notice deletions. */
+  recheckBatchSize: number;
   fetchTimeoutMs: number;
   fetchMaxBytes: number;
   /**
@@ -65,12 +85,24 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
   } catch {
     throw new ConfigError(`PUBLIC_URL must be an absolute URL (got "${publicUrl}")`);
   }
+  const pollMinIntervalMinutes = int(env, "POLL_MIN_INTERVAL_MINUTES", defaults.pollMinIntervalMinutes ?? 10, 1, 10_080);
+  const pollMaxIntervalMinutes = int(env, "POLL_MAX_INTERVAL_MINUTES", defaults.pollMaxIntervalMinutes ?? 1440, 1, 10_080);
+  if (pollMinIntervalMinutes > pollMaxIntervalMinutes) {
+    throw new ConfigError(
+      `POLL_MIN_INTERVAL_MINUTES (${pollMinIntervalMinutes}) must not be more than POLL_MAX_INTERVAL_MINUTES (${pollMaxIntervalMinutes})`,
+    );
+  }
   return {
     publicUrl,
     pollCron: str(env, "POLL_CRON") ?? defaults.pollCron ?? "*/10 * * * *",
     pollBatchSize: int(env, "POLL_BATCH_SIZE", defaults.pollBatchSize ?? 200, 1, 10_000),
     pollConcurrency: int(env, "POLL_CONCURRENCY", defaults.pollConcurrency ?? 8, 1, 256),
+    pollPerHost: int(env, "POLL_PER_HOST", defaults.pollPerHost ?? 2, 1, 64),
     pollIntervalMinutes: int(env, "POLL_INTERVAL_MINUTES", defaults.pollIntervalMinutes ?? 30, 1, 1440),
+    pollMinIntervalMinutes,
+    pollMaxIntervalMinutes,
+    pollMessageSize: int(env, "POLL_MESSAGE_SIZE", defaults.pollMessageSize ?? 10, 1, 50),
+    recheckBatchSize: int(env, "RECHECK_BATCH_SIZE", defaults.recheckBatchSize ?? 50, 0, 1000),
     fetchTimeoutMs: int(env, "FETCH_TIMEOUT_MS", defaults.fetchTimeoutMs ?? 15_000, 100, 120_000),
     fetchMaxBytes: int(env, "FETCH_MAX_BYTES", defaults.fetchMaxBytes ?? 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     allowLoopbackFetch: bool(env, "ALLOW_LOOPBACK_FETCH", defaults.allowLoopbackFetch ?? false),

@@ -1,23 +1,45 @@
 // Polls due feed sources: claim → fetch → parse → keep the course's tagged
-// entries → upsert pointers → record the source's health. One bad source never
-// stops the others: each is polled inside its own try/catch and its error is
-// written to its own row for people to see.
+// entries → upsert pointers → record the source's health and when to look
+// next. One bad source never stops the others: each is polled inside its own
+// try/catch and its error is written to its own row for people to see. A run
+// fetches several feeds at once but only a few from any one host (hosts.ts).
 import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import type { Deps } from "../deps.js";
-import { courseTags, sources, type Source } from "../db/schema.js";
+import { sources, type Source } from "../db/schema.js";
 import { decodeBody } from "./decode.js";
 import { describeError, IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
-import { mapLimit } from "./limit.js";
+import { hostLimiter, hostOf, mapPolitely, type HostLimiter } from "./hosts.js";
 import { parseFeed } from "./parse.js";
-import { nextPollAfterFailure, nextPollAfterSuccess, retryAfterDate } from "./schedule.js";
-import { dedupeByUrl, itemUpserts, tombstonedUrls } from "./store.js";
+import { commit, newPollRun, tagsOf, type PollRun } from "./poll-run.js";
+import {
+  nextPollAfterFailure,
+  nextPollAfterFetch,
+  nextPollAfterUnchanged,
+  retryAfterDate,
+  type ScheduleSettings,
+} from "./schedule.js";
+import { dedupeByUrl, itemUpserts, movedPostUpdates, tombstonedUrls } from "./store.js";
 import { canonicalTags, matchCourseTags } from "./tags.js";
 
-const LEASE_MS = 10 * 60_000;
+export const LEASE_MS = 10 * 60_000;
 
 export interface PollDeps extends Deps {
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Jitter source for schedules; injectable so tests can pin it. */
+  random?: () => number;
+}
+
+function scheduleSettings(deps: Deps): ScheduleSettings {
+  const { pollMinIntervalMinutes, pollMaxIntervalMinutes, pollIntervalMinutes } = deps.config;
+  return { minMinutes: pollMinIntervalMinutes, maxMinutes: pollMaxIntervalMinutes, defaultMinutes: pollIntervalMinutes };
+}
+
+/** The interval the previous healthy poll chose (null after a failure, whose backoff says nothing about the feed). */
+function previousIntervalMs(source: Source): number | null {
+  if (source.failureCount > 0 || !source.lastPolledAt) return null;
+  const ms = source.nextPollAt.getTime() - source.lastPolledAt.getTime();
+  return ms > 0 ? ms : null;
 }
 
 export interface SourceOutcome {
@@ -61,9 +83,10 @@ export async function claimDueSources(deps: Deps, limit: number): Promise<Source
   return claimed.sort((a, b) => a.nextPollAt.getTime() - b.nextPollAt.getTime());
 }
 
-export async function pollSource(deps: PollDeps, source: Source): Promise<SourceOutcome> {
+export async function pollSource(deps: PollDeps, source: Source, run: PollRun = newPollRun()): Promise<SourceOutcome> {
   const started = Date.now();
   const { db, config, log } = deps;
+  const random = deps.random ?? Math.random;
   try {
     const res = await safeFetch(source.url, {
       fetch: deps.fetch,
@@ -83,37 +106,40 @@ export async function pollSource(deps: PollDeps, source: Source): Promise<Source
       lastStatusCode: res.status,
       failureCount: 0,
       lastError: null,
-      nextPollAt: nextPollAfterSuccess(now, config.pollIntervalMinutes),
       ...(res.permanentUrl ? { url: res.permanentUrl } : {}),
     };
     if (res.notModified) {
-      await db.update(sources).set(healthy).where(eq(sources.id, source.id));
+      const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps), random);
+      await commit(deps, run, [db.update(sources).set({ ...healthy, nextPollAt }).where(eq(sources.id, source.id))]);
       log("info", "poll.unchanged", { source: source.id, ms: Date.now() - started });
       return { sourceId: source.id, ok: true, notModified: true, entries: 0, stored: 0 };
     }
     const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
-    const tags = (await db.select({ tag: courseTags.tag }).from(courseTags).where(eq(courseTags.courseId, source.courseId))).map(
-      (r) => r.tag,
-    );
+    const tags = await tagsOf(deps, run, source.courseId);
     const wanted = dedupeByUrl(
       source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched),
     );
     const gone = await tombstonedUrls(db, source.courseId, wanted.map((e) => e.url));
     const keep = wanted.filter((e) => !gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
-    const upserts = itemUpserts(db, { courseId: source.courseId, sourceId: source.id, kind: "blog", personId: source.ownerId }, keep, now);
+    const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
+    // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
+    const moves = await movedPostUpdates(db, target, keep);
+    const upserts = itemUpserts(db, target, keep, now);
     // Items and the source's validators are written in one batch: a crash before
     // it leaves the old ETag, so the next poll fetches and upserts again.
     const sourceUpdate = db
         .update(sources)
         .set({
           ...healthy,
+          // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
+          nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps), random),
           etag: res.etag,
           lastModified: res.lastModified,
           title: source.title ?? (feed.title || null),
           siteUrl: source.siteUrl ?? feed.link,
         })
         .where(eq(sources.id, source.id));
-    await db.batch([sourceUpdate, ...upserts]);
+    await commit(deps, run, [sourceUpdate, ...moves, ...upserts]);
     log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
     return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
   } catch (err) {
@@ -122,7 +148,7 @@ export async function pollSource(deps: PollDeps, source: Source): Promise<Source
     const failures = source.failureCount + 1;
     const status = err instanceof IngestError ? err.status : undefined;
     // A server asking us to wait (429/503 Retry-After) is obeyed when it asks for longer than our backoff.
-    const backoff = nextPollAfterFailure(now, failures, config.pollIntervalMinutes);
+    const backoff = nextPollAfterFailure(now, failures, config.pollIntervalMinutes, random);
     const asked = err instanceof IngestError ? retryAfterDate(err.retryAfter ?? null, now) : null;
     await db
       .update(sources)
@@ -146,6 +172,15 @@ export async function pollSource(deps: PollDeps, source: Source): Promise<Source
   }
 }
 
+function postDates(entries: ReadonlyArray<{ published: Date | null; updated: Date | null }>): Date[] {
+  const dates: Date[] = [];
+  for (const e of entries) {
+    const d = e.published ?? e.updated;
+    if (d) dates.push(d);
+  }
+  return dates;
+}
+
 export interface PollSummary {
   polled: number;
   ok: number;
@@ -154,17 +189,35 @@ export interface PollSummary {
   ms: number;
 }
 
-export async function pollDueSources(deps: PollDeps, opts: { limit?: number } = {}): Promise<PollSummary> {
-  const started = Date.now();
-  const claimed = await claimDueSources(deps, opts.limit ?? deps.config.pollBatchSize);
-  const outcomes = await mapLimit(claimed, deps.config.pollConcurrency, (s) => pollSource(deps, s));
-  const summary = {
+export function summarise(outcomes: SourceOutcome[], started: number): PollSummary {
+  return {
     polled: outcomes.length,
     ok: outcomes.filter((o) => o.ok).length,
     failed: outcomes.filter((o) => !o.ok).length,
     stored: outcomes.reduce((n, o) => n + (o.stored ?? 0), 0),
     ms: Date.now() - started,
   };
-  deps.log("info", "poll.run", summary);
+}
+
+/** The run's limits: POLL_CONCURRENCY feeds at once, POLL_PER_HOST of them from one host. */
+export function runLimiter(deps: Deps): HostLimiter {
+  return hostLimiter({ concurrency: deps.config.pollConcurrency, perHost: deps.config.pollPerHost });
+}
+
+/** Polls sources this run has claimed, politely: oldest-due first, within the run's host limits. */
+export function pollClaimed(
+  deps: PollDeps,
+  claimed: Source[],
+  limiter: HostLimiter = runLimiter(deps),
+  run: PollRun = newPollRun(deps.db),
+): Promise<SourceOutcome[]> {
+  return mapPolitely(claimed, limiter, (s) => hostOf(s.url), (s) => pollSource(deps, s, run));
+}
+
+export async function pollDueSources(deps: PollDeps, opts: { limit?: number } = {}): Promise<PollSummary> {
+  const started = Date.now();
+  const claimed = await claimDueSources(deps, opts.limit ?? deps.config.pollBatchSize);
+  const summary = summarise(await pollClaimed(deps, claimed), started);
+  deps.log("info", "poll.run", { ...summary });
   return summary;
 }

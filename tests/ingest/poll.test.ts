@@ -16,6 +16,20 @@ async function addFeed(path: string, filter: "tagged" | "all" = "tagged") {
   return addFeedSource(hub.deps.db, courseId, { url: server.url(path), filter }, null, hub.clock.now);
 }
 
+/** An RSS feed with `posts` entries, the newest `newestAgoMs` before the hub's clock and each `gapMs` apart. */
+function rhythmFeed(posts: number, gapMs: number, newestAgoMs = 0): string {
+  const items = Array.from({ length: posts }, (_, i) => {
+    const date = new Date(hub.clock.now.getTime() - newestAgoMs - i * gapMs).toUTCString();
+    return `<item><title>Post ${date}</title><link>https://maya.example.org/${encodeURIComponent(date)}/</link><pubDate>${date}</pubDate><category>t509massive</category></item>`;
+  });
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>Maya</title><link>https://maya.example.org/</link>${items.join("")}</channel></rss>`;
+}
+
+async function minutesToNextPoll(id: number): Promise<number> {
+  const [row] = await hub.deps.db.select().from(sources).where(eq(sources.id, id));
+  return (row!.nextPollAt.getTime() - hub.clock.now.getTime()) / 60_000;
+}
+
 async function itemCount() {
   const [row] = await hub.deps.db.select({ n: count() }).from(items);
   return row!.n;
@@ -79,6 +93,32 @@ describe("polling feeds", () => {
     expect(titles).toHaveLength(2);
   });
 
+  it("moves a post whose slug was edited (same GUID, new link) instead of adding a second item", async () => {
+    const post = (link: string) =>
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>Maya</title><link>https://maya.example.org/</link>` +
+      `<item><title>Week 4</title><link>${link}</link><guid isPermaLink="false">maya-post-44</guid>` +
+      `<pubDate>Mon, 05 Oct 2026 10:00:00 GMT</pubDate><category>t509massive</category></item></channel></rss>`;
+    server.feed("/maya.xml", post("https://maya.example.org/2026/10/week-4-draft/"));
+    await addFeed("/maya.xml");
+    await pollDueSources(hub.deps);
+    server.feed("/maya.xml", post("https://maya.example.org/2026/10/week-4-networks/"));
+    hub.clock.advance(60 * 60_000);
+    await hub.deps.db.update(sources).set({ nextPollAt: hub.clock.now });
+    await pollDueSources(hub.deps);
+    const rows = await hub.deps.db.select({ url: items.canonicalUrl }).from(items);
+    expect(rows).toEqual([{ url: "https://maya.example.org/2026/10/week-4-networks/" }]);
+  });
+
+  it("keeps one item when two sources of a course carry the same post", async () => {
+    server.feed("/maya.xml", fixture("wordpress-rss2.xml"));
+    server.feed("/maya-tag.xml", fixture("wordpress-rss2.xml"));
+    await addFeed("/maya.xml");
+    await addFeed("/maya-tag.xml");
+    const summary = await pollDueSources(hub.deps);
+    expect(summary.ok).toBe(2);
+    expect(await itemCount()).toBe(2);
+  });
+
   it("keeps every entry of a blog made for the course when the source takes all posts", async () => {
     server.feed("/maya.xml", fixture("wordpress-rss2.xml"));
     await addFeed("/maya.xml", "all");
@@ -98,7 +138,7 @@ describe("polling feeds", () => {
     const summary = await pollDueSources(hub.deps);
     expect(summary).toMatchObject({ polled: 4, ok: 1, failed: 3, stored: 2 });
     const byId = new Map((await hub.deps.db.select().from(sources)).map((s) => [s.id, s]));
-    expect(byId.get(broken.id)).toMatchObject({ failureCount: 1, lastError: expect.stringMatching(/not a readable RSS or Atom feed/) });
+    expect(byId.get(broken.id)).toMatchObject({ failureCount: 1, lastError: expect.stringMatching(/not a readable RSS or Atom feed|its XML is broken/) });
     expect(byId.get(page.id)!.lastError).toMatch(/web page, not a feed/);
     expect(byId.get(failing.id)).toMatchObject({ lastStatusCode: 500, lastError: "The server answered 500 Internal Server Error." });
     expect(byId.get(good.id)).toMatchObject({ failureCount: 0, lastError: null });
@@ -155,5 +195,87 @@ describe("polling feeds", () => {
     const claimed = await claimDueSources(hub.deps, 1);
     expect(claimed.map((s) => s.id)).toEqual([c.id]);
     expect((await claimDueSources(hub.deps, 5)).map((s) => s.id)).toEqual([a.id]);
+  });
+});
+
+describe("the adaptive schedule", () => {
+  beforeEach(() => {
+    hub.deps.random = () => 0.5; // no jitter: exact figures
+  });
+
+  it("polls as often as the feed posts, drifts slower while it answers 304, and speeds up on a new post", async () => {
+    server.feed("/maya.xml", rhythmFeed(5, 60 * 60_000));
+    const s = await addFeed("/maya.xml");
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(s.id)).toBe(15); // hourly posts: a look every quarter hour
+
+    const drift: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      hub.clock.advance((await minutesToNextPoll(s.id)) * 60_000);
+      expect((await pollDueSources(hub.deps)).polled).toBe(1);
+      drift.push(await minutesToNextPoll(s.id));
+    }
+    expect(server.notModified("/maya.xml")).toBe(3);
+    expect(drift).toEqual([22.5, 33.75, 50.625]);
+
+    // A new post: the feed's own rhythm again, not the drifted interval.
+    server.feed("/maya.xml", rhythmFeed(5, 60 * 60_000));
+    hub.clock.advance(drift.at(-1)! * 60_000);
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(s.id)).toBe(15);
+  });
+
+  it("keeps a quiet blog at the slowest bound and a busy one at the fastest, as configured", async () => {
+    server.feed("/weekly.xml", rhythmFeed(4, 7 * 24 * 60 * 60_000));
+    server.feed("/busy.xml", rhythmFeed(10, 60_000));
+    const weekly = await addFeed("/weekly.xml");
+    const busy = await addFeed("/busy.xml");
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(weekly.id)).toBe(24 * 60);
+    expect(await minutesToNextPoll(busy.id)).toBe(10);
+
+    hub.deps.config = { ...hub.deps.config, pollMinIntervalMinutes: 30, pollMaxIntervalMinutes: 180 };
+    await hub.deps.db.update(sources).set({ nextPollAt: hub.clock.now, etag: null });
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(weekly.id)).toBe(180);
+    expect(await minutesToNextPoll(busy.id)).toBe(30);
+  });
+
+  it("spreads feeds with the same rhythm apart with jitter", async () => {
+    delete hub.deps.random;
+    for (const p of ["/a", "/b", "/c", "/d"]) server.feed(p, rhythmFeed(5, 60 * 60_000).replaceAll("maya", p.slice(1)));
+    for (const p of ["/a", "/b", "/c", "/d"]) await addFeed(p);
+    await pollDueSources(hub.deps);
+    const rows = await hub.deps.db.select().from(sources);
+    const minutes = rows.map((r) => (r.nextPollAt.getTime() - hub.clock.now.getTime()) / 60_000);
+    expect(minutes.every((m) => m >= 13.5 && m <= 16.5)).toBe(true);
+    expect(new Set(minutes).size).toBeGreaterThan(1);
+  });
+
+  it("after a failure, backs off; the first 304 after recovery starts again from POLL_INTERVAL_MINUTES", async () => {
+    let fail = true;
+    const body = rhythmFeed(5, 60 * 60_000);
+    server.feed("/ok.xml", body);
+    server.route("/flaky.xml", (req, res) => {
+      if (fail) return void res.writeHead(503).end();
+      if (req.headers["if-none-match"] === '"v1"') return void res.writeHead(304, { etag: '"v1"' }).end();
+      res.writeHead(200, { etag: '"v1"', "content-type": "application/rss+xml" }).end(body);
+    });
+    const s = await addFeed("/flaky.xml");
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(s.id)).toBe(30); // 1st failure: POLL_INTERVAL_MINUTES, ±20%
+    fail = false;
+    hub.clock.advance(30 * 60_000);
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(s.id)).toBe(15);
+    // a failure, then a 304: the backoff was no measure of the feed
+    fail = true;
+    hub.clock.advance(15 * 60_000);
+    await pollDueSources(hub.deps);
+    fail = false;
+    hub.clock.advance(30 * 60_000);
+    await pollDueSources(hub.deps);
+    expect(server.hits("/flaky.xml")).toBe(4);
+    expect(await minutesToNextPoll(s.id)).toBe(45);
   });
 });
