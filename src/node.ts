@@ -11,8 +11,9 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { openLibsql, tuneLocalFile } from "./db/libsql.js";
 import { migrateLibsql } from "./db/migrate-libsql.js";
-import { pollDueSources, type PollDeps } from "./ingest/poll.js";
+import type { PollDeps } from "./ingest/poll.js";
 import { serialRunner } from "./ingest/runner.js";
+import { ingestTick } from "./ingest/tick.js";
 import { jsonLog, type Log } from "./log.js";
 import { guardedFetch } from "./node-fetch.js";
 
@@ -53,7 +54,7 @@ export async function startNodeHub(env: NodeJS.ProcessEnv = process.env, log: Lo
   };
   const app = createApp(deps);
   const runner = serialRunner(
-    () => pollDueSources(deps),
+    () => ingestTick(deps),
     (err) => log("error", "poll.crashed", { error: String(err).slice(0, 500) }),
   );
   const task = cron.schedule(

@@ -1,20 +1,35 @@
-// Cloudflare Workers entry point: the same app and ingest code over D1, with a
-// Cron Trigger polling due sources. The only file besides src/node.ts that
-// knows which runtime it is on.
+// Cloudflare Workers entry point: the same app and ingest code over D1. The
+// Cron Trigger does not poll feeds itself: it claims due sources and hands
+// them to a Queue in small messages (src/ingest/fanout.ts); the queue handler
+// below polls each message's sources. One invocation on the free plan may make
+// 50 subrequests and use 10 ms of CPU, and this keeps each one small. Without
+// a queue binding (plain `wrangler dev`, or a deploy that did not create the
+// queue) the cron handler polls one small batch itself. The only file besides
+// src/node.ts that knows which runtime it is on.
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { openD1 } from "./db/d1.js";
-import { pollDueSources, type PollDeps } from "./ingest/poll.js";
+import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/fanout.js";
+import type { PollDeps } from "./ingest/poll.js";
+import { recheckDueItems } from "./ingest/recheck.js";
+import { ingestTick } from "./ingest/tick.js";
 import { jsonLog } from "./log.js";
 
 export interface WorkerEnv {
   DB: D1Database;
+  /** Optional: the queue poll messages go through ([[queues.producers]] in wrangler.toml). */
+  POLL_QUEUE?: Queue<PollMessage>;
   [key: string]: unknown;
 }
 
-// Workers' free plan allows 50 subrequests per invocation: one scheduled run
-// takes at most this many sources unless POLL_BATCH_SIZE says otherwise.
-const WORKER_DEFAULTS = { pollBatchSize: 20, pollConcurrency: 6 };
+// Per consumer invocation: a message of POLL_MESSAGE_SIZE (10) feeds costs
+// about 1 fetch + 2 D1 calls per feed (the course's tags are read once per
+// course), ~31 subrequests, leaving room for redirects under the free plan's
+// 50. At most 6 connections may be open at once per invocation.
+// A cron tick claims and sends (1 D1 call + 1 sendBatch per 100 messages),
+// then re-checks RECHECK_BATCH_SIZE (8) recent posts: 1 claim + up to 2 calls
+// each (HEAD, then its D1 update), ~17 more subrequests.
+const WORKER_DEFAULTS = { pollBatchSize: 500, pollConcurrency: 6, pollMessageSize: 10, recheckBatchSize: 8 };
 
 // Built once per isolate and per env object, not per request.
 const cache = new WeakMap<object, { deps: PollDeps; app: ReturnType<typeof createApp> }>();
@@ -37,13 +52,33 @@ function hubFor(env: WorkerEnv) {
   return hub;
 }
 
+/** The same deps, with every log line saying which handler wrote it. */
+function via(deps: PollDeps, handler: "cron" | "queue"): PollDeps {
+  return { ...deps, log: (level, msg, fields) => deps.log(level, msg, { via: handler, ...fields }) };
+}
+
 export default {
   fetch(request, env, ctx) {
     return hubFor(env).app.fetch(request, env, ctx);
   },
+
   async scheduled(controller, env) {
-    const { deps } = hubFor(env);
-    deps.log("info", "cron.tick", { cron: controller.cron });
-    await pollDueSources(deps);
+    const deps = via(hubFor(env).deps, "cron");
+    deps.log("info", "cron.tick", { cron: controller.cron, queue: Boolean(env.POLL_QUEUE) });
+    const queue = env.POLL_QUEUE;
+    if (!queue) {
+      // No queue: one small batch inline, sized like one message, and fewer
+      // re-checks, so this invocation stays inside its 50 subrequests.
+      await ingestTick(deps, { pollLimit: deps.config.pollMessageSize, recheckLimit: Math.min(4, deps.config.recheckBatchSize) });
+      return;
+    }
+    await fanOutDueSources(deps, async (messages) => {
+      await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+    });
+    await recheckDueItems(deps);
   },
-} satisfies ExportedHandler<WorkerEnv>;
+
+  async queue(batch, env) {
+    await consumePollMessages(via(hubFor(env).deps, "queue"), batch.messages);
+  },
+} satisfies ExportedHandler<WorkerEnv, PollMessage>;

@@ -9,7 +9,7 @@ import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import { items, tombstones } from "../db/schema.js";
 import { IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
-import { mapLimit } from "./limit.js";
+import { hostLimiter, hostOf, mapPolitely } from "./hosts.js";
 import type { PollDeps } from "./poll.js";
 import { userAgent } from "./poll.js";
 
@@ -70,13 +70,16 @@ export interface RecheckSummary {
 
 export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; concurrency?: number } = {}): Promise<RecheckSummary> {
   const { db } = deps;
+  const limit = opts.limit ?? deps.config.recheckBatchSize;
+  const summary: RecheckSummary = { checked: 0, present: 0, missing: 0, removed: 0, inconclusive: 0 };
+  if (limit <= 0) return summary;
   const now = deps.now();
   const due = db
     .select({ id: items.id })
     .from(items)
     .where(and(lte(items.recheckAt, now), isNull(items.deletedAt)))
     .orderBy(asc(items.recheckAt))
-    .limit(opts.limit ?? 50);
+    .limit(limit);
   const claimed = await db
     .update(items)
     .set({ recheckAt: new Date(now.getTime() + LEASE_MS) })
@@ -89,8 +92,10 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
       misses: items.recheckMisses,
       firstSeenAt: items.firstSeenAt,
     });
-  const summary: RecheckSummary = { checked: claimed.length, present: 0, missing: 0, removed: 0, inconclusive: 0 };
-  await mapLimit(claimed, opts.concurrency ?? 4, async (item) => {
+  summary.checked = claimed.length;
+  // One request at a time per blog host: many learners share wordpress.com or a campus server.
+  const limiter = hostLimiter({ concurrency: opts.concurrency ?? 4, perHost: 1 });
+  await mapPolitely(claimed, limiter, (item) => hostOf(item.url), async (item) => {
     const verdict = await checkPostExists(deps, item.url);
     const at = deps.now();
     summary[verdict]++;

@@ -3,13 +3,16 @@
 // `wrangler d1 migrations apply --local` from the same migrations/ folder the
 // Node tests use. Testing the bundle, not the sources, catches what the vitest
 // Workers pool hides (e.g. code generation from strings is forbidden in
-// production workerd).
+// production workerd). Queues come from wrangler.toml as wrangler itself reads
+// them, so the test runs the declared producer and consumer settings.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import type { Readable } from "node:stream";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const wrangler = join(root, "node_modules/.bin/wrangler");
@@ -35,6 +38,19 @@ function wranglerToml() {
   return { compatibilityDate: pick("compatibility_date")!, databaseId: pick("database_id")! };
 }
 
+/** The queue producers and consumers declared in wrangler.toml, as Miniflare options. */
+export function declaredQueues() {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+  return { queueProducers: workerOptions.queueProducers ?? {}, queueConsumers: workerOptions.queueConsumers ?? {} };
+}
+
+export interface WorkerOptions {
+  /** Bind the queues declared in wrangler.toml (default: no queue, the inline fallback). */
+  queues?: boolean;
+  /** Each line the Worker writes to stdout (its JSON logs). */
+  onLog?: (line: string) => void;
+}
+
 export interface WorkerHarness {
   mf: Miniflare;
   persistTo: string;
@@ -44,7 +60,7 @@ export interface WorkerHarness {
   close(): Promise<void>;
 }
 
-export async function startWorker(scriptPath: string, bindings: Record<string, string> = {}): Promise<WorkerHarness> {
+export async function startWorker(scriptPath: string, bindings: Record<string, string> = {}, opts: WorkerOptions = {}): Promise<WorkerHarness> {
   const persistTo = mkdtempSync(join(tmpdir(), "tributary-d1-"));
   applyD1Migrations(persistTo);
   const { compatibilityDate, databaseId } = wranglerToml();
@@ -56,6 +72,8 @@ export async function startWorker(scriptPath: string, bindings: Record<string, s
     d1Databases: { DB: databaseId },
     d1Persist: join(persistTo, "v3", "d1"),
     bindings,
+    ...(opts.queues ? declaredQueues() : {}),
+    ...(opts.onLog ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => void (pipeLines(stdout, opts.onLog!), stderr.resume()) } : {}),
   });
   await mf.ready;
   return {
@@ -72,4 +90,14 @@ export async function startWorker(scriptPath: string, bindings: Record<string, s
       rmSync(persistTo, { recursive: true, force: true });
     },
   };
+}
+
+function pipeLines(stream: Readable, onLine: (line: string) => void): void {
+  let rest = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) if (line.trim()) onLine(line);
+  });
 }

@@ -1,4 +1,6 @@
-// The Worker, built as it would be deployed, running in workerd with D1.
+// The Worker, built as it would be deployed, running in workerd with D1 and no
+// queue bound: the cron handler falls back to polling one small batch itself.
+// (tests/worker/queue.test.ts runs it with the queue.)
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
@@ -7,13 +9,18 @@ import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.
 
 let worker: WorkerHarness;
 let server: FeedServer;
+const logs: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   server = await startFeedServer();
   server.feed("/maya.xml", fixture("wordpress-rss2.xml"));
   server.feed("/leo.xml", fixture("blogger-atom.xml"), "application/atom+xml");
   server.route("/broken", (_req, res) => res.writeHead(500).end());
-  worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true" });
+  worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true" }, {
+    onLog: (line) => {
+      if (line.startsWith("{")) logs.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
 }, 120_000);
 afterAll(async () => {
   await worker?.close();
@@ -47,6 +54,9 @@ describe("the Worker in workerd", () => {
         .run();
     }
     await worker.scheduled();
+    // No queue bound: the tick polled its one small batch (POLL_MESSAGE_SIZE) inline.
+    expect(logs.find((l) => l.msg === "cron.tick")).toMatchObject({ via: "cron", queue: false });
+    expect(logs.find((l) => l.msg === "poll.run")).toMatchObject({ via: "cron", polled: 3 });
 
     const flow = await client.get("/c/t509");
     expect(flow.status).toBe(200);
