@@ -122,6 +122,12 @@ export const sources = sqliteTable(
     homePageUrl: text("home_page_url"),
     /** Plain-language note on which feed discovery chose and why. */
     discoveryNote: text("discovery_note"),
+    /** Social sources: the tag followed (lower-case, no '#'); `url` is the instance or service. */
+    tag: text("tag"),
+    /** Mastodon: an access token for instances that refuse anonymous timelines. Never shown back. */
+    accessToken: text("access_token"),
+    /** Social sources: where the last run stopped (Mastodon: newest status id seen; Bluesky: newest indexedAt seen). */
+    cursor: text("cursor"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -166,9 +172,24 @@ export const items = sqliteTable(
     recheckAt: integer("recheck_at", { mode: "timestamp_ms" }),
     /** Consecutive re-checks that found the post gone (404/410); two remove it. */
     recheckMisses: integer("recheck_misses").notNull().default(0),
+    /** Social: how the source's server names the post (Mastodon status id there; Bluesky at-uri). */
+    remoteId: text("remote_id"),
+    /** Stable author key: Mastodon `user@instance` (lower-case), Bluesky DID, blog: its source. */
+    authorKey: text("author_key"),
+    /** What people recognise: `@user@instance`, `handle.bsky.social`. */
+    authorHandle: text("author_handle"),
+    authorUrl: text("author_url"),
+    /** Mastodon `spoiler_text`: shown instead of the excerpt. */
+    contentWarning: text("content_warning"),
+    /** The post marks its media sensitive; media is never copied or shown anyway. */
+    sensitive: integer("sensitive", { mode: "boolean" }).notNull().default(false),
+    /** A learner's toot or skeet announcing their own blog post: shown as "also on" of that item. */
+    crossPostOf: integer("cross_post_of"),
   },
   (t) => [
     uniqueIndex("items_course_url_uq").on(t.courseId, t.canonicalUrl),
+    index("items_course_author_idx").on(t.courseId, t.authorKey),
+    index("items_cross_post_idx").on(t.crossPostOf),
     index("items_recheck_idx").on(t.recheckAt),
     index("items_source_external_idx").on(t.sourceId, t.externalId),
     // Newest-first keyset pagination of a course's Flow.
@@ -216,6 +237,63 @@ export const spotlightEntries = sqliteTable(
   ],
 );
 
+export const identityKinds = ["mastodon", "bluesky", "blog"] as const;
+export type IdentityKind = (typeof identityKinds)[number];
+
+/**
+ * A learner's accounts elsewhere. Items are attributed to a learner only once
+ * `verifiedAt` is set: their profile (or blog home page) links back to their hub
+ * profile with rel="me", or its bio holds the one-time `verifyCode` the hub showed.
+ */
+export const identities = sqliteTable(
+  "identities",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: identityKinds }).notNull(),
+    /** As people write it: `@maya@mastodon.social`, `maya.bsky.social`, `https://maya.example.org/`. */
+    address: text("address").notNull(),
+    /** The key items carry in `author_key`: `maya@mastodon.social`, a DID, or the blog's normalised URL. */
+    authorKey: text("author_key").notNull(),
+    verifyCode: text("verify_code").notNull(),
+    verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
+    verifiedBy: text("verified_by", { enum: ["rel_me", "code"] }),
+    lastCheckError: text("last_check_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("identities_person_kind_key_uq").on(t.personId, t.kind, t.authorKey),
+    index("identities_kind_key_idx").on(t.kind, t.authorKey),
+  ],
+);
+
+/** Guest authors an instructor blocked in a course: their items are hidden and no new ones are taken. */
+export const blockedAuthors = sqliteTable(
+  "blocked_authors",
+  {
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: itemKinds }).notNull(),
+    authorKey: text("author_key").notNull(),
+    /** The handle shown on the block list. */
+    label: text("label").notNull(),
+    blockedBy: integer("blocked_by").references(() => people.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.courseId, t.kind, t.authorKey] })],
+);
+
+/** Sessions the hub keeps with services it signs in to (Bluesky), so each run need not sign in again. */
+export const serviceSessions = sqliteTable("service_sessions", {
+  service: text("service").primaryKey(),
+  data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export type Identity = typeof identities.$inferSelect;
 export type Person = typeof people.$inferSelect;
 export type Course = typeof courses.$inferSelect;
 export type Source = typeof sources.$inferSelect;

@@ -39,7 +39,7 @@ export interface FetchResult {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-async function checkResolved(url: URL, opts: FetchOptions): Promise<void> {
+export async function checkResolved(url: URL, opts: FetchOptions): Promise<void> {
   if (!opts.resolveHost) return;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (/^[\d.]+$/.test(host) || host.includes(":")) return; // literal, already checked
@@ -60,7 +60,7 @@ async function checkResolved(url: URL, opts: FetchOptions): Promise<void> {
   }
 }
 
-async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+export async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length") ?? "NaN");
   // Content-Length counts compressed bytes; it can only prove a body too big when uncompressed.
   if (!res.headers.get("content-encoding") && declared > maxBytes) {
