@@ -33,6 +33,13 @@ export interface Config {
   pollMessageSize: number;
   /** Recent posts re-checked at their own URL per run (HEAD each), to notice deletions. */
   recheckBatchSize: number;
+  /** Bluesky: the service the hub signs in to and searches (a PDS or entryway; its AppView answers searchPosts). */
+  blueskyService: string;
+  /** Bluesky: the hub's account (handle or DID) and an app password for it. Secret; unset = no Bluesky sources. */
+  blueskyIdentifier: string | null;
+  blueskyAppPassword: string | null;
+  /** Mastodon: most pages of 40 statuses one run reads per source before it yields to the next run. */
+  socialPageBudget: number;
   fetchTimeoutMs: number;
   fetchMaxBytes: number;
   /**
@@ -103,6 +110,10 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
     pollMaxIntervalMinutes,
     pollMessageSize: int(env, "POLL_MESSAGE_SIZE", defaults.pollMessageSize ?? 10, 1, 50),
     recheckBatchSize: int(env, "RECHECK_BATCH_SIZE", defaults.recheckBatchSize ?? 50, 0, 1000),
+    blueskyService: str(env, "BLUESKY_SERVICE") ?? defaults.blueskyService ?? "https://bsky.social",
+    blueskyIdentifier: str(env, "BLUESKY_IDENTIFIER") ?? defaults.blueskyIdentifier ?? null,
+    blueskyAppPassword: str(env, "BLUESKY_APP_PASSWORD") ?? defaults.blueskyAppPassword ?? null,
+    socialPageBudget: int(env, "SOCIAL_PAGE_BUDGET", defaults.socialPageBudget ?? 5, 1, 100),
     fetchTimeoutMs: int(env, "FETCH_TIMEOUT_MS", defaults.fetchTimeoutMs ?? 15_000, 100, 120_000),
     fetchMaxBytes: int(env, "FETCH_MAX_BYTES", defaults.fetchMaxBytes ?? 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     allowLoopbackFetch: bool(env, "ALLOW_LOOPBACK_FETCH", defaults.allowLoopbackFetch ?? false),
