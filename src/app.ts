@@ -10,6 +10,8 @@ import { session } from "./http/middleware/session.js";
 import { errorPage } from "./http/page.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { courseRoutes } from "./http/routes/courses.js";
+import { meRoutes } from "./http/routes/me.js";
+import { socialRoutes } from "./http/routes/social.js";
 import { stylesheet } from "./views/render.js";
 
 export function createApp(deps: PollDeps): Hono<AppEnv> {
@@ -44,6 +46,8 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
 
   app.route("/", authRoutes);
   app.route("/", courseRoutes);
+  app.route("/", socialRoutes);
+  app.route("/", meRoutes);
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {

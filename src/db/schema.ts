@@ -185,6 +185,8 @@ export const items = sqliteTable(
     sensitive: integer("sensitive", { mode: "boolean" }).notNull().default(false),
     /** A learner's toot or skeet announcing their own blog post: shown as "also on" of that item. */
     crossPostOf: integer("cross_post_of"),
+    /** Social: canonical http(s) links in the post (at most 8), to find the blog post it announces. */
+    links: text("links", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   },
   (t) => [
     uniqueIndex("items_course_url_uq").on(t.courseId, t.canonicalUrl),

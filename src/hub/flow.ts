@@ -1,8 +1,8 @@
 // The Flow: a course's items, newest first, with keyset pagination so that a
 // deep page costs what the first one does (no OFFSET).
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { items, type Item } from "../db/schema.js";
+import { blockedAuthors, items, type Item } from "../db/schema.js";
 
 export const FLOW_PAGE_SIZE = 30;
 
@@ -16,9 +16,46 @@ export function decodeCursor(raw: string | undefined): { at: Date; id: number } 
   return m ? { at: new Date(Number(m[1])), id: Number(m[2]) } : null;
 }
 
+/** A learner's toot or skeet announcing this item: shown as "also on", not as a second entry. */
+export interface AlsoOn {
+  kind: Item["kind"];
+  url: string;
+}
+
+export interface FlowItem extends Item {
+  alsoOn: AlsoOn[];
+}
+
 export interface FlowPage {
-  items: Item[];
+  items: FlowItem[];
   next: string | null;
+}
+
+/**
+ * What any public list shows: not hidden, not deleted or withdrawn, not by an
+ * author the course blocked, and not a cross-post (it shows under its blog post).
+ */
+export function visibleIn(courseId: number) {
+  return and(
+    eq(items.courseId, courseId),
+    eq(items.hidden, false),
+    isNull(items.deletedAt),
+    isNull(items.crossPostOf),
+    sql`NOT EXISTS (SELECT 1 FROM ${blockedAuthors} WHERE ${blockedAuthors.courseId} = ${items.courseId}
+      AND ${blockedAuthors.kind} = ${items.kind} AND ${blockedAuthors.authorKey} = ${items.authorKey})`,
+  );
+}
+
+/** The "also on Mastodon/Bluesky" links of these items. */
+export async function alsoOnFor(db: Db, ids: number[]): Promise<Map<number, AlsoOn[]>> {
+  const map = new Map<number, AlsoOn[]>();
+  if (ids.length === 0) return map;
+  const rows = await db
+    .select({ of: items.crossPostOf, kind: items.kind, url: items.canonicalUrl })
+    .from(items)
+    .where(and(inArray(items.crossPostOf, ids), isNull(items.deletedAt), eq(items.hidden, false)));
+  for (const r of rows) map.set(r.of!, [...(map.get(r.of!) ?? []), { kind: r.kind, url: r.url }]);
+  return map;
 }
 
 export async function flowPage(
@@ -28,7 +65,7 @@ export async function flowPage(
 ): Promise<FlowPage> {
   const limit = opts.limit ?? FLOW_PAGE_SIZE;
   const cursor = decodeCursor(opts.before);
-  const visible = and(eq(items.courseId, courseId), eq(items.hidden, false), isNull(items.deletedAt));
+  const visible = visibleIn(courseId);
   const where = cursor
     ? and(visible, or(lt(items.publishedAt, cursor.at), and(eq(items.publishedAt, cursor.at), lt(items.id, cursor.id))))
     : visible;
@@ -39,5 +76,6 @@ export async function flowPage(
     .orderBy(desc(items.publishedAt), desc(items.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  return { items: page, next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+  const also = await alsoOnFor(db, page.map((i) => i.id));
+  return { items: page.map((i) => ({ ...i, alsoOn: also.get(i.id) ?? [] })), next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
 }

@@ -55,3 +55,14 @@ export async function authenticate(db: Db, email: string, password: string): Pro
   }
   return (await verifyPassword(password, person.passwordHash)) ? person : null;
 }
+
+/** Creates an ordinary account (a learner, a TA). Returns null when the email is taken. */
+export async function createPerson(db: Db, input: AccountInput): Promise<Person | null> {
+  const hash = await hashPassword(input.password);
+  const [person] = await db
+    .insert(people)
+    .values({ email: input.email.trim().toLowerCase(), displayName: input.displayName, passwordHash: hash })
+    .onConflictDoNothing()
+    .returning();
+  return person ?? null;
+}

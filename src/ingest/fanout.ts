@@ -133,7 +133,6 @@ async function stillLeased(db: Db, message: PollMessage): Promise<Source[]> {
         inArray(sources.id, message.sources),
         eq(sources.leaseUntil, new Date(message.lease)),
         eq(sources.status, "active"),
-        eq(sources.kind, "feed"),
       ),
     );
 }

@@ -21,6 +21,9 @@ import {
 } from "./schedule.js";
 import { dedupeByUrl, itemUpserts, movedPostUpdates, tombstonedUrls } from "./store.js";
 import { canonicalTags, matchCourseTags } from "./tags.js";
+import { pollSocialSource } from "./social/poll.js";
+import type { SocialKind, SocialReader } from "./social/post.js";
+import { crossPostLinks } from "./social/store.js";
 
 export const LEASE_MS = 10 * 60_000;
 
@@ -28,15 +31,17 @@ export interface PollDeps extends Deps {
   resolveHost?: (host: string) => Promise<string[]>;
   /** Jitter source for schedules; injectable so tests can pin it. */
   random?: () => number;
+  /** Readers for social sources; the real ones (social/readers.ts) unless a test passes its own. */
+  socialReaders?: Partial<Record<SocialKind, SocialReader>>;
 }
 
-function scheduleSettings(deps: Deps): ScheduleSettings {
+export function scheduleSettings(deps: Deps): ScheduleSettings {
   const { pollMinIntervalMinutes, pollMaxIntervalMinutes, pollIntervalMinutes } = deps.config;
   return { minMinutes: pollMinIntervalMinutes, maxMinutes: pollMaxIntervalMinutes, defaultMinutes: pollIntervalMinutes };
 }
 
 /** The interval the previous healthy poll chose (null after a failure, whose backoff says nothing about the feed). */
-function previousIntervalMs(source: Source): number | null {
+export function previousIntervalMs(source: Source): number | null {
   if (source.failureCount > 0 || !source.lastPolledAt) return null;
   const ms = source.nextPollAt.getTime() - source.lastPolledAt.getTime();
   return ms > 0 ? ms : null;
@@ -68,7 +73,6 @@ export async function claimDueSources(deps: Deps, limit: number): Promise<Source
     .where(
       and(
         eq(sources.status, "active"),
-        eq(sources.kind, "feed"),
         lte(sources.nextPollAt, now),
         or(isNull(sources.leaseUntil), lte(sources.leaseUntil, now)),
       ),
@@ -83,99 +87,118 @@ export async function claimDueSources(deps: Deps, limit: number): Promise<Source
   return claimed.sort((a, b) => a.nextPollAt.getTime() - b.nextPollAt.getTime());
 }
 
+/**
+ * Polls one source of any kind. A feed is fetched and parsed here; a Mastodon
+ * or Bluesky tag is read by its reader (social/poll.ts). Either way a failure
+ * lands on the source's own row, with backoff, and is never thrown.
+ */
 export async function pollSource(deps: PollDeps, source: Source, run: PollRun = newPollRun()): Promise<SourceOutcome> {
   const started = Date.now();
-  const { db, config, log } = deps;
-  const random = deps.random ?? Math.random;
   try {
-    const res = await safeFetch(source.url, {
-      fetch: deps.fetch,
-      timeoutMs: config.fetchTimeoutMs,
-      maxBytes: config.fetchMaxBytes,
-      userAgent: userAgent(config.publicUrl),
-      allowLoopback: config.allowLoopbackFetch,
-      etag: source.etag,
-      lastModified: source.lastModified,
-      resolveHost: deps.resolveHost,
-    });
-    const now = deps.now();
-    const healthy = {
-      leaseUntil: null,
-      lastPolledAt: now,
-      lastSuccessAt: now,
-      lastStatusCode: res.status,
-      failureCount: 0,
-      lastError: null,
-      ...(res.permanentUrl ? { url: res.permanentUrl } : {}),
-    };
-    if (res.notModified) {
-      const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps), random);
-      await commit(deps, run, [db.update(sources).set({ ...healthy, nextPollAt }).where(eq(sources.id, source.id))]);
-      log("info", "poll.unchanged", { source: source.id, ms: Date.now() - started });
-      return { sourceId: source.id, ok: true, notModified: true, entries: 0, stored: 0 };
-    }
-    const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
-    const tags = await tagsOf(deps, run, source.courseId);
-    const wanted = dedupeByUrl(
-      source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched),
-    );
-    const gone = await tombstonedUrls(db, source.courseId, wanted.map((e) => e.url));
-    const keep = wanted.filter((e) => !gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
-    const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
-    // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
-    const moves = await movedPostUpdates(db, target, keep);
-    const upserts = itemUpserts(db, target, keep, now);
-    // Items and the source's validators are written in one batch: a crash before
-    // it leaves the old ETag, so the next poll fetches and upserts again.
-    const sourceUpdate = db
-        .update(sources)
-        .set({
-          ...healthy,
-          // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
-          nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps), random),
-          etag: res.etag,
-          lastModified: res.lastModified,
-          title: source.title ?? (feed.title || null),
-          siteUrl: source.siteUrl ?? feed.link,
-        })
-        .where(eq(sources.id, source.id));
-    await commit(deps, run, [sourceUpdate, ...moves, ...upserts]);
-    log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
-    return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
+    if (source.kind === "feed") return await pollFeed(deps, source, run, started);
+    return await pollSocialSource(deps, source, run, started);
   } catch (err) {
-    const now = deps.now();
-    const message = describeError(err);
-    const failures = source.failureCount + 1;
-    const status = err instanceof IngestError ? err.status : undefined;
-    // A server asking us to wait (429/503 Retry-After) is obeyed when it asks for longer than our backoff.
-    const backoff = nextPollAfterFailure(now, failures, config.pollIntervalMinutes, random);
-    const asked = err instanceof IngestError ? retryAfterDate(err.retryAfter ?? null, now) : null;
-    await db
-      .update(sources)
-      .set({
-        leaseUntil: null,
-        lastPolledAt: now,
-        lastStatusCode: status ?? null,
-        failureCount: failures,
-        lastError: message,
-        nextPollAt: asked && asked > backoff ? asked : backoff,
-        ...(status === 410 ? { status: "gone" as const } : {}),
-      })
-      .where(eq(sources.id, source.id));
-    log("warn", "poll.failed", {
-      source: source.id,
-      error: message,
-      ...(err instanceof IngestError ? { code: err.code } : { detail: String(err).slice(0, 300) }),
-      ms: Date.now() - started,
-    });
-    return { sourceId: source.id, ok: false, error: message };
+    return recordFailure(deps, source, err, started);
   }
 }
 
-function postDates(entries: ReadonlyArray<{ published: Date | null; updated: Date | null }>): Date[] {
+async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: number): Promise<SourceOutcome> {
+  const { db, config, log } = deps;
+  const random = deps.random ?? Math.random;
+  const res = await safeFetch(source.url, {
+    fetch: deps.fetch,
+    timeoutMs: config.fetchTimeoutMs,
+    maxBytes: config.fetchMaxBytes,
+    userAgent: userAgent(config.publicUrl),
+    allowLoopback: config.allowLoopbackFetch,
+    etag: source.etag,
+    lastModified: source.lastModified,
+    resolveHost: deps.resolveHost,
+  });
+  const now = deps.now();
+  const healthy = {
+    leaseUntil: null,
+    lastPolledAt: now,
+    lastSuccessAt: now,
+    lastStatusCode: res.status,
+    failureCount: 0,
+    lastError: null,
+    ...(res.permanentUrl ? { url: res.permanentUrl } : {}),
+  };
+  if (res.notModified) {
+    const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps), random);
+    await commit(deps, run, [db.update(sources).set({ ...healthy, nextPollAt }).where(eq(sources.id, source.id))]);
+    log("info", "poll.unchanged", { source: source.id, ms: Date.now() - started });
+    return { sourceId: source.id, ok: true, notModified: true, entries: 0, stored: 0 };
+  }
+  const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
+  const tags = await tagsOf(deps, run, source.courseId);
+  const wanted = dedupeByUrl(
+    source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched),
+  );
+  const gone = await tombstonedUrls(db, source.courseId, wanted.map((e) => e.url));
+  const keep = wanted.filter((e) => !gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
+  const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
+  // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
+  const moves = await movedPostUpdates(db, target, keep);
+  const upserts = itemUpserts(db, target, keep, now);
+  // Items and the source's validators are written in one batch: a crash before
+  // it leaves the old ETag, so the next poll fetches and upserts again.
+  const sourceUpdate = db
+      .update(sources)
+      .set({
+        ...healthy,
+        // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
+        nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps), random),
+        etag: res.etag,
+        lastModified: res.lastModified,
+        title: source.title ?? (feed.title || null),
+        siteUrl: source.siteUrl ?? feed.link,
+      })
+      .where(eq(sources.id, source.id));
+  // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
+  const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId) : [];
+  await commit(deps, run, [sourceUpdate, ...moves, ...upserts, ...crossPosts]);
+  log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
+  return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
+}
+
+/** Writes a failed poll onto the source: its error in plain words, and when to try again. */
+export async function recordFailure(deps: PollDeps, source: Source, err: unknown, started: number): Promise<SourceOutcome> {
+  const { db, config, log } = deps;
+  const random = deps.random ?? Math.random;
+  const now = deps.now();
+  const message = describeError(err);
+  const failures = source.failureCount + 1;
+  const status = err instanceof IngestError ? err.status : undefined;
+  // A server asking us to wait (429/503 Retry-After) is obeyed when it asks for longer than our backoff.
+  const backoff = nextPollAfterFailure(now, failures, config.pollIntervalMinutes, random);
+  const asked = err instanceof IngestError ? retryAfterDate(err.retryAfter ?? null, now) : null;
+  await db
+    .update(sources)
+    .set({
+      leaseUntil: null,
+      lastPolledAt: now,
+      lastStatusCode: status ?? null,
+      failureCount: failures,
+      lastError: message,
+      nextPollAt: asked && asked > backoff ? asked : backoff,
+      ...(status === 410 ? { status: "gone" as const } : {}),
+    })
+    .where(eq(sources.id, source.id));
+  log("warn", "poll.failed", {
+    source: source.id,
+    error: message,
+    ...(err instanceof IngestError ? { code: err.code } : { detail: String(err).slice(0, 300) }),
+    ms: Date.now() - started,
+  });
+  return { sourceId: source.id, ok: false, error: message };
+}
+
+export function postDates(entries: ReadonlyArray<{ published: Date | null; updated?: Date | null }>): Date[] {
   const dates: Date[] = [];
   for (const e of entries) {
-    const d = e.published ?? e.updated;
+    const d = e.published ?? e.updated ?? null;
     if (d) dates.push(d);
   }
   return dates;

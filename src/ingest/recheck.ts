@@ -6,11 +6,12 @@
 // that still lists the post never brings it back. One miss alone could be a
 // blip (a deploy, a moved page), hence the second, sooner look.
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
-import { items, tombstones } from "../db/schema.js";
+import { items, sources, tombstones } from "../db/schema.js";
 import { IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
 import { hostLimiter, hostOf, mapPolitely } from "./hosts.js";
 import type { PollDeps } from "./poll.js";
+import { socialKindOf, socialReaderFor } from "./social/readers.js";
 import { userAgent } from "./poll.js";
 
 const HOUR = 60 * 60_000;
@@ -22,7 +23,8 @@ export const CONFIRM_AFTER_MS = 1 * HOUR;
 /** A run claims items for this long, so overlapping runs never check one twice. */
 const LEASE_MS = 15 * 60_000;
 
-export type RecheckVerdict = "present" | "missing" | "inconclusive";
+export type { RecheckVerdict } from "./social/post.js";
+import type { RecheckVerdict } from "./social/post.js";
 
 export function nextRecheck(firstSeenAt: Date, now: Date): Date | null {
   const age = now.getTime() - firstSeenAt.getTime();
@@ -91,19 +93,25 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
       externalId: items.externalId,
       misses: items.recheckMisses,
       firstSeenAt: items.firstSeenAt,
+      kind: items.kind,
+      sourceId: items.sourceId,
+      remoteId: items.remoteId,
     });
   summary.checked = claimed.length;
+  const verdicts = await socialVerdicts(deps, claimed.filter((i) => i.kind !== "blog"));
   // One request at a time per blog host: many learners share wordpress.com or a campus server.
   const limiter = hostLimiter({ concurrency: opts.concurrency ?? 4, perHost: 1 });
   await mapPolitely(claimed, limiter, (item) => hostOf(item.url), async (item) => {
-    const verdict = await checkPostExists(deps, item.url);
+    const verdict = item.kind === "blog" ? await checkPostExists(deps, item.url) : (verdicts.get(item.id) ?? "inconclusive");
     const at = deps.now();
+    // A blog page can 404 for a moment (a deploy); a social server's API answering "no such post" is definitive.
+    const missesToRemove = item.kind === "blog" ? 2 : 1;
     summary[verdict]++;
     if (verdict === "present") {
       await db.update(items).set({ recheckMisses: 0, recheckAt: nextRecheck(item.firstSeenAt, at) }).where(eq(items.id, item.id));
     } else if (verdict === "inconclusive") {
       await db.update(items).set({ recheckAt: new Date(at.getTime() + CONFIRM_AFTER_MS) }).where(eq(items.id, item.id));
-    } else if (item.misses + 1 < 2) {
+    } else if (item.misses + 1 < missesToRemove) {
       await db.update(items).set({ recheckMisses: item.misses + 1, recheckAt: new Date(at.getTime() + CONFIRM_AFTER_MS) }).where(eq(items.id, item.id));
     } else {
       summary.removed++;
@@ -119,4 +127,35 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
   });
   if (summary.checked) deps.log("info", "recheck.run", { ...summary });
   return summary;
+}
+
+/**
+ * Social items are asked about through their source's API (Mastodon
+ * statuses/:id, Bluesky getPosts), one call per source for all its due items.
+ */
+async function socialVerdicts(
+  deps: PollDeps,
+  due: Array<{ id: number; kind: string; sourceId: number | null; remoteId: string | null }>,
+): Promise<Map<number, RecheckVerdict>> {
+  const verdicts = new Map<number, RecheckVerdict>();
+  const bySource = new Map<number, typeof due>();
+  for (const item of due) {
+    if (item.sourceId === null || !item.remoteId) continue; // its source was removed: nothing to ask
+    bySource.set(item.sourceId, [...(bySource.get(item.sourceId) ?? []), item]);
+  }
+  if (bySource.size === 0) return verdicts;
+  const rows = await deps.db.select().from(sources).where(inArray(sources.id, [...bySource.keys()]));
+  for (const source of rows) {
+    const kind = socialKindOf[source.kind];
+    const reader = kind ? (deps.socialReaders?.[kind] ?? socialReaderFor(kind)) : undefined;
+    if (!reader) continue;
+    const list = bySource.get(source.id)!;
+    try {
+      const answers = await reader.recheck(deps, source, list.map((i) => i.remoteId!));
+      for (const item of list) verdicts.set(item.id, answers.get(item.remoteId!) ?? "inconclusive");
+    } catch (err) {
+      deps.log("warn", "recheck.source_failed", { source: source.id, error: String(err).slice(0, 300) });
+    }
+  }
+  return verdicts;
 }

@@ -1,0 +1,34 @@
+// Guest authors an instructor has blocked in a course. Blocking hides what they
+// already posted (the Flow leaves out blocked authors' items at query time, so
+// unblocking brings them back untouched) and the social store takes nothing
+// new from them.
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/database.js";
+import { blockedAuthors, items, type ItemKind } from "../db/schema.js";
+import { FormError } from "./form-error.js";
+
+export async function blockAuthor(db: Db, courseId: number, itemId: number, blockedBy: number): Promise<{ label: string }> {
+  const [item] = await db
+    .select({ kind: items.kind, authorKey: items.authorKey, handle: items.authorHandle, name: items.authorName, personId: items.personId })
+    .from(items)
+    .where(and(eq(items.id, itemId), eq(items.courseId, courseId)));
+  if (!item || !item.authorKey) throw new FormError("item", "This post has no author the hub can block.");
+  // Learners are the course's own: an instructor removes or hides their posts instead.
+  if (item.personId !== null) throw new FormError("item", "This post is by a learner of the hub, not a guest; hide the post instead.");
+  const label = item.handle ?? item.name ?? item.authorKey;
+  await db
+    .insert(blockedAuthors)
+    .values({ courseId, kind: item.kind, authorKey: item.authorKey, label, blockedBy })
+    .onConflictDoNothing();
+  return { label };
+}
+
+export async function unblockAuthor(db: Db, courseId: number, kind: ItemKind, authorKey: string): Promise<void> {
+  await db
+    .delete(blockedAuthors)
+    .where(and(eq(blockedAuthors.courseId, courseId), eq(blockedAuthors.kind, kind), eq(blockedAuthors.authorKey, authorKey)));
+}
+
+export async function blockedAuthorsOf(db: Db, courseId: number) {
+  return db.select().from(blockedAuthors).where(eq(blockedAuthors.courseId, courseId)).orderBy(blockedAuthors.label);
+}

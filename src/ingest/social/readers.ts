@@ -1,0 +1,11 @@
+// The social readers the hub ships, by kind.
+import type { SocialKind, SocialReader } from "./post.js";
+
+const readers: Partial<Record<SocialKind, SocialReader>> = {};
+
+export function socialReaderFor(kind: SocialKind): SocialReader | undefined {
+  return readers[kind];
+}
+
+/** Source kind → the kind of the items it yields. */
+export const socialKindOf: Record<string, SocialKind | undefined> = { mastodon_tag: "mastodon", bluesky_tag: "bluesky" };
