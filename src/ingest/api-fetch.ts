@@ -57,7 +57,13 @@ export function apiFetch(deps: Deps & { resolveHost?: (host: string) => Promise<
           await res.body?.cancel();
           const location = res.headers.get("location");
           if (!location || hop >= 5) throw new IngestError("too_many_redirects", `Too many redirects from ${url.host}.`, res.status);
-          url = assertFetchableUrl(new URL(location, url), guard as FetchOptions);
+          const next = assertFetchableUrl(new URL(location, url), guard as FetchOptions);
+          // Credentials are for the server they were meant for, never for where it redirects.
+          if (next.origin !== url.origin) {
+            headers.delete("authorization");
+            headers.delete("cookie");
+          }
+          url = next;
           continue;
         }
         const bytes = request.method === "HEAD" ? new Uint8Array() : await readCapped(res, maxBytes, controller.signal);

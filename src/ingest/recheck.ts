@@ -6,12 +6,15 @@
 // that still lists the post never brings it back. One miss alone could be a
 // blip (a deploy, a moved page), hence the second, sooner look.
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
-import { items, sources, tombstones } from "../db/schema.js";
+import { courseTags, items, sources, tombstones } from "../db/schema.js";
 import { IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
 import { hostLimiter, hostOf, mapPolitely } from "./hosts.js";
 import type { PollDeps } from "./poll.js";
+import type { SocialPost } from "./social/post.js";
 import { socialKindOf, socialReaderFor } from "./social/readers.js";
+import { socialUpserts } from "./social/store.js";
+import type { Statement } from "./writes.js";
 import { userAgent } from "./poll.js";
 
 const HOUR = 60 * 60_000;
@@ -152,7 +155,24 @@ async function socialVerdicts(
     const list = bySource.get(source.id)!;
     try {
       const answers = await reader.recheck(deps, source, list.map((i) => i.remoteId!));
-      for (const item of list) verdicts.set(item.id, answers.get(item.remoteId!) ?? "inconclusive");
+      const tags = (await deps.db.select({ tag: courseTags.tag }).from(courseTags).where(eq(courseTags.courseId, source.courseId))).map((r) => r.tag);
+      const refreshed: SocialPost[] = [];
+      for (const item of list) {
+        const answer = answers.get(item.remoteId!) ?? "inconclusive";
+        if (typeof answer === "string") verdicts.set(item.id, answer);
+        else if (!answer.tags.some((t) => tags.includes(t))) {
+          // The author took the course tag off: that withdraws the post from the course.
+          verdicts.set(item.id, "missing");
+        } else {
+          verdicts.set(item.id, "present");
+          refreshed.push(answer);
+        }
+      }
+      // Posts served afresh carry any edit made since they were read: store them as a poll would.
+      if (refreshed.length) {
+        const { statements } = await socialUpserts(deps.db, source, refreshed, tags, deps.now());
+        if (statements.length) await deps.db.batch(statements as [Statement, ...Statement[]]);
+      }
     } catch (err) {
       deps.log("warn", "recheck.source_failed", { source: source.id, error: String(err).slice(0, 300) });
     }

@@ -137,6 +137,9 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
       if (!s) throw new Error(`no status ${id}`);
       s.content = content;
       s.edited_at = at.toISOString();
+      // Mastodon parses an edited status's hashtags again: an edit can add or drop a tag.
+      const base = String((s.tags[0]?.url ?? "").replace(/\/tags\/.*$/, ""));
+      s.tags = [...new Set([...content.matchAll(/#(?:<span>)?([\p{L}\p{N}_]+)/gu)].map((m) => m[1]!.toLowerCase()))].map((name) => ({ name, url: `${base}/tags/${name}` }));
       return s;
     },
     delete(id) {

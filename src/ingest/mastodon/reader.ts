@@ -11,7 +11,7 @@ import type { mastodon } from "masto";
 import type { Source } from "../../db/schema.js";
 import { IngestError } from "../errors.js";
 import type { PollDeps } from "../poll.js";
-import type { RecheckVerdict, SocialPage, SocialPost, SocialReader } from "../social/post.js";
+import type { RecheckAnswer, SocialPage, SocialPost, SocialReader } from "../social/post.js";
 import { instanceOrigin, mastodonClient, type MastodonClient } from "./client.js";
 import { compareStatusIds, newerId } from "./ids.js";
 import { normaliseStatus, statusIdOf } from "./normalise.js";
@@ -133,8 +133,9 @@ function isReblog(status: unknown): boolean {
   return typeof status === "object" && status !== null && "reblog" in status && (status as { reblog: unknown }).reblog != null;
 }
 
-async function recheck(deps: PollDeps, source: Source, remoteIds: string[]): Promise<Map<string, RecheckVerdict>> {
-  const verdicts = new Map<string, RecheckVerdict>();
+async function recheck(deps: PollDeps, source: Source, remoteIds: string[]): Promise<Map<string, RecheckAnswer>> {
+  const verdicts = new Map<string, RecheckAnswer>();
+  const host = instanceOrigin(source.url).hostname;
   const queue = [...new Set(remoteIds)];
   for (const id of queue) verdicts.set(id, "inconclusive");
   if (!queue.length) return verdicts;
@@ -147,7 +148,8 @@ async function recheck(deps: PollDeps, source: Source, remoteIds: string[]): Pro
     if (!id.trim()) return;
     try {
       const res: { headers: Headers; data: mastodon.v1.Status } = await client.v1.statuses.$select(encodeURIComponent(id)).fetch.$raw();
-      verdicts.set(id, "present");
+      // The status as it is now: an edit since we read it reaches the hub this way.
+      verdicts.set(id, normaliseStatus(res.data, host) ?? "present");
       if (rateLimitLow(res.headers)) halted = true;
     } catch (err) {
       if (err instanceof IngestError && err.status === 404) verdicts.set(id, "missing");

@@ -54,6 +54,8 @@ export interface SocialPage {
 }
 
 export type RecheckVerdict = "present" | "missing" | "inconclusive";
+/** A verdict, or the post as its server serves it now (which means present). */
+export type RecheckAnswer = RecheckVerdict | SocialPost;
 
 export interface SocialReader {
   kind: SocialKind;
@@ -63,6 +65,11 @@ export interface SocialReader {
    * Retry-After (or the rate-limit reset, as a Retry-After value) on failure.
    */
   read(deps: PollDeps, source: Source): Promise<SocialPage>;
-  /** Asks the source's server whether these posts (by remoteId) still exist. */
-  recheck(deps: PollDeps, source: Source, remoteIds: string[]): Promise<Map<string, RecheckVerdict>>;
+  /**
+   * Asks the source's server whether these posts (by remoteId) still exist.
+   * A reader that gets the post back may answer with it, normalised, instead
+   * of "present": an edit made since the post was read then reaches the hub
+   * (a timeline read from a cursor never sees older posts again).
+   */
+  recheck(deps: PollDeps, source: Source, remoteIds: string[]): Promise<Map<string, RecheckAnswer>>;
 }

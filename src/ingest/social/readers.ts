@@ -1,7 +1,8 @@
 // The social readers the hub ships, by kind.
+import { mastodonReader } from "../mastodon/reader.js";
 import type { SocialKind, SocialReader } from "./post.js";
 
-const readers: Partial<Record<SocialKind, SocialReader>> = {};
+const readers: Partial<Record<SocialKind, SocialReader>> = { mastodon: mastodonReader };
 
 export function socialReaderFor(kind: SocialKind): SocialReader | undefined {
   return readers[kind];
