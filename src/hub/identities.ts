@@ -48,8 +48,9 @@ export function parseIdentity(kind: IdentityKind, raw: string): ParsedIdentity {
     const fromUrl = /^https?:\/\/([^/]+)\/@([^/@?#]+)\/?$/i.exec(input);
     const m = MASTODON_ACCT.exec(fromUrl ? `${fromUrl[2]}@${fromUrl[1]}` : input);
     if (!m) throw new FormError("address", "Enter your Mastodon address like @maya@mastodon.social.");
-    const key = `${m[1]}@${m[2]}`.toLowerCase();
-    return { address: `@${key}`, authorKey: key };
+    const address = `@${m[1]}@${m[2]}`.toLowerCase();
+    // Items key Mastodon authors by acct, whose domain never has a port; the address keeps it to reach the server.
+    return { address, authorKey: `${m[1]}@${m[2]!.replace(/:\d+$/, "")}`.toLowerCase() };
   }
   if (kind === "bluesky") {
     if (DID.test(input)) return { address: input, authorKey: input };
@@ -139,7 +140,7 @@ export function relMeLinks(html: string, base: string): string[] {
 }
 
 async function mastodonEvidence(deps: PollDeps, identity: Identity): Promise<ProfileEvidence> {
-  const [user, host] = identity.authorKey.split("@") as [string, string];
+  const [, user, host] = identity.address.split("@") as [string, string, string];
   const url = `https://${host}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`;
   // Tests run a Mastodon-shaped server on 127.0.0.1 over plain HTTP.
   const target = deps.config.allowLoopbackFetch && /^127\.0\.0\.1(:\d+)?$/.test(host) ? url.replace("https://", "http://") : url;

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { items, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
-import { createFirstAdmin } from "../../../src/hub/people.js";
+import { linkIdentity, profileUrl, verifyIdentity } from "../../../src/hub/identities.js";
+import { createFirstAdmin, createPerson } from "../../../src/hub/people.js";
 import { addSocialSource } from "../../../src/hub/social-sources.js";
 import { addFeedSource } from "../../../src/hub/sources.js";
 import { pollDueSources } from "../../../src/ingest/poll.js";
@@ -67,6 +68,27 @@ describe("a course following its tag on Mastodon", () => {
     hub.clock.advance(7 * 3_600_000);
     expect(await recheckDueItems(hub.deps)).toMatchObject({ checked: 2, removed: 1 });
     expect((await shown()).map((i) => i.remoteId)).not.toContain(a!.id);
+  });
+
+  it("attributes a learner's statuses, past and new, once their account is verified; others stay guests", async () => {
+    one.post(); // by the local account (Gargron)
+    one.post({ account: "remote" });
+    await pollDueSources(hub.deps);
+    const maya = (await createPerson(hub.deps.db, { email: "g@example.org", displayName: "Gargron", password: "correct horse battery" }))!;
+    const identity = await linkIdentity(hub.deps.db, maya.id, "mastodon", `@Gargron@${new URL(one.url).host}`);
+    one.override((req, res, url) => {
+      if (url.pathname !== "/api/v1/accounts/lookup") return false;
+      const link = `<a href="${profileUrl(hub.deps.config.publicUrl, maya.id)}" rel="nofollow noopener me">hub</a>`;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "1", username: "Gargron", acct: "Gargron", url: `${one.url}/@Gargron`, note: "", fields: [{ name: "Hub", value: link, verified_at: null }] }));
+      return true;
+    });
+    const verified = await verifyIdentity(hub.deps, maya.id, identity.id);
+    expect(verified).toEqual({ ok: true, via: "rel_me" });
+    one.post();
+    await due();
+    const rows = await hub.deps.db.select({ personId: items.personId, handle: items.authorHandle }).from(items);
+    expect(rows.filter((r) => r.personId === maya.id)).toHaveLength(2);
+    expect(rows.filter((r) => r.personId === null)).toHaveLength(1);
   });
 
   it("counts a status federated to two instances once", async () => {
