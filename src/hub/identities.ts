@@ -14,6 +14,7 @@ import { Parser } from "htmlparser2";
 import type { Db } from "../db/database.js";
 import { identities, items, sources, type Identity, type IdentityKind } from "../db/schema.js";
 import { apiFetch } from "../ingest/api-fetch.js";
+import { blueskyClient } from "../ingest/bluesky/session.js";
 import { canonicalUrl } from "../ingest/canonical-url.js";
 import { decodeBody } from "../ingest/decode.js";
 import { describeError, IngestError } from "../ingest/errors.js";
@@ -172,19 +173,16 @@ async function blogEvidence(deps: PollDeps, identity: Identity): Promise<Profile
   return { meLinks: relMeLinks(html, res.url), text: htmlToText(html) };
 }
 
-/** Bluesky evidence comes from the Bluesky reader's signed-in session (ingest/bluesky). */
-export type BlueskyProfileLookup = (deps: PollDeps, actor: string) => Promise<{ did: string; handle: string; description: string }>;
-
-let blueskyLookup: BlueskyProfileLookup | null = null;
-/** Wired by the Bluesky reader module, so this file needs no Bluesky client of its own. */
-export function setBlueskyProfileLookup(lookup: BlueskyProfileLookup): void {
-  blueskyLookup = lookup;
-}
-
+/**
+ * Bluesky profiles have no rel="me" links: the code in the description is the
+ * proof. Read through the hub's signed-in session (the public AppView refuses
+ * anonymous reads on some deployments), and the DID becomes the key.
+ */
 async function blueskyEvidence(deps: PollDeps, identity: Identity): Promise<ProfileEvidence> {
-  if (!blueskyLookup) throw new IngestError("http_error", "This hub is not set up to read Bluesky.");
-  const profile = await blueskyLookup(deps, identity.authorKey.startsWith("did:") ? identity.authorKey : identity.address);
-  return { meLinks: [], text: profile.description, authorKey: profile.did };
+  const client = await blueskyClient(deps, null);
+  const actor = identity.authorKey.startsWith("did:") ? identity.authorKey : identity.address;
+  const { data } = await client.call(`look up ${actor}`, (agent) => agent.getProfile({ actor }));
+  return { meLinks: [], text: data.description ?? "", authorKey: data.did };
 }
 
 export type VerifyResult = { ok: true; via: "rel_me" | "code" } | { ok: false; error: string };
