@@ -295,6 +295,17 @@ export const serviceSessions = sqliteTable("service_sessions", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 
+/**
+ * Failed sign-ins per key (an email address, or a client address), so guessing
+ * passwords is slowed down on every runtime without a shared memory.
+ */
+export const loginThrottle = sqliteTable("login_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  windowStart: integer("window_start", { mode: "timestamp_ms" }).notNull(),
+  lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+});
+
 export type Identity = typeof identities.$inferSelect;
 export type Person = typeof people.$inferSelect;
 export type Course = typeof courses.$inferSelect;
