@@ -58,17 +58,34 @@ export async function alsoOnFor(db: Db, ids: number[]): Promise<Map<number, Also
   return map;
 }
 
-export async function flowPage(
+/** Narrows a course's list: Blog is `kinds: ["blog"]`, Social is Mastodon and Bluesky, a learner page is `personId`. */
+export interface ListFilter {
+  kinds?: readonly Item["kind"][];
+  personId?: number;
+  /** A normalised tag (lower-case, no '#'). */
+  tag?: string;
+}
+
+/**
+ * One page of a course's visible items, newest first, keyset-paged: every
+ * list page (Flow, Blog, Social, a learner, a tag) and every outbound feed
+ * reads through here, so what is hidden, withdrawn or blocked is hidden everywhere.
+ */
+export async function listItems(
   db: Db,
   courseId: number,
+  filter: ListFilter = {},
   opts: { before?: string; limit?: number } = {},
 ): Promise<FlowPage> {
   const limit = opts.limit ?? FLOW_PAGE_SIZE;
   const cursor = decodeCursor(opts.before);
-  const visible = visibleIn(courseId);
-  const where = cursor
-    ? and(visible, or(lt(items.publishedAt, cursor.at), and(eq(items.publishedAt, cursor.at), lt(items.id, cursor.id))))
-    : visible;
+  const where = and(
+    visibleIn(courseId),
+    filter.kinds && filter.kinds.length ? inArray(items.kind, [...filter.kinds]) : undefined,
+    filter.personId !== undefined ? eq(items.personId, filter.personId) : undefined,
+    filter.tag ? sql`EXISTS (SELECT 1 FROM json_each(${items.tags}) WHERE json_each.value = ${filter.tag})` : undefined,
+    cursor ? or(lt(items.publishedAt, cursor.at), and(eq(items.publishedAt, cursor.at), lt(items.id, cursor.id))) : undefined,
+  );
   const rows = await db
     .select()
     .from(items)
@@ -78,4 +95,9 @@ export async function flowPage(
   const page = rows.slice(0, limit);
   const also = await alsoOnFor(db, page.map((i) => i.id));
   return { items: page.map((i) => ({ ...i, alsoOn: also.get(i.id) ?? [] })), next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+}
+
+/** The Flow: everything visible in the course. */
+export function flowPage(db: Db, courseId: number, opts: { before?: string; limit?: number } = {}): Promise<FlowPage> {
+  return listItems(db, courseId, {}, opts);
 }
