@@ -5,12 +5,15 @@ import { bodyLimit } from "hono/body-limit";
 import type { PollDeps } from "./ingest/poll.js";
 import type { AppEnv } from "./http/env.js";
 import { csrf } from "./http/middleware/csrf.js";
+import { microcache } from "./http/middleware/microcache.js";
 import { securityHeaders } from "./http/middleware/security-headers.js";
 import { session } from "./http/middleware/session.js";
 import { errorPage } from "./http/page.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { courseRoutes } from "./http/routes/courses.js";
+import { curationRoutes } from "./http/routes/curation.js";
 import { meRoutes } from "./http/routes/me.js";
+import { pageRoutes } from "./http/routes/pages.js";
 import { socialRoutes } from "./http/routes/social.js";
 import { stylesheet } from "./views/render.js";
 
@@ -42,10 +45,15 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
     }),
   );
   app.use("*", session());
+  // After the session (it serves only anonymous visitors), before the CSRF token is minted.
+  app.use("*", microcache());
   app.use("*", csrf());
 
   app.route("/", authRoutes);
+  // Before courseRoutes: the course pages, the Flow (GET /c/:slug) with its filters among them.
+  app.route("/", pageRoutes);
   app.route("/", courseRoutes);
+  app.route("/", curationRoutes);
   app.route("/", socialRoutes);
   app.route("/", meRoutes);
 

@@ -40,6 +40,8 @@ export interface Config {
   blueskyAppPassword: string | null;
   /** Mastodon: most pages of 40 statuses one run reads per source before it yields to the next run. */
   socialPageBudget: number;
+  /** Seconds an anonymous visitor's page or feed may be reused for others (0: never). */
+  pageCacheSeconds: number;
   fetchTimeoutMs: number;
   fetchMaxBytes: number;
   /**
@@ -114,6 +116,7 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
     blueskyIdentifier: str(env, "BLUESKY_IDENTIFIER") ?? defaults.blueskyIdentifier ?? null,
     blueskyAppPassword: str(env, "BLUESKY_APP_PASSWORD") ?? defaults.blueskyAppPassword ?? null,
     socialPageBudget: int(env, "SOCIAL_PAGE_BUDGET", defaults.socialPageBudget ?? 5, 1, 100),
+    pageCacheSeconds: int(env, "PAGE_CACHE_SECONDS", defaults.pageCacheSeconds ?? 2, 0, 300),
     fetchTimeoutMs: int(env, "FETCH_TIMEOUT_MS", defaults.fetchTimeoutMs ?? 15_000, 100, 120_000),
     fetchMaxBytes: int(env, "FETCH_MAX_BYTES", defaults.fetchMaxBytes ?? 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     allowLoopbackFetch: bool(env, "ALLOW_LOOPBACK_FETCH", defaults.allowLoopbackFetch ?? false),

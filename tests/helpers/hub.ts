@@ -35,7 +35,7 @@ export async function createTestHub(env: Record<string, string> = {}, overrides:
   const log = memoryLog();
   const deps: PollDeps = {
     db: database.db,
-    config: { ...loadConfig({ ALLOW_LOOPBACK_FETCH: "true", FETCH_TIMEOUT_MS: "3000", ...env }), ...overrides },
+    config: { ...loadConfig({ ALLOW_LOOPBACK_FETCH: "true", FETCH_TIMEOUT_MS: "3000", PAGE_CACHE_SECONDS: "0", ...env }), ...overrides },
     log,
     fetch: globalThis.fetch.bind(globalThis),
     now: () => clock.now,

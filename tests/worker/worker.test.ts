@@ -16,7 +16,7 @@ beforeAll(async () => {
   server.feed("/maya.xml", fixture("wordpress-rss2.xml"));
   server.feed("/leo.xml", fixture("blogger-atom.xml"), "application/atom+xml");
   server.route("/broken", (_req, res) => res.writeHead(500).end());
-  worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true" }, {
+  worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true", PAGE_CACHE_SECONDS: "0" }, {
     onLog: (line) => {
       if (line.startsWith("{")) logs.push(JSON.parse(line) as Record<string, unknown>);
     },
