@@ -24,12 +24,18 @@ export function readAccountForm(form: Record<string, unknown>): AccountInput {
   const email = requireText(form, "email", "Email", 254).toLowerCase();
   if (!EMAIL.test(email)) throw new FormError("email", "Enter an email address like name@example.org.");
   const displayName = requireText(form, "displayName", "Your name", 100);
-  const password = typeof form.password === "string" ? form.password : "";
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new FormError("password", `Choose a password of at least ${MIN_PASSWORD_LENGTH} characters.`);
-  }
-  if (password.length > 1024) throw new FormError("password", "That password is too long.");
+  const password = checkNewPassword(form.password, "password");
   return { email, displayName, password };
+}
+
+/** A password someone is choosing (sign-up, setup, a change), checked; FormError on `field`. */
+export function checkNewPassword(value: unknown, field: string): string {
+  const password = typeof value === "string" ? value : "";
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new FormError(field, `Choose a password of at least ${MIN_PASSWORD_LENGTH} characters.`);
+  }
+  if (password.length > 1024) throw new FormError(field, "That password is too long.");
+  return password;
 }
 
 /** Creates the administrator, or returns null when the hub already has an account. */
@@ -64,5 +70,10 @@ export async function createPerson(db: Db, input: AccountInput): Promise<Person 
     .values({ email: input.email.trim().toLowerCase(), displayName: input.displayName, passwordHash: hash })
     .onConflictDoNothing()
     .returning();
+  return person ?? null;
+}
+
+export async function personByEmail(db: Db, email: string): Promise<Person | null> {
+  const [person] = await db.select().from(people).where(eq(people.email, email.trim().toLowerCase())).limit(1);
   return person ?? null;
 }
