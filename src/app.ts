@@ -9,6 +9,7 @@ import { microcache } from "./http/middleware/microcache.js";
 import { securityHeaders } from "./http/middleware/security-headers.js";
 import { session } from "./http/middleware/session.js";
 import { errorPage } from "./http/page.js";
+import { accountRoutes } from "./http/routes/account.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { courseRoutes } from "./http/routes/courses.js";
 import { curationRoutes } from "./http/routes/curation.js";
@@ -56,6 +57,7 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/", curationRoutes);
   app.route("/", socialRoutes);
   app.route("/", meRoutes);
+  app.route("/", accountRoutes);
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {
