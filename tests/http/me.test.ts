@@ -87,7 +87,8 @@ describe("the course's social side", () => {
     await item({ title: "Learner toot", personId: mayaId, authorKey: "maya@mastodon.social", authorHandle: "@maya@mastodon.social", authorName: "Maya" });
     const flow = await (await ida.get("/c/t509")).text();
     expect(flow).toMatch(/@g@mastodon.social<\/span> <span class="badge guest">guest<\/span>/);
-    expect(flow).toContain(`href="/people/${mayaId}">Maya</a>`);
+    // A learner links to their page in the course, under their hub name.
+    expect(flow).toContain(`href="/c/t509/people/${mayaId}">Maya &lt;Learner&gt;</a>`);
     expect((await maya.submit("/c/t509", "/c/t509/blocks", { item: String(guest.id) })).status).toBe(403);
     expect((await ida.submit("/c/t509", "/c/t509/blocks", { item: String(guest.id) })).status).toBe(303);
     const after = await (await ida.get("/c/t509")).text();
