@@ -13,6 +13,7 @@ import { accountRoutes } from "./http/routes/account.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { courseRoutes } from "./http/routes/courses.js";
 import { curationRoutes } from "./http/routes/curation.js";
+import { learnerSourceRoutes } from "./http/routes/learner-sources.js";
 import { meRoutes } from "./http/routes/me.js";
 import { pageRoutes } from "./http/routes/pages.js";
 import { socialRoutes } from "./http/routes/social.js";
@@ -58,6 +59,7 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/", socialRoutes);
   app.route("/", meRoutes);
   app.route("/", accountRoutes);
+  app.route("/", learnerSourceRoutes);
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {

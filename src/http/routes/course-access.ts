@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import type { Course } from "../../db/schema.js";
 import { canManageCourse, courseBySlug, tagsOf } from "../../hub/courses.js";
 import { blockedAuthorsOf } from "../../hub/blocks.js";
+import { pendingSourcesOf } from "../../hub/learner-sources.js";
 import { sourcesOf } from "../../hub/sources.js";
 import type { AppEnv } from "../env.js";
 import { errorPage, page } from "../page.js";
@@ -34,6 +35,11 @@ export async function withManagedCourse(c: Context<AppEnv>, then: (course: Cours
 
 export async function managePage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
   const { db } = c.get("deps");
-  const [sources, tags, blocked] = await Promise.all([sourcesOf(db, course.id), tagsOf(db, course.id), blockedAuthorsOf(db, course.id)]);
-  return page(c, "course-manage", { title: `Manage ${course.title}`, course, tags, sources, blocked, ...extra }, status);
+  const [sources, tags, blocked, pending] = await Promise.all([
+    sourcesOf(db, course.id),
+    tagsOf(db, course.id),
+    blockedAuthorsOf(db, course.id),
+    pendingSourcesOf(db, course.id),
+  ]);
+  return page(c, "course-manage", { title: `Manage ${course.title}`, course, tags, sources, blocked, pending, ...extra }, status);
 }
