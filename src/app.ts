@@ -13,8 +13,10 @@ import { accountRoutes } from "./http/routes/account.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { courseRoutes } from "./http/routes/courses.js";
 import { curationRoutes } from "./http/routes/curation.js";
+import { feedRoutes } from "./http/routes/feeds.js";
 import { learnerSourceRoutes } from "./http/routes/learner-sources.js";
 import { meRoutes } from "./http/routes/me.js";
+import { networkRoutes } from "./http/routes/network.js";
 import { pageRoutes } from "./http/routes/pages.js";
 import { socialRoutes } from "./http/routes/social.js";
 import { stylesheet } from "./views/render.js";
@@ -54,6 +56,8 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/", authRoutes);
   // Before courseRoutes: the course pages, the Flow (GET /c/:slug) with its filters among them.
   app.route("/", pageRoutes);
+  app.route("/", feedRoutes);
+  app.route("/", networkRoutes);
   app.route("/", courseRoutes);
   app.route("/", curationRoutes);
   app.route("/", socialRoutes);

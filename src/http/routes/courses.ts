@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { canManageCourse, createCourse, listCourses, readCourseForm, tagsOf } from "../../hub/courses.js";
 import { flowPage } from "../../hub/flow.js";
+import { alternatesFor } from "../../hub/outbound/links.js";
 import { hubHasAccounts } from "../../hub/people.js";
 import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
@@ -52,7 +53,7 @@ courseRoutes.get("/c/:slug", (c) =>
       tagsOf(db, course.id),
       canManageCourse(db, c.get("viewer"), course.id),
     ]);
-    return page(c, "flow", { title: course.title, course, tags, items: flow.items, next: flow.next, canManage });
+    return page(c, "flow", { title: course.title, course, tags, items: flow.items, next: flow.next, canManage, alternates: alternatesFor(course.slug, "", `${course.title}: Flow`) });
   }),
 );
 

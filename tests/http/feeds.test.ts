@@ -1,0 +1,159 @@
+// The outbound feeds through the real app: every course list as RSS, Atom and
+// JSON Feed, the same visibility rules as the pages, conditional GET, and the
+// autodiscovery links the layout renders.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { blockedAuthors, courses, items, memberships } from "../../src/db/schema.js";
+import { alternatesFor } from "../../src/hub/outbound/links.js";
+import { createPerson } from "../../src/hub/people.js";
+import { parseFeed } from "../../src/ingest/parse.js";
+import { render } from "../../src/views/render.js";
+import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
+
+const PUBLIC = "https://hub.example.org";
+let hub: TestHub;
+let visitor: Client;
+let mayaId: number;
+let samId: number;
+
+const day = 86_400_000;
+async function item(title: string, over: Partial<typeof items.$inferInsert> = {}) {
+  const at = new Date(hub.clock.now.getTime() - day);
+  const [row] = await hub.deps.db
+    .insert(items)
+    .values({
+      courseId: 1, kind: "blog", externalId: title, canonicalUrl: `https://maya.example.org/${encodeURIComponent(title)}`, title,
+      excerpt: `About ${title}`, publishedAt: at, firstSeenAt: at, lastSeenAt: at, tags: ["t509massive"],
+      ...over,
+    })
+    .returning();
+  return row!;
+}
+
+const FORMATS = [
+  ["rss", "application/rss+xml; charset=utf-8"],
+  ["atom", "application/atom+xml; charset=utf-8"],
+  ["json", "application/feed+json; charset=utf-8"],
+] as const;
+
+async function titles(path: string, format: string): Promise<string[]> {
+  const res = await visitor.get(`${path}/feed.${format}`);
+  expect(res.status, `${path}/feed.${format}`).toBe(200);
+  return (await parseFeed(await res.text())).entries.map((e) => e.title).sort();
+}
+
+beforeEach(async () => {
+  hub = await createTestHub({ PUBLIC_URL: PUBLIC });
+  await setUpCourse(hub.app);
+  visitor = Client.forApp(hub.app);
+  mayaId = (await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya Okafor", password: "correct horse battery" }))!.id;
+  samId = (await createPerson(hub.deps.db, { email: "sam@example.org", displayName: "Sam Stone", password: "correct horse battery" }))!.id;
+  await hub.deps.db.insert(memberships).values({ courseId: 1, personId: samId, role: "learner" });
+
+  const post = await item("Maya's post", { personId: mayaId, tags: ["t509massive", "illich"] });
+  await item("A guest toot", { kind: "mastodon", canonicalUrl: "https://mastodon.social/@g/1", authorKey: "g@mastodon.social", authorHandle: "@g@mastodon.social" });
+  await item("Maya's skeet", { kind: "bluesky", canonicalUrl: "https://bsky.app/profile/maya/post/1", personId: mayaId, tags: ["illich"] });
+  await item("Hidden post", { hidden: true, tags: ["illich"] });
+  await item("Withdrawn post", { deletedAt: hub.clock.now, personId: mayaId, tags: ["illich"] });
+  await item("Blocked guest's toot", { kind: "mastodon", canonicalUrl: "https://spam.example/@x/1", authorKey: "x@spam.example", tags: ["illich"] });
+  await hub.deps.db.insert(blockedAuthors).values({ courseId: 1, kind: "mastodon", authorKey: "x@spam.example", label: "@x@spam.example" });
+  await item("Maya announces her post", { kind: "mastodon", canonicalUrl: "https://mastodon.social/@maya/2", personId: mayaId, crossPostOf: post.id });
+});
+afterEach(async () => hub.close());
+
+describe("course feeds", () => {
+  it("serve every list in all three formats, with their content types, and only what the pages show", async () => {
+    const lists: Array<[string, string[]]> = [
+      ["/c/t509", ["A guest toot", "Maya's post", "Maya's skeet"]],
+      ["/c/t509/blog", ["Maya's post"]],
+      ["/c/t509/social", ["A guest toot", "Maya's skeet"]],
+      [`/c/t509/people/${mayaId}`, ["Maya's post", "Maya's skeet"]],
+      [`/c/t509/people/${samId}`, []],
+      ["/c/t509/tags/illich", ["Maya's post", "Maya's skeet"]],
+      ["/c/t509/tags/%23Illich", ["Maya's post", "Maya's skeet"]],
+    ];
+    for (const [path, expected] of lists) {
+      for (const [format, type] of FORMATS) {
+        const res = await visitor.get(`${path}/feed.${format}`);
+        expect(res.status, `${path}/feed.${format}`).toBe(200);
+        expect(res.headers.get("content-type")).toBe(type);
+        const body = await res.text();
+        for (const gone of ["Hidden post", "Withdrawn post", "Blocked guest", "announces her post"]) expect(body, `${path} ${format}`).not.toContain(gone);
+        expect(await titles(path, format), `${path}/feed.${format}`).toEqual(expected);
+      }
+    }
+  });
+
+  it("link back with the hub's public address, and name the list", async () => {
+    const atom = await (await visitor.get("/c/t509/tags/illich/feed.atom")).text();
+    expect(atom).toContain(`<link rel="self" type="application/atom+xml" href="${PUBLIC}/c/t509/tags/illich/feed.atom"/>`);
+    expect(atom).toContain(`<link rel="alternate" type="text/html" href="${PUBLIC}/c/t509/tags/illich"/>`);
+    const [course] = await hub.deps.db.select().from(courses);
+    expect(atom).toContain(`<id>tag:hub.example.org,${course!.createdAt.toISOString().slice(0, 10)}:/c/t509/tags/illich</id>`);
+    expect(atom).toContain("<title type=\"text\">T509 Massive: #illich</title>");
+    const person = await parseFeed(await (await visitor.get(`/c/t509/people/${mayaId}/feed.json`)).text());
+    expect(person.title).toBe("T509 Massive: posts by Maya Okafor");
+    expect(person.link).toBe(`${PUBLIC}/c/t509/people/${mayaId}`);
+  });
+
+  it("answer 404 for a course, learner or tag that is not there", async () => {
+    const nobody = (await createPerson(hub.deps.db, { email: "zed@example.org", displayName: "Zed", password: "correct horse battery" }))!.id;
+    for (const path of ["/c/nope/feed.rss", `/c/t509/people/${nobody}/feed.atom`, "/c/t509/people/999/feed.json", "/c/t509/people/x/feed.rss", "/c/t509/tags/no%20spaces/feed.rss"]) {
+      expect((await visitor.get(path)).status, path).toBe(404);
+    }
+  });
+
+  it("answer 304 to a matching ETag or an unchanged Last-Modified, and 200 once something new arrives", async () => {
+    const first = await visitor.get("/c/t509/feed.atom");
+    const etag = first.headers.get("etag")!;
+    const lastModified = first.headers.get("last-modified")!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(new Date(lastModified).toUTCString()).toBe(lastModified);
+    expect(first.headers.get("cache-control")).toBe("public, max-age=300");
+
+    for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, "*"]) {
+      const again = await visitor.request("/c/t509/feed.atom", { headers: { "if-none-match": inm } });
+      expect(again.status, inm).toBe(304);
+      expect(await again.text()).toBe("");
+      expect(again.headers.get("etag")).toBe(etag);
+    }
+    expect((await visitor.request("/c/t509/feed.atom", { headers: { "if-modified-since": lastModified } })).status).toBe(304);
+    expect((await visitor.request("/c/t509/feed.atom", { headers: { "if-none-match": '"stale"' } })).status).toBe(200);
+    // The same list in another format is another representation.
+    expect((await visitor.request("/c/t509/feed.rss", { headers: { "if-none-match": etag } })).status).toBe(200);
+
+    // A post published last week but read only now is news to the feed: both validators must see it.
+    hub.clock.advance(60_000);
+    await item("Late arrival", { publishedAt: new Date(hub.clock.now.getTime() - 7 * day), firstSeenAt: hub.clock.now });
+    const changed = await visitor.request("/c/t509/feed.atom", { headers: { "if-none-match": etag, "if-modified-since": lastModified } });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toContain("Late arrival");
+    expect((await visitor.request("/c/t509/feed.atom", { headers: { "if-modified-since": lastModified } })).status).toBe(200);
+  });
+
+  it("changes its ETag when a post is hidden, so readers do not keep a stale copy", async () => {
+    const before = (await visitor.get("/c/t509/blog/feed.rss")).headers.get("etag")!;
+    const [row] = await hub.deps.db.select().from(items).limit(1);
+    const { eq } = await import("drizzle-orm");
+    await hub.deps.db.update(items).set({ hidden: true }).where(eq(items.id, row!.id));
+    const after = await visitor.request("/c/t509/blog/feed.rss", { headers: { "if-none-match": before } });
+    expect(after.status).toBe(200);
+    expect(await after.text()).not.toContain("Maya&amp;#39;s post");
+  });
+});
+
+describe("feed autodiscovery", () => {
+  it("puts the list's feeds and the course's OPML in the page head, escaped", () => {
+    const html = render("error", { title: "x", heading: "x", message: "x", alternates: alternatesFor("t509", "/tags/illich", 'T509 "Massive" <Blog>') });
+    expect(html).toContain('<link rel="alternate" type="application/rss+xml" title="T509 &quot;Massive&quot; &lt;Blog&gt; (RSS)" href="/c/t509/tags/illich/feed.rss">');
+    expect(html).toContain('<link rel="alternate" type="application/atom+xml" title="T509 &quot;Massive&quot; &lt;Blog&gt; (Atom)" href="/c/t509/tags/illich/feed.atom">');
+    expect(html).toContain('<link rel="alternate" type="application/feed+json" title="T509 &quot;Massive&quot; &lt;Blog&gt; (JSON Feed)" href="/c/t509/tags/illich/feed.json">');
+    expect(html).toContain('<link rel="alternate" type="text/x-opml" title="The course&#39;s blogs (OPML)" href="/c/t509/blogs.opml">');
+    expect(render("error", { title: "x", heading: "x", message: "x" })).not.toContain('rel="alternate"');
+  });
+
+  it("documents the JSON Feed extension at its about address", async () => {
+    const res = await visitor.get("/feeds/json-feed-extension");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('"_tributary"');
+  });
+});
