@@ -14,8 +14,10 @@ import { authRoutes } from "./http/routes/auth.js";
 import { courseRoutes } from "./http/routes/courses.js";
 import { curationRoutes } from "./http/routes/curation.js";
 import { feedRoutes } from "./http/routes/feeds.js";
+import { joinRoutes } from "./http/routes/join.js";
 import { learnerSourceRoutes } from "./http/routes/learner-sources.js";
 import { meRoutes } from "./http/routes/me.js";
+import { memberRoutes } from "./http/routes/members.js";
 import { networkRoutes } from "./http/routes/network.js";
 import { pageRoutes } from "./http/routes/pages.js";
 import { socialRoutes } from "./http/routes/social.js";
@@ -63,6 +65,8 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/", socialRoutes);
   app.route("/", meRoutes);
   app.route("/", accountRoutes);
+  app.route("/", joinRoutes);
+  app.route("/", memberRoutes);
   app.route("/", learnerSourceRoutes);
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
