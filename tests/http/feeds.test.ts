@@ -1,10 +1,12 @@
 // The outbound feeds through the real app: every course list as RSS, Atom and
 // JSON Feed, the same visibility rules as the pages, conditional GET, and the
-// autodiscovery links the layout renders.
+// autodiscovery links the layout renders; the Spotlight with its notes.
+import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blockedAuthors, courses, items, memberships } from "../../src/db/schema.js";
 import { alternatesFor } from "../../src/hub/outbound/links.js";
 import { createPerson } from "../../src/hub/people.js";
+import { addToSpotlight } from "../../src/hub/spotlight.js";
 import { parseFeed } from "../../src/ingest/parse.js";
 import { render } from "../../src/views/render.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
@@ -133,7 +135,6 @@ describe("course feeds", () => {
   it("changes its ETag when a post is hidden, so readers do not keep a stale copy", async () => {
     const before = (await visitor.get("/c/t509/blog/feed.rss")).headers.get("etag")!;
     const [row] = await hub.deps.db.select().from(items).limit(1);
-    const { eq } = await import("drizzle-orm");
     await hub.deps.db.update(items).set({ hidden: true }).where(eq(items.id, row!.id));
     const after = await visitor.request("/c/t509/blog/feed.rss", { headers: { "if-none-match": before } });
     expect(after.status).toBe(200);
@@ -155,5 +156,33 @@ describe("feed autodiscovery", () => {
     const res = await visitor.get("/feeds/json-feed-extension");
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('"_tributary"');
+  });
+});
+
+describe("the Spotlight feed", () => {
+  it("lists the curators' choices in their order, each with the curator's note, and drops a post hidden since", async () => {
+    const all = await hub.deps.db.select().from(items);
+    const byTitle = (t: string) => all.find((i) => i.title === t)!;
+    await addToSpotlight(hub.deps.db, 1, { itemId: byTitle("Maya's post").id, note: "A model of <b>linking</b> & citing", curatorId: 1 });
+    hub.clock.advance(1000);
+    await addToSpotlight(hub.deps.db, 1, { itemId: byTitle("A guest toot").id, note: "", curatorId: 1 });
+
+    for (const [format, type] of FORMATS) {
+      const res = await visitor.get(`/c/t509/spotlight/feed.${format}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe(type);
+      const feed = await parseFeed(await res.text());
+      expect(feed.title).toBe("T509 Massive: Spotlight");
+      // Newest choice first, as the curators' order puts it.
+      expect(feed.entries.map((e) => e.title)).toEqual(["A guest toot", "Maya's post"]);
+      expect(feed.entries[1]!.text).toContain("Why it is in the Spotlight (Ida Instructor): A model of <b>linking</b> & citing");
+      expect(feed.entries[0]!.text).not.toContain("Why it is in the Spotlight");
+    }
+    const json = (await (await visitor.get("/c/t509/spotlight/feed.json")).json()) as { items: Array<{ _tributary: { spotlight?: { note: string; curator: string; position: number } } }> };
+    expect(json.items[1]!._tributary.spotlight).toMatchObject({ note: "A model of <b>linking</b> & citing", curator: "Ida Instructor", position: 1 });
+
+    await hub.deps.db.update(items).set({ hidden: true }).where(eq(items.id, byTitle("Maya's post").id));
+    const after = await parseFeed(await (await visitor.get("/c/t509/spotlight/feed.atom")).text());
+    expect(after.entries.map((e) => e.title)).toEqual(["A guest toot"]);
   });
 });

@@ -10,6 +10,7 @@ import { EXTENSION_DOC, EXTENSION_PATH, renderJsonFeed } from "../../hub/outboun
 import { buildFeed, type FeedList } from "../../hub/outbound/lists.js";
 import { FEED_CONTENT_TYPES, feedFormats, type FeedFormat, type OutboundFeed } from "../../hub/outbound/model.js";
 import { renderRss } from "../../hub/outbound/rss.js";
+import { spotlightEntries } from "../../hub/outbound/spotlight.js";
 import type { AppEnv } from "../env.js";
 import { errorPage } from "../page.js";
 import { withCourse } from "./course-access.js";
@@ -22,7 +23,7 @@ function render(feed: OutboundFeed, format: FeedFormat, publicUrl: string): stri
 
 async function serveFeed(c: Context<AppEnv>, course: Course, list: FeedList, format: FeedFormat): Promise<Response> {
   const { db, config } = c.get("deps");
-  const feed = await buildFeed(db, course, list, config.publicUrl, null);
+  const feed = await buildFeed(db, course, list, config.publicUrl, spotlightEntries);
   if (!feed) return errorPage(c, 404, "No such feed", "There is no such list in this course.");
   const body = render(feed, format, config.publicUrl);
   const etag = await etagOf(body);
