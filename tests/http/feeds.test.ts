@@ -111,6 +111,9 @@ describe("course feeds", () => {
     expect(etag).toMatch(/^"[\w-]+"$/);
     expect(new Date(lastModified).toUTCString()).toBe(lastModified);
     expect(first.headers.get("cache-control")).toBe("public, max-age=300");
+    // Publicly cacheable, so it must not hand a visitor's CSRF cookie to a shared cache.
+    expect(first.headers.get("set-cookie")).toBeNull();
+    expect(first.headers.get("access-control-allow-origin")).toBe("*");
 
     for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, "*"]) {
       const again = await visitor.request("/c/t509/feed.atom", { headers: { "if-none-match": inm } });

@@ -34,6 +34,9 @@ async function serveFeed(c: Context<AppEnv>, course: Course, list: FeedList, for
     // Public data: browser-based feed readers may fetch it from their own origin.
     "access-control-allow-origin": "*",
   };
+  // A publicly cacheable response must not carry a visitor's CSRF cookie (the CSRF middleware
+  // mints one on a first visit): a shared cache would hand it to everyone. Feeds have no forms.
+  c.header("set-cookie", undefined);
   if (notModified(c.req.raw.headers, etag, feed.updated)) return c.body(null, 304, headers);
   return c.body(body, 200, { ...headers, "content-type": `${FEED_CONTENT_TYPES[format]}; charset=utf-8` });
 }
