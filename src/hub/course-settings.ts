@@ -6,6 +6,7 @@ import type { Db } from "../db/database.js";
 import { courses, courseTags, type Course } from "../db/schema.js";
 import { readCourseForm, type CourseInput } from "./courses.js";
 import { FormError, optionalText } from "./form-error.js";
+import { normaliseJoinCode } from "./join.js";
 
 export interface CourseSettings extends Omit<CourseInput, "slug"> {
   /** Null: no one can join with a code. */
@@ -18,7 +19,7 @@ const JOIN_CODE = /^[A-Za-z0-9_-]{4,64}$/;
 export function readSettingsForm(form: Record<string, unknown>, course: Pick<Course, "slug">): CourseSettings {
   const { slug: _slug, ...input } = readCourseForm({ ...form, slug: course.slug });
   const code = optionalText(form, "joinCode", 200);
-  if (code && !JOIN_CODE.test(code)) {
+  if (code && (!JOIN_CODE.test(code) || !normaliseJoinCode(code))) {
     throw new FormError("joinCode", "Use 4 to 64 letters, digits, hyphens or underscores for the join code (no spaces), or leave it empty.");
   }
   return { ...input, joinCode: code || null };
@@ -39,11 +40,12 @@ export function settingsValues(course: Course, tags: string[]): Record<string, s
 /** Saves the settings; the tag list is replaced as a whole, in one batch with the rest. */
 export async function updateCourseSettings(db: Db, courseId: number, input: CourseSettings): Promise<void> {
   if (input.joinCode) {
-    // A code is typed on its own to join a course, so no two courses may share one.
+    // A code is typed on its own at /join, where case and hyphens do not count
+    // (src/hub/join.ts), so no two courses may share one even written differently.
     const [taken] = await db
       .select({ id: courses.id })
       .from(courses)
-      .where(and(ne(courses.id, courseId), sql`lower(${courses.joinCode}) = lower(${input.joinCode})`))
+      .where(and(ne(courses.id, courseId), sql`lower(replace(${courses.joinCode}, '-', '')) = ${normaliseJoinCode(input.joinCode)}`))
       .limit(1);
     if (taken) throw new FormError("joinCode", "Another course already uses this join code; choose another.");
   }

@@ -269,6 +269,9 @@ describe("course settings", () => {
       [{ title: "T", tags: "t509massive", startsOn: "next week" }, "Use a date like 2026-09-01."],
       [{ title: "T", tags: "t509massive", joinCode: "has spaces" }, "Use 4 to 64 letters, digits, hyphens or underscores for the join code"],
       [{ title: "T", tags: "t509massive", joinCode: "taken-CODE" }, "Another course already uses this join code"],
+      // At /join, case and hyphens do not count: TAKENCODE would open both courses.
+      [{ title: "T", tags: "t509massive", joinCode: "takencode" }, "Another course already uses this join code"],
+      [{ title: "T", tags: "t509massive", joinCode: "-----" }, "Use 4 to 64 letters, digits, hyphens or underscores for the join code"],
     ];
     for (const [fields, message] of cases) {
       const res = await f.ida.submit("/c/t509/manage/settings", "/c/t509/manage/settings", fields);

@@ -98,6 +98,20 @@ describe("the course's lists", () => {
     expect(await html("/c/t509", f.maya)).not.toContain("/manage");
   });
 
+  it("points feed readers at each list's own feeds", async () => {
+    const feeds = { "/c/t509": "", "/c/t509/blog": "/blog", "/c/t509/social": "/social", "/c/t509/spotlight": "/spotlight", "/c/t509/tags/week1": "/tags/week1" };
+    for (const [path, list] of Object.entries(feeds)) {
+      const page = await html(path);
+      for (const format of ["rss", "atom", "json"]) expect(page, path).toContain(`href="/c/t509${list}/feed.${format}">`);
+      expect(page).toContain('<link rel="alternate" type="text/x-opml"');
+    }
+    await f.item({ personId: f.mayaId });
+    expect(await html(`/c/t509/people/${f.mayaId}`)).toContain(`href="/c/t509/people/${f.mayaId}/feed.atom">`);
+    expect(await html("/c/t509/search?q=x")).not.toContain("/feed.");
+    // A category with a space is a tag page, but not a feed.
+    expect(await html("/c/t509/tags/open%20pedagogy")).not.toContain("/feed.");
+  });
+
   it("answers 404 in plain words for an unknown course, learner or empty tag", async () => {
     for (const path of ["/c/nope", "/c/nope/blog", "/c/nope/spotlight", "/c/nope/search?q=x", "/c/t509/people/999", "/c/t509/people/abc"]) {
       const res = await f.visitor().get(path);

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { itemKinds, type Course, type ItemKind } from "../../db/schema.js";
 import { canManageCourse, tagsOf } from "../../hub/courses.js";
 import { listItems, type FlowItem, type ListFilter } from "../../hub/flow.js";
+import { alternatesFor } from "../../hub/outbound/links.js";
 import { courseMember, filterablePeople, namesOf, rosterOf } from "../../hub/roster.js";
 import { SEARCH_MAX_PAGES, searchItems } from "../../hub/search.js";
 import { spotlightPage, spotlitItems } from "../../hub/spotlight.js";
@@ -57,6 +58,17 @@ async function courseView(c: Ctx, course: Course, shown: FlowItem[]) {
   return { course, tags, canManage, names, spotlit, back: url.pathname + url.search };
 }
 
+/**
+ * The outbound feeds of a list, for <link rel="alternate"> (feed autodiscovery).
+ * `listPath` is the list's path under the course, as src/http/routes/feeds.ts serves it.
+ */
+function feedsOf(course: Course, listPath: string | null, name: string) {
+  return listPath === null ? [] : alternatesFor(course.slug, listPath, `${course.title}: ${name}`);
+}
+
+/** A tag the feeds serve (src/http/routes/feeds.ts): one hashtag word. */
+const FEED_TAG = /^[\p{L}\p{N}_]{1,100}$/u;
+
 async function listPage(
   c: Ctx,
   course: Course,
@@ -68,12 +80,14 @@ async function listPage(
 ) {
   const before = beforeParam(c);
   const list = await listItems(c.get("deps").db, course.id, filter, { before });
+  const listPath = path.slice(coursePath(course).length);
   return page(c, template, {
     title: `${title} · ${course.title}`,
     ...(await courseView(c, course, list.items)),
     items: list.items,
     before,
     pager: pager(path, {}, before, list.next),
+    alternates: feedsOf(course, filter.tag && !FEED_TAG.test(filter.tag) ? null : listPath, title),
     ...extra,
   });
 }
@@ -114,6 +128,7 @@ pageRoutes.get("/c/:slug", (c) =>
       filterSummary,
       before,
       pager: pager(coursePath(course), params, before, list.next),
+      alternates: feedsOf(course, "", "Flow"),
     });
   }),
 );
@@ -145,6 +160,7 @@ pageRoutes.get("/c/:slug/spotlight", (c) =>
       entries: spot.entries,
       before,
       pager: pager(path, {}, before, spot.next),
+      alternates: feedsOf(course, "/spotlight", "Spotlight"),
     });
   }),
 );
