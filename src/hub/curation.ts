@@ -4,7 +4,7 @@
 // Hiding uses items.hidden, which Bluesky's moderation labels also set: showing
 // a post again simply clears it, and a Bluesky post still labelled "hide" is
 // hidden again the next time the hub reads it.
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, ne, or } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { items, sources, type Source } from "../db/schema.js";
 import { alsoOnFor, decodeCursor, encodeCursor, FLOW_PAGE_SIZE, type FlowPage } from "./flow.js";
@@ -47,9 +47,12 @@ const NEXT_STATUS: Record<SourceAction, Source["status"]> = { pause: "paused", r
 
 /**
  * Pauses, resumes or blocks a source. Paused and blocked sources are not polled
- * (claimDueSources takes only active ones). Blocking also hides the posts the
- * source brought in; resuming a blocked source shows them again. A resumed
- * source is due at once. Null when the source is not in this course.
+ * (claimDueSources takes only active ones); a resumed source is due at once.
+ * Blocking also hides the posts the source brought in, and unblocking shows
+ * them again, all of them, even one hidden on its own before the block (the
+ * hub keeps no record of why a post is hidden). Bluesky posts are the
+ * exception: a moderation label may have hidden them, so they stay hidden
+ * until a curator shows them again. Null when the source is not in this course.
  */
 export async function setSourceStatus(db: Db, courseId: number, sourceId: number, action: SourceAction, now: Date): Promise<Source | null> {
   const [source] = await db.select().from(sources).where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)));
@@ -65,7 +68,7 @@ export async function setSourceStatus(db: Db, courseId: number, sourceId: number
     ...(action === "block"
       ? [db.update(items).set({ hidden: true }).where(mine)]
       : action === "resume" && source.status === "blocked"
-        ? [db.update(items).set({ hidden: false }).where(mine)]
+        ? [db.update(items).set({ hidden: false }).where(and(mine, ne(items.kind, "bluesky")))]
         : []),
   ]);
   return updated[0] ?? null;

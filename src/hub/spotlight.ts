@@ -87,13 +87,19 @@ export function readNote(form: Record<string, unknown>): string {
   return note;
 }
 
-/** Rewrites the course's positions as 0, 1, 2 … in their current order. */
+/**
+ * Rewrites the course's positions as 0, 1, 2 … in their current order. An
+ * update builder, not raw SQL, so that it can run inside a D1 batch.
+ */
 function renumber(db: Db, courseId: number) {
-  return db.run(sql`UPDATE ${spotlightEntries} SET position = (
-      SELECT r.rn FROM (
-        SELECT id, row_number() OVER (ORDER BY position, id DESC) - 1 AS rn FROM ${spotlightEntries} WHERE course_id = ${courseId}
-      ) AS r WHERE r.id = ${spotlightEntries}.id)
-    WHERE course_id = ${courseId}`);
+  return db
+    .update(spotlightEntries)
+    .set({
+      position: sql`(SELECT r.rn FROM (
+          SELECT id, row_number() OVER (ORDER BY position, id DESC) - 1 AS rn FROM ${spotlightEntries} WHERE course_id = ${courseId}
+        ) AS r WHERE r.id = ${spotlightEntries.id})`,
+    })
+    .where(eq(spotlightEntries.courseId, courseId));
 }
 
 /**

@@ -235,6 +235,17 @@ describe("sources", () => {
     expect(post.id).toBeGreaterThan(0);
     expect((await f.ida.submit("/c/t509/manage", "/c/t509/manage/sources/999/pause", {})).status).toBe(404);
   });
+
+  it("keeps a Bluesky tag source's posts hidden after unblocking it: moderation labels may have hidden them", async () => {
+    const source = await feedSource({ kind: "bluesky_tag", url: "https://bsky.social", tag: "t509massive" });
+    await f.item({ kind: "bluesky", title: "A skeet", sourceId: source.id, canonicalUrl: "https://bsky.app/profile/a/post/1" });
+    await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/block`, {});
+    expect(await text(f.visitor(), "/c/t509")).not.toContain("A skeet");
+    await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/resume`, {});
+    expect(await text(f.ida, "/c/t509/manage")).toContain("Its Bluesky posts stay hidden");
+    expect(await text(f.visitor(), "/c/t509")).not.toContain("A skeet");
+    expect(titlesIn(await text(f.ida, "/c/t509/manage/hidden"))).toEqual(["A skeet"]);
+  });
 });
 
 describe("course settings", () => {

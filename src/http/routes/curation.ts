@@ -5,12 +5,13 @@
 // and every form carries the CSRF token (the csrf middleware checks it first).
 import type { Context } from "hono";
 import { Hono } from "hono";
-import type { Course } from "../../db/schema.js";
+import type { Course, Source } from "../../db/schema.js";
 import { readSettingsForm, settingsValues, updateCourseSettings } from "../../hub/course-settings.js";
 import { tagsOf } from "../../hub/courses.js";
 import { hiddenItems, setItemHidden, setSourceStatus, type SourceAction } from "../../hub/curation.js";
 import { FormError } from "../../hub/form-error.js";
 import { namesOf } from "../../hub/roster.js";
+import { sourcesOf } from "../../hub/sources.js";
 import { addToSpotlight, copySpotlight, coursesWithSpotlight, editNote, moveEntry, readNote, removeEntry } from "../../hub/spotlight.js";
 import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
@@ -119,21 +120,25 @@ function noEntry(c: Ctx) {
 }
 
 // Pausing, resuming and blocking sources.
-const SOURCE_DONE: Record<SourceAction, string> = {
-  pause: "Paused: the hub stops reading it until you resume it. Its posts stay.",
-  resume: "Resumed: the hub reads it again from now on.",
-  block: "Blocked: the hub no longer reads it, and the posts it brought are hidden.",
-};
+function sourceDone(action: SourceAction, before: Source["status"], kind: Source["kind"]): string {
+  if (action === "pause") return "Paused: the hub stops reading it until you resume it. Its posts stay.";
+  if (action === "block") return "Blocked: the hub no longer reads it, and the posts it brought are hidden. Unblocking shows them all again.";
+  if (before !== "blocked") return "Resumed: the hub reads it again from now on.";
+  return kind === "bluesky_tag"
+    ? "Unblocked: the hub reads it again. Its Bluesky posts stay hidden (moderation labels may hide some); show the ones you want again from Hidden posts."
+    : "Unblocked: the hub reads it again, and its posts show again.";
+}
 
 for (const action of ["pause", "resume", "block"] as const) {
   curationRoutes.post(`/c/:slug/manage/sources/:id/${action}`, (c) =>
     withManagedCourse(c, async (course) => {
       const deps = c.get("deps");
       const id = idParam(c, "id");
-      const source = id === null ? null : await setSourceStatus(deps.db, course.id, id, action, deps.now());
-      if (!source) return errorPage(c, 404, "No such source", "That source is not part of this course.");
+      const before = id === null ? null : (await sourcesOf(deps.db, course.id)).find((s) => s.id === id);
+      const source = before ? await setSourceStatus(deps.db, course.id, before.id, action, deps.now()) : null;
+      if (!before || !source) return errorPage(c, 404, "No such source", "That source is not part of this course.");
       deps.log("info", `source.${action}`, { course: course.id, source: source.id });
-      flash(c, SOURCE_DONE[action]);
+      flash(c, sourceDone(action, before.status, before.kind));
       return c.redirect(`${coursePath(course)}/manage`, 303);
     }),
   );
