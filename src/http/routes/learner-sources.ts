@@ -3,7 +3,7 @@
 // instructors' and TAs' answer to a blog waiting for approval.
 import { Hono, type Context } from "hono";
 import type { Course } from "../../db/schema.js";
-import { canManageCourse, roleIn } from "../../hub/courses.js";
+import { canManageCourse, roleIn, tagsOf } from "../../hub/courses.js";
 import {
   approveSource,
   healthOf,
@@ -37,11 +37,12 @@ function withMemberCourse(c: Context<AppEnv>, then: (course: Course, manages: bo
 }
 
 async function mySourcesPage(c: Context<AppEnv>, course: Course, manages: boolean, extra: Record<string, unknown> = {}, status = 200) {
-  const mine = await learnerSourcesOf(c.get("deps").db, course.id, c.get("viewer")!.id);
+  const { db } = c.get("deps");
+  const [mine, tags] = await Promise.all([learnerSourcesOf(db, course.id, c.get("viewer")!.id), tagsOf(db, course.id)]);
   return page(
     c,
     "my-sources",
-    { title: `Your blog in ${course.title}`, course, manages, sources: mine.map((s) => ({ ...s, health: healthOf(s) })), max: MAX_SOURCES_PER_LEARNER, ...extra },
+    { title: `Your blog in ${course.title}`, course, tags, manages, sources: mine.map((s) => ({ ...s, health: healthOf(s) })), max: MAX_SOURCES_PER_LEARNER, ...extra },
     status,
   );
 }

@@ -6,6 +6,7 @@
 import { Hono, type Context } from "hono";
 import type { Course } from "../../db/schema.js";
 import { clearJoinCode, makeJoinCode } from "../../hub/join.js";
+import { tagsOf } from "../../hub/courses.js";
 import { addTa, canRunPeople, membersOf, readTaEmail, removeMember } from "../../hub/members.js";
 import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
@@ -16,7 +17,7 @@ export const memberRoutes = new Hono<AppEnv>();
 
 async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
   const { db, config } = c.get("deps");
-  const [members, canRun] = await Promise.all([membersOf(db, course.id), canRunPeople(db, c.get("viewer"), course.id)]);
+  const [members, canRun, tags] = await Promise.all([membersOf(db, course.id), canRunPeople(db, c.get("viewer"), course.id), tagsOf(db, course.id)]);
   const joinCode = course.joinCode;
   return page(
     c,
@@ -24,6 +25,7 @@ async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<stri
     {
       title: `People in ${course.title}`,
       course,
+      tags,
       members,
       canRun,
       viewerId: c.get("viewer")!.id,
