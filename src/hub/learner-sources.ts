@@ -12,6 +12,9 @@ import { addSourceByAddress, type Added } from "./add-source.js";
 import { FormError, requireText } from "./form-error.js";
 import { sourceAddress, type SourceFilter } from "./sources.js";
 
+/** The latest time a Date can hold (ECMA-262 §21.4.1.1). */
+const NEVER = new Date(8.64e15);
+
 /** Enough for a main blog and a course blog or two; more is likely a mistake or abuse. */
 export const MAX_SOURCES_PER_LEARNER = 5;
 
@@ -46,10 +49,19 @@ export async function registerLearnerSource(deps: PollDeps, courseId: number, pe
   if ((row?.n ?? 0) >= MAX_SOURCES_PER_LEARNER) {
     throw new FormError("url", `You have ${MAX_SOURCES_PER_LEARNER} blogs in this course already. Remove one before adding another.`);
   }
-  const added = await addSourceByAddress(deps, courseId, { address: input.address, filter: input.filter, ownerName: person.displayName }, person.id);
-  if (approved) return added;
-  // addSourceByAddress stores sources active and due; hold this one back at once.
-  const [held] = await db.update(sources).set({ status: "pending" }).where(eq(sources.id, added.source.id)).returning();
+  const what = { address: input.address, filter: input.filter, ownerName: person.displayName };
+  if (approved) return addSourceByAddress(deps, courseId, what, person.id);
+  // addSourceByAddress stores a source active and due at `now()`. Handing it a
+  // clock at the end of time stores it due never, so no poll run (which takes
+  // active sources due by now) can claim it in the moment before it is marked
+  // pending here; then its real times are set.
+  const now = deps.now();
+  const added = await addSourceByAddress({ ...deps, now: () => NEVER }, courseId, what, person.id);
+  const [held] = await db
+    .update(sources)
+    .set({ status: "pending", nextPollAt: now, createdAt: now })
+    .where(eq(sources.id, added.source.id))
+    .returning();
   return { ...added, source: held ?? { ...added.source, status: "pending" } };
 }
 

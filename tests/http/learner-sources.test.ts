@@ -79,6 +79,8 @@ describe("a learner registering their blog", () => {
       ownerName: "Maya",
       discoveryNote: "WordPress blog: using its tag feed for #t509massive, so only course posts are read.",
     });
+    expect(source!.createdAt).toEqual(hub.clock.now);
+    expect(source!.nextPollAt).toEqual(hub.clock.now);
     expect(await hub.deps.db.select().from(items)).toEqual([]);
     // The poller passes it by.
     expect(await claimDueSources(hub.deps, 100)).toEqual([]);
