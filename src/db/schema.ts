@@ -200,6 +200,8 @@ export const items = sqliteTable(
     index("items_cross_post_idx").on(t.crossPostOf).where(sql`${t.crossPostOf} IS NOT NULL`),
     index("items_recheck_idx").on(t.recheckAt),
     index("items_source_external_idx").on(t.sourceId, t.externalId),
+    // The Blog and Social lists, keyset-paged: a rare kind would otherwise scan the whole course.
+    index("items_course_kind_published_idx").on(t.courseId, t.kind, t.publishedAt, t.id),
     // Newest-first keyset pagination of a course's Flow.
     index("items_course_published_idx").on(t.courseId, t.publishedAt, t.id),
   ],

@@ -158,7 +158,8 @@ export async function socialUpserts(
             excerpt: sql`excluded.excerpt`,
             contentWarning: sql`excluded.content_warning`,
             sensitive: sql`excluded.sensitive`,
-            hidden: sql`excluded.hidden`,
+            // A label may hide a post; re-reading it never unhides one a curator hid.
+            hidden: sql`${items.hidden} OR excluded.hidden`,
             authorName: sql`excluded.author_name`,
             authorHandle: sql`excluded.author_handle`,
             tags: sql`excluded.tags`,

@@ -113,6 +113,15 @@ describe("storing social posts", () => {
     expect(shown.find((i) => i.remoteId === "1003")!.sensitive).toBe(true);
   });
 
+  it("never unhides a post a curator hid when the post is read again", async () => {
+    pages.push({ posts: [post(1)], cursor: "1", more: false });
+    await pollSource(hub.deps, instanceA);
+    await hub.deps.db.update(items).set({ hidden: true });
+    pages.push({ posts: [post(1, { editedAt: new Date(Date.UTC(2026, 9, 3)) })], cursor: "1", more: false });
+    await pollSource(hub.deps, instanceA);
+    expect(await visible()).toHaveLength(0);
+  });
+
   it("takes only posts that really carry a course tag", async () => {
     pages.push({ posts: [post(1), post(2, { tags: ["othertag"] })], cursor: "2", more: false });
     expect(await pollSource(hub.deps, instanceA)).toMatchObject({ stored: 1 });

@@ -1,0 +1,1 @@
+CREATE INDEX `items_course_kind_published_idx` ON `items` (`course_id`,`kind`,`published_at`,`id`);
