@@ -9,11 +9,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { count } from "drizzle-orm";
+import { count, desc, eq } from "drizzle-orm";
 import { items } from "../src/db/schema.js";
 import { createCourse, readCourseForm } from "../src/hub/courses.js";
 import { createFirstAdmin } from "../src/hub/people.js";
 import { addFeedSource } from "../src/hub/sources.js";
+import { addToSpotlight } from "../src/hub/spotlight.js";
 import { jsonLog, type Log } from "../src/log.js";
 import { startNodeHub } from "../src/node.js";
 
@@ -137,6 +138,14 @@ async function main(): Promise<void> {
   // The hub polls once at start-up; if that run is still in flight our poll is
   // skipped (not queued), so wait and try again until one run covers the new sources.
   while ((await hub.pollNow()) === "skipped") await new Promise((ok) => setTimeout(ok, 50));
+
+  // Two curated picks, so the Spotlight shows what instructors' notes look like.
+  const picks = await db.select({ id: items.id }).from(items).where(eq(items.courseId, course.id)).orderBy(desc(items.publishedAt)).limit(2);
+  const notes = [
+    "A model reflection: it links two classmates' posts and says what changed in the author's thinking.",
+    "Worth reading before Thursday's session: a clear question we will come back to.",
+  ];
+  for (const [i, pick] of picks.entries()) await addToSpotlight(db, course.id, { itemId: pick.id, note: notes[i]!, curatorId: admin.id });
 
   const [row] = await db.select({ n: count() }).from(items);
   const flowUrl = `${hub.url}/c/${course.slug}`;

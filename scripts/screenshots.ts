@@ -45,6 +45,10 @@ try {
 
   await page.goto(ready.flow);
   await page.screenshot({ path: `${out}/flow.png` });
+  for (const [name, path] of [["blog", "/blog"], ["spotlight", "/spotlight"], ["people", "/people"], ["search", "/search?q=network"]] as const) {
+    await page.goto(ready.flow + path);
+    await page.screenshot({ path: `${out}/${name}.png` });
+  }
 
   await page.goto(`${ready.base}/login?next=/c/t509-demo/manage`);
   await page.fill("#f-email", "demo@example.org");
