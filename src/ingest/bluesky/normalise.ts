@@ -8,6 +8,7 @@
 // References: the lexicons app.bsky.feed.post, app.bsky.richtext.facet,
 // app.bsky.embed.external / recordWithMedia, com.atproto.label.defs, and the
 // label values Bluesky's moderation documents (@atproto/api moderation/const/labels).
+import { httpUrl, jsonDate } from "../social/json-values.js";
 import { hashtagsIn, normaliseTag } from "../tags.js";
 import type { SocialAuthor, SocialPost } from "../social/post.js";
 
@@ -59,23 +60,6 @@ function str(v: unknown): string | null {
 
 function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
-}
-
-/** An absolute http(s) URL, or null (at://, javascript:, data:, garbage). */
-export function httpUrl(v: unknown): string | null {
-  if (typeof v !== "string") return null;
-  try {
-    const url = new URL(v.trim());
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
-function date(v: unknown): Date | null {
-  if (typeof v !== "string") return null;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? null : d;
 }
 
 /** A DID as the atproto spec allows it (did:method:id); only such characters reach a URL path unencoded. */
@@ -139,7 +123,7 @@ function labelsOf(view: Json, record: Json, did: string, now: Date): LabelSets {
     if (!isObject(l)) continue;
     const val = str(l.val);
     if (!val || l.neg === true) continue;
-    const exp = date(l.exp);
+    const exp = jsonDate(l.exp);
     if (exp && exp.getTime() <= now.getTime()) continue;
     all.add(val);
     if (l.src === did) self.add(val);
@@ -199,8 +183,8 @@ export function carriesTag(post: Pick<SocialPost, "tags">, tag: string): boolean
  */
 export function sortAtOf(view: unknown): Date | null {
   if (!isObject(view)) return null;
-  const indexed = date(view.indexedAt);
-  const created = isObject(view.record) ? date(view.record.createdAt) : null;
+  const indexed = jsonDate(view.indexedAt);
+  const created = isObject(view.record) ? jsonDate(view.record.createdAt) : null;
   if (indexed && created) return created < indexed ? created : indexed;
   return indexed ?? created;
 }
@@ -221,8 +205,8 @@ export function normalisePostView(view: unknown, now: Date): SocialPost | null {
   if (parsed.did !== author.key) return null;
   if (record.$type !== undefined && record.$type !== POST_COLLECTION) return null;
 
-  const created = date(record.createdAt);
-  const indexed = date(view.indexedAt);
+  const created = jsonDate(record.createdAt);
+  const indexed = jsonDate(view.indexedAt);
   // createdAt is the client's claim; a date in the future falls back to when
   // the AppView saw the post, and nothing is ever later than now.
   let publishedAt = created && created.getTime() <= now.getTime() ? created : (indexed ?? created);
@@ -255,3 +239,5 @@ export function normalisePostView(view: unknown, now: Date): SocialPost | null {
     editedAt: null,
   };
 }
+
+export { httpUrl };

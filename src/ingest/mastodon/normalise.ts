@@ -2,6 +2,7 @@
 // SocialPost. The answer comes from a server we do not control, so every field
 // is checked before use: a status missing what a post needs is skipped, never
 // a crash. Field names are masto's camelCase (its serializer converts them).
+import { httpUrl, jsonDate } from "../social/json-values.js";
 import { Parser } from "htmlparser2";
 import { htmlToText } from "../html-text.js";
 import { hashtagsIn, normaliseTag } from "../tags.js";
@@ -15,23 +16,6 @@ function isObject(v: unknown): v is Json {
 
 function str(v: unknown): string | null {
   return typeof v === "string" && v.trim() !== "" ? v : null;
-}
-
-/** An absolute http(s) URL, or null (relative, javascript:, data:, garbage). */
-export function httpUrl(v: unknown): string | null {
-  if (typeof v !== "string") return null;
-  try {
-    const url = new URL(v.trim());
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
-function date(v: unknown): Date | null {
-  if (typeof v !== "string") return null;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? null : d;
 }
 
 /** The status id (the timeline's paging key), whatever else the status holds. */
@@ -98,7 +82,7 @@ export function normaliseStatus(raw: unknown, instanceHost: string): SocialPost 
   // (often also a page). Never a javascript: or data: URL from a hostile server.
   const url = httpUrl(raw.url) ?? httpUrl(raw.uri);
   const author = authorOf(raw.account, instanceHost);
-  const publishedAt = date(raw.createdAt);
+  const publishedAt = jsonDate(raw.createdAt);
   if (!id || !uri || !url || !author || !publishedAt) return null;
 
   const content = typeof raw.content === "string" ? raw.content : "";
@@ -130,6 +114,8 @@ export function normaliseStatus(raw: unknown, instanceHost: string): SocialPost 
     tags: [...tags],
     links: [...links],
     publishedAt,
-    editedAt: date(raw.editedAt),
+    editedAt: jsonDate(raw.editedAt),
   };
 }
+
+export { httpUrl };

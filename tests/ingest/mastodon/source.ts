@@ -1,35 +1,7 @@
-// A Source row for reader tests. The reader reads only url, tag, accessToken,
-// cursor and id; the rest is filled so the object has the row's shape.
+// A Mastodon tag source row for reader tests.
 import type { Source } from "../../../src/db/schema.js";
+import { sourceRow } from "../../helpers/source-row.js";
 
 export function mastodonSource(url: string, over: Partial<Source> = {}): Source {
-  const now = new Date("2026-11-01T12:00:00Z");
-  return {
-    id: 7,
-    courseId: 1,
-    ownerId: null,
-    kind: "mastodon_tag",
-    url,
-    title: null,
-    siteUrl: null,
-    filter: "tagged",
-    status: "active",
-    etag: null,
-    lastModified: null,
-    lastPolledAt: null,
-    lastSuccessAt: null,
-    lastStatusCode: null,
-    nextPollAt: now,
-    leaseUntil: null,
-    failureCount: 0,
-    lastError: null,
-    ownerName: null,
-    homePageUrl: null,
-    discoveryNote: null,
-    tag: "t509massive",
-    accessToken: null,
-    cursor: null,
-    createdAt: now,
-    ...over,
-  } as Source;
+  return sourceRow("mastodon_tag", url, over);
 }
