@@ -1,14 +1,13 @@
-// The hub's course list, course creation, a course's Flow and its management
-// page. Adding and polling sources, and rosters, live in ./sources.ts.
+// The hub's course list, course creation and a course's management page (the
+// Flow and the other course pages live in ./pages.ts). Adding and polling
+// sources, and rosters, live in ./sources.ts.
 import { Hono } from "hono";
-import { canManageCourse, createCourse, listCourses, readCourseForm, tagsOf } from "../../hub/courses.js";
-import { flowPage } from "../../hub/flow.js";
-import { alternatesFor } from "../../hub/outbound/links.js";
+import { createCourse, listCourses, readCourseForm, tagsOf } from "../../hub/courses.js";
 import { hubHasAccounts } from "../../hub/people.js";
 import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
 import { errorPage, page } from "../page.js";
-import { loginRedirect, managePage, withCourse, withManagedCourse } from "./course-access.js";
+import { loginRedirect, managePage, withManagedCourse } from "./course-access.js";
 import { sourceRoutes } from "./sources.js";
 
 export const courseRoutes = new Hono<AppEnv>();
@@ -44,18 +43,6 @@ courseRoutes.post("/courses", async (c) => {
     throw err;
   }
 });
-
-courseRoutes.get("/c/:slug", (c) =>
-  withCourse(c, async (course) => {
-    const { db } = c.get("deps");
-    const [flow, tags, canManage] = await Promise.all([
-      flowPage(db, course.id, { before: c.req.query("before") }),
-      tagsOf(db, course.id),
-      canManageCourse(db, c.get("viewer"), course.id),
-    ]);
-    return page(c, "flow", { title: course.title, course, tags, items: flow.items, next: flow.next, canManage, alternates: alternatesFor(course.slug, "", `${course.title}: Flow`) });
-  }),
-);
 
 courseRoutes.get("/c/:slug/manage", (c) => withManagedCourse(c, (course) => managePage(c, course)));
 
