@@ -320,3 +320,131 @@ export type Course = typeof courses.$inferSelect;
 export type Source = typeof sources.$inferSelect;
 export type Item = typeof items.$inferSelect;
 export type NewItem = typeof items.$inferInsert;
+
+// The personal learning system (src/pls): a learner's plan and portfolio. Both
+// belong to the person, not to a course, so they outlive every course. Portfolio
+// entries point at the learner's own posts (an item or an external URL); nothing
+// is copied.
+
+export const plsVisibilities = ["private", "grant", "course", "public"] as const;
+export type PlsVisibility = (typeof plsVisibilities)[number];
+export const objectiveStatuses = ["planned", "active", "achieved", "dropped"] as const;
+export type ObjectiveStatus = (typeof objectiveStatuses)[number];
+export const stepStatuses = ["todo", "doing", "done"] as const;
+export type StepStatus = (typeof stepStatuses)[number];
+
+export const objectives = sqliteTable(
+  "objectives",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    why: text("why").notNull().default(""),
+    /** Normalised tags (lower-case, no '#'), matched against items' tags for automatic evidence. */
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    targetDate: text("target_date"), // ISO day (YYYY-MM-DD) or null
+    status: text("status", { enum: objectiveStatuses }).notNull().default("planned"),
+    visibility: text("visibility", { enum: plsVisibilities }).notNull().default("private"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    achievedAt: integer("achieved_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("objectives_person_idx").on(t.personId, t.status)],
+);
+
+export const planSteps = sqliteTable(
+  "plan_steps",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    objectiveId: integer("objective_id")
+      .notNull()
+      .references(() => objectives.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    status: text("status", { enum: stepStatuses }).notNull().default("todo"),
+    resourceUrl: text("resource_url"),
+    dueDate: text("due_date"), // ISO day or null
+    position: integer("position").notNull().default(0),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("plan_steps_objective_idx").on(t.objectiveId, t.position)],
+);
+
+export const resources = sqliteTable(
+  "resources",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    objectiveId: integer("objective_id").references(() => objectives.id, { onDelete: "set null" }),
+    title: text("title").notNull(),
+    url: text("url").notNull(),
+    note: text("note").notNull().default(""),
+    /** Who suggested it (a grant's audience name), or null when the learner added it. */
+    suggestedBy: text("suggested_by"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("resources_person_idx").on(t.personId)],
+);
+
+/** A short history of plan revisions, one line per change; the newest 50 per person are kept. */
+export const planChanges = sqliteTable(
+  "plan_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    objectiveId: integer("objective_id"),
+    what: text("what").notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("plan_changes_person_idx").on(t.personId, t.at)],
+);
+
+export const portfolioEntries = sqliteTable(
+  "portfolio_entries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    itemId: integer("item_id").references(() => items.id, { onDelete: "set null" }),
+    /** The learner's own post's canonical URL, or an external http(s) URL. */
+    url: text("url").notNull(),
+    title: text("title").notNull(),
+    kind: text("kind", { enum: ["item", "external"] }).notNull(),
+    reflection: text("reflection").notNull().default(""),
+    visibility: text("visibility", { enum: plsVisibilities }).notNull().default("private"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("portfolio_entries_person_idx").on(t.personId), index("portfolio_entries_item_idx").on(t.itemId)],
+);
+
+export const portfolioLinks = sqliteTable(
+  "portfolio_links",
+  {
+    entryId: integer("entry_id")
+      .notNull()
+      .references(() => portfolioEntries.id, { onDelete: "cascade" }),
+    objectiveId: integer("objective_id")
+      .notNull()
+      .references(() => objectives.id, { onDelete: "cascade" }),
+    /** Made by tag matching (true) or by hand (false). */
+    auto: integer("auto", { mode: "boolean" }).notNull().default(false),
+    /** Unlinked by hand: kept so tag matching never makes the link again. */
+    removed: integer("removed", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.entryId, t.objectiveId] }), index("portfolio_links_objective_idx").on(t.objectiveId)],
+);
+
+export type Objective = typeof objectives.$inferSelect;
+export type PlanStep = typeof planSteps.$inferSelect;
+export type Resource = typeof resources.$inferSelect;
+export type PlanChange = typeof planChanges.$inferSelect;
+export type PortfolioEntry = typeof portfolioEntries.$inferSelect;
+export type PortfolioLink = typeof portfolioLinks.$inferSelect;

@@ -1,0 +1,40 @@
+// Shared set-up for the PLS tests: people, a course and items inserted directly.
+import { courses, items, people } from "../../src/db/schema.js";
+import type { Db } from "../../src/db/database.js";
+
+export async function addPerson(db: Db, name: string): Promise<number> {
+  const [p] = await db
+    .insert(people)
+    .values({ email: `${name.toLowerCase()}@example.org`, displayName: name, passwordHash: "x" })
+    .returning({ id: people.id });
+  return p!.id;
+}
+
+export async function addCourse(db: Db, slug: string): Promise<number> {
+  const [c] = await db.insert(courses).values({ slug, title: slug }).returning({ id: courses.id });
+  return c!.id;
+}
+
+export async function addItem(
+  db: Db,
+  o: { courseId: number; personId: number | null; url: string; tags: string[]; title?: string; deleted?: boolean },
+): Promise<number> {
+  const at = new Date("2026-10-01T00:00:00Z");
+  const [i] = await db
+    .insert(items)
+    .values({
+      courseId: o.courseId,
+      personId: o.personId,
+      kind: "blog",
+      externalId: o.url,
+      canonicalUrl: o.url,
+      title: o.title ?? o.url,
+      tags: o.tags,
+      publishedAt: at,
+      firstSeenAt: at,
+      lastSeenAt: at,
+      deletedAt: o.deleted ? at : null,
+    })
+    .returning({ id: items.id });
+  return i!.id;
+}
