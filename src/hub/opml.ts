@@ -109,32 +109,36 @@ export function xmlEscape(s: string): string {
   return s.replace(NOT_XML, "").replace(/[&<>"'\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** OPML 2.0 of a course's blogs; owner names go in `text`, as rosters write them. */
-export function exportOpml(course: { title: string }, list: Source[], now: Date): string {
-  const outlines = list
-    .filter((s) => s.kind === "feed")
-    .map((s) => {
-      const attrs: Array<[string, string | null]> = [
-        ["text", s.ownerName ?? s.title ?? s.url],
-        ["title", s.title],
-        ["type", "rss"],
-        ["xmlUrl", s.url],
-        ["htmlUrl", s.homePageUrl ?? s.siteUrl],
-      ];
-      return `    <outline ${attrs.filter(([, v]) => v).map(([k, v]) => `${k}="${xmlEscape(v!)}"`).join(" ")}/>`;
-    });
+export type OutlineAttrs = Array<[name: string, value: string | null]>;
+
+/** An OPML 2.0 document (http://opml.org/spec2.opml); empty attributes are left out. */
+export function opmlDocument(title: string, outlines: OutlineAttrs[], now: Date): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<opml version="2.0">',
     "  <head>",
-    `    <title>${xmlEscape(`${course.title}: blogs`)}</title>`,
+    `    <title>${xmlEscape(title)}</title>`,
     `    <dateCreated>${now.toUTCString()}</dateCreated>`,
     "    <docs>http://opml.org/spec2.opml</docs>",
     "  </head>",
     "  <body>",
-    ...outlines,
+    ...outlines.map((attrs) => `    <outline ${attrs.filter(([, v]) => v).map(([k, v]) => `${k}="${xmlEscape(v!)}"`).join(" ")}/>`),
     "  </body>",
     "</opml>",
     "",
   ].join("\n");
+}
+
+/** OPML 2.0 of a course's blogs; owner names go in `text`, as rosters write them. */
+export function exportOpml(course: { title: string }, list: Source[], now: Date): string {
+  const outlines = list
+    .filter((s) => s.kind === "feed")
+    .map((s): OutlineAttrs => [
+      ["text", s.ownerName ?? s.title ?? s.url],
+      ["title", s.title],
+      ["type", "rss"],
+      ["xmlUrl", s.url],
+      ["htmlUrl", s.homePageUrl ?? s.siteUrl],
+    ]);
+  return opmlDocument(`${course.title}: blogs`, outlines, now);
 }

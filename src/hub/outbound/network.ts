@@ -12,7 +12,7 @@ import { and, asc, eq, isNotNull, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
 import { blockedAuthors, identities, people, sources, type IdentityKind } from "../../db/schema.js";
 import { blogKey } from "../identities.js";
-import { xmlEscape } from "../opml.js";
+import { opmlDocument, type OutlineAttrs } from "../opml.js";
 import { participantIds } from "./participants.js";
 import { cleanText, csvField, webUrlOrNull } from "./text.js";
 
@@ -110,26 +110,12 @@ export async function classmatesBlogs(db: Db, courseId: number, accounts: Networ
  * home page.
  */
 export function networkOpml(courseTitle: string, blogs: NetworkBlog[], now: Date): string {
-  const outlines = blogs.map((b) => {
-    const attrs: Array<[string, string | null]> = b.xmlUrl
+  const outlines = blogs.map((b): OutlineAttrs =>
+    b.xmlUrl
       ? [["text", b.person], ["title", b.title], ["type", "rss"], ["xmlUrl", b.xmlUrl], ["htmlUrl", b.htmlUrl]]
-      : [["text", b.person], ["title", b.title], ["type", "link"], ["url", b.htmlUrl], ["htmlUrl", b.htmlUrl]];
-    return `    <outline ${attrs.filter(([, v]) => v).map(([k, v]) => `${k}="${xmlEscape(v!)}"`).join(" ")}/>`;
-  });
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<opml version="2.0">',
-    "  <head>",
-    `    <title>${xmlEscape(`${cleanText(courseTitle)}: classmates' blogs`)}</title>`,
-    `    <dateCreated>${now.toUTCString()}</dateCreated>`,
-    "    <docs>http://opml.org/spec2.opml</docs>",
-    "  </head>",
-    "  <body>",
-    ...outlines,
-    "  </body>",
-    "</opml>",
-    "",
-  ].join("\n");
+      : [["text", b.person], ["title", b.title], ["type", "link"], ["url", b.htmlUrl], ["htmlUrl", b.htmlUrl]],
+  );
+  return opmlDocument(`${cleanText(courseTitle)}: classmates' blogs`, outlines, now);
 }
 
 /**
