@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FormError } from "../../src/hub/form-error.js";
 import type { PlsDeps } from "../../src/pls/deps.js";
 import { HISTORY_KEEP, listChanges } from "../../src/pls/history.js";
 import { createObjective, deleteObjective, getObjective, listObjectives, setObjectiveStatus, updateObjective } from "../../src/pls/objectives.js";
@@ -7,18 +6,9 @@ import { addResource, deleteResource, listResources } from "../../src/pls/resour
 import { addStep, completeStep, listSteps, reorderSteps, updateStep } from "../../src/pls/steps.js";
 import { generalTemplates, instantiateTemplate } from "../../src/pls/templates.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
-import { addPerson } from "./seed.js";
+import { addPerson, formError } from "./seed.js";
 
 const DAY = 86_400_000;
-
-async function formError(p: Promise<unknown>): Promise<FormError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FormError);
-  return e as FormError;
-}
 
 describe("the plan: objectives, steps, resources, templates", () => {
   let hub: TestHub;

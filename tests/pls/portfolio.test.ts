@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { portfolioLinks } from "../../src/db/schema.js";
-import { FormError } from "../../src/hub/form-error.js";
 import type { PlsDeps } from "../../src/pls/deps.js";
 import { createObjective, setObjectiveStatus } from "../../src/pls/objectives.js";
 import {
@@ -16,16 +15,7 @@ import {
   updateEntry,
 } from "../../src/pls/portfolio.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
-import { addCourse, addItem, addPerson } from "./seed.js";
-
-async function formError(p: Promise<unknown>): Promise<FormError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FormError);
-  return e as FormError;
-}
+import { addCourse, addItem, addPerson, formError } from "./seed.js";
 
 describe("the portfolio", () => {
   let hub: TestHub;

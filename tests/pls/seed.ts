@@ -1,6 +1,18 @@
 // Shared set-up for the PLS tests: people, a course and items inserted directly.
 import { courses, items, people } from "../../src/db/schema.js";
 import type { Db } from "../../src/db/database.js";
+import { expect } from "vitest";
+import { FormError } from "../../src/hub/form-error.js";
+
+/** Awaits `p`, expects it to fail with a FormError, and returns that error. */
+export async function formError(p: Promise<unknown>): Promise<FormError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(FormError);
+  return e as FormError;
+}
 
 export async function addPerson(db: Db, name: string): Promise<number> {
   const [p] = await db
