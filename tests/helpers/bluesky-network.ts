@@ -250,3 +250,18 @@ export async function startBlueskyNetwork(): Promise<BlueskyNetwork> {
     throw err;
   }
 }
+
+/** The hub's own Bluesky account on the test network (as an operator would make it). */
+export const HUB_ACCOUNT = { handle: "hub.test", email: "hub@test.com", password: "hub-account-password" };
+
+/**
+ * Creates the hub's account through `sc` (a dev-env SeedClient) and an app
+ * password for it, which is what BLUESKY_APP_PASSWORD holds in production.
+ */
+export async function createHubAccount(net: BlueskyNetwork, sc: { createAccount(name: string, a: typeof HUB_ACCOUNT): Promise<unknown> }): Promise<string> {
+  const { AtpAgent } = await import("@atproto/api");
+  await sc.createAccount("hub", HUB_ACCOUNT);
+  const agent = new AtpAgent({ service: net.pdsUrl });
+  await agent.login({ identifier: HUB_ACCOUNT.handle, password: HUB_ACCOUNT.password });
+  return (await agent.com.atproto.server.createAppPassword({ name: "tributary" })).data.password;
+}

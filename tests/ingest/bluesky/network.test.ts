@@ -8,7 +8,7 @@
 // and says why; under CI (CI=1, as .ci/run sets) it runs, and a missing piece
 // fails it.
 import { createHmac, type KeyObject } from "node:crypto";
-import { AtpAgent, RichText } from "@atproto/api";
+import { RichText } from "@atproto/api";
 import type { SeedClient as SeedClientType } from "@atproto/dev-env";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -18,7 +18,7 @@ import { createBlueskyReader, blueskyReader } from "../../../src/ingest/bluesky/
 import { parseCursor } from "../../../src/ingest/bluesky/cursor.js";
 import { sessionKey, type StoredSession } from "../../../src/ingest/bluesky/session.js";
 import type { SocialPost } from "../../../src/ingest/social/post.js";
-import { blueskyStackMissing, startBlueskyNetwork, underCi, type BlueskyNetwork } from "../../helpers/bluesky-network.js";
+import { blueskyStackMissing, createHubAccount, HUB_ACCOUNT, startBlueskyNetwork, underCi, type BlueskyNetwork } from "../../helpers/bluesky-network.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 import { blueskySource } from "./source.js";
 
@@ -31,7 +31,7 @@ if (skip) {
   );
 }
 
-const HUB = { handle: "hub.test", email: "hub@test.com", password: "hub-account-password" };
+const HUB = HUB_ACCOUNT;
 
 describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + AppView)", () => {
   let net: BlueskyNetwork;
@@ -54,14 +54,11 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
     }
     const { SeedClient } = await import("@atproto/dev-env");
     sc = new SeedClient(net.network, net.network.pds.getClient());
-    await sc.createAccount("hub", HUB);
+    // The hub signs in with an app password, as an operator would set it up.
+    appPassword = await createHubAccount(net, sc);
     alice = (await sc.createAccount("alice", { handle: "alice.test", email: "alice@test.com", password: "alice-pass" })).did;
     bob = (await sc.createAccount("bob", { handle: "bob.test", email: "bob@test.com", password: "bob-pass" })).did;
     await sc.createProfile(alice, "Alice Learner", "");
-    // The hub signs in with an app password, as an operator would set it up.
-    const agent = new AtpAgent({ service: net.pdsUrl });
-    await agent.login({ identifier: HUB.handle, password: HUB.password });
-    appPassword = (await agent.com.atproto.server.createAppPassword({ name: "tributary" })).data.password;
     await net.network.processAll();
     console.info(`[bluesky] network up in ${Date.now() - started} ms`, net.timings);
   }, 120_000);

@@ -15,7 +15,7 @@ import { createFirstAdmin, createPerson } from "../../../src/hub/people.js";
 import { addSocialSource } from "../../../src/hub/social-sources.js";
 import { pollDueSources } from "../../../src/ingest/poll.js";
 import { recheckDueItems } from "../../../src/ingest/recheck.js";
-import { blueskyStackMissing, startBlueskyNetwork, underCi, type BlueskyNetwork } from "../../helpers/bluesky-network.js";
+import { blueskyStackMissing, createHubAccount, HUB_ACCOUNT, startBlueskyNetwork, underCi, type BlueskyNetwork } from "../../helpers/bluesky-network.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 const missing = blueskyStackMissing();
@@ -46,13 +46,10 @@ describe.skipIf(skip)("a course following its tag on Bluesky (local atproto netw
     }
     const { SeedClient } = await import("@atproto/dev-env");
     sc = new SeedClient(net.network, net.network.pds.getClient());
-    await sc.createAccount("hub", { handle: "hub.test", email: "hub@test.com", password: "hub-account-password" });
+    const appPassword = await createHubAccount(net, sc);
     alice = (await sc.createAccount("alice", { handle: "alice.test", email: "alice@test.com", password: "alice-pass" })).did;
     guest = (await sc.createAccount("carol", { handle: "carol.test", email: "carol@test.com", password: "carol-pass" })).did;
-    const agent = new AtpAgent({ service: net.pdsUrl });
-    await agent.login({ identifier: "hub.test", password: "hub-account-password" });
-    const appPassword = (await agent.com.atproto.server.createAppPassword({ name: "tributary" })).data.password;
-    hub = await createTestHub({ BLUESKY_IDENTIFIER: "hub.test", BLUESKY_APP_PASSWORD: appPassword, BLUESKY_SERVICE: net.pdsUrl });
+    hub = await createTestHub({ BLUESKY_IDENTIFIER: HUB_ACCOUNT.handle, BLUESKY_APP_PASSWORD: appPassword, BLUESKY_SERVICE: net.pdsUrl });
     hub.clock.now = new Date();
     const admin = await createFirstAdmin(hub.deps.db, { email: "ida@example.org", displayName: "Ida", password: "correct horse battery" });
     courseId = (await createCourse(hub.deps.db, { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)).id;
