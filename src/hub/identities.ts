@@ -256,7 +256,7 @@ async function attributePastItems(deps: PollDeps, personId: number, kind: Identi
     await db.update(items).set({ personId }).where(and(eq(items.kind, kind), eq(items.authorKey, authorKey), isNull(items.personId)));
   }
   const courses = await db.selectDistinct({ id: items.courseId }).from(items).where(eq(items.personId, personId));
-  for (const c of courses) await db.batch(crossPostLinks(db, c.id) as [ReturnType<typeof crossPostLinks>[number]]);
+  for (const c of courses) await db.batch(crossPostLinks(db, c.id, [personId]) as [ReturnType<typeof crossPostLinks>[number]]);
 }
 
 function safeBlogKey(url: string): string | null {

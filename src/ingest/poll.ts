@@ -157,7 +157,7 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
       })
       .where(eq(sources.id, source.id));
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
-  const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId) : [];
+  const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId, [source.ownerId]) : [];
   await commit(deps, run, [sourceUpdate, ...moves, ...upserts, ...crossPosts]);
   log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
   return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };

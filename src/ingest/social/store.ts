@@ -172,16 +172,20 @@ export async function socialUpserts(
     );
   }
   // Link learners' announcements to their own blog posts, whichever arrived first.
-  statements.push(...crossPostLinks(db, source.courseId));
+  const learners = [...new Set(rows.map((r) => r.personId).filter((id): id is number => id != null))];
+  statements.push(...crossPostLinks(db, source.courseId, learners));
   return { statements, kept: rows.length };
 }
 
 /**
- * Marks a learner's social items that link to a blog item of the same learner
- * in the course as cross-posts of it. Set-based, so it catches both orders of
- * arrival (the toot before the blog post, or after) in one statement.
+ * Marks these learners' social items that link to a blog item of the same
+ * learner in the course as cross-posts of it. Set-based, so it catches both
+ * orders of arrival (the toot before the blog post, or after) in one
+ * statement; limited to the learners a write concerns, so a poll does not
+ * re-examine the whole course.
  */
-export function crossPostLinks(db: Db, courseId: number): Statement[] {
+export function crossPostLinks(db: Db, courseId: number, personIds: number[]): Statement[] {
+  if (personIds.length === 0) return [];
   return [
     db
       .update(items)
@@ -195,7 +199,7 @@ export function crossPostLinks(db: Db, courseId: number): Statement[] {
         and(
           eq(items.courseId, courseId),
           sql`${items.kind} != 'blog'`,
-          isNotNull(items.personId),
+          inArray(items.personId, personIds),
           isNull(items.crossPostOf),
           sql`${items.links} != '[]'`,
         ),
