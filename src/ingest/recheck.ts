@@ -12,7 +12,7 @@ import { safeFetch } from "./fetch.js";
 import { hostLimiter, hostOf, mapPolitely } from "./hosts.js";
 import type { PollDeps } from "./poll.js";
 import type { SocialPost } from "./social/post.js";
-import { socialKindOf, socialReaderFor } from "./social/readers.js";
+import { readerForSource } from "./social/readers.js";
 import { socialUpserts } from "./social/store.js";
 import type { Statement } from "./writes.js";
 import { userAgent } from "./poll.js";
@@ -149,8 +149,7 @@ async function socialVerdicts(
   if (bySource.size === 0) return verdicts;
   const rows = await deps.db.select().from(sources).where(inArray(sources.id, [...bySource.keys()]));
   for (const source of rows) {
-    const kind = socialKindOf[source.kind];
-    const reader = kind ? (deps.socialReaders?.[kind] ?? socialReaderFor(kind)) : undefined;
+    const reader = readerForSource(deps, source.kind);
     if (!reader) continue;
     const list = bySource.get(source.id)!;
     try {

@@ -15,16 +15,14 @@ import {
   type SourceOutcome,
 } from "../poll.js";
 import { nextPollAfterFetch, nextPollAfterUnchanged } from "../schedule.js";
-import type { SocialReader } from "./post.js";
-import { socialKindOf, socialReaderFor } from "./readers.js";
+import { readerForSource } from "./readers.js";
 import { socialUpserts } from "./store.js";
 
 /** When the page budget ran out before catching up, come back this soon. */
 const CATCH_UP_MS = 60_000;
 
 export async function pollSocialSource(deps: PollDeps, source: Source, run: PollRun, started: number): Promise<SourceOutcome> {
-  const kind = socialKindOf[source.kind];
-  const reader: SocialReader | undefined = kind ? (deps.socialReaders?.[kind] ?? socialReaderFor(kind)) : undefined;
+  const reader = readerForSource(deps, source.kind);
   if (!reader) throw new IngestError("bad_url", `This hub cannot read sources of kind "${source.kind}".`);
   const page = await reader.read(deps, source);
   const now = deps.now();
