@@ -6,12 +6,13 @@
 // that still lists the post never brings it back. One miss alone could be a
 // blip (a deploy, a moved page), hence the second, sooner look.
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
-import { courseTags, items, sources, tombstones } from "../db/schema.js";
+import { items, sources, tombstones } from "../db/schema.js";
 import { IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
 import { hostLimiter, hostOf, mapPolitely } from "./hosts.js";
 import type { PollDeps } from "./poll.js";
 import type { SocialPost } from "./social/post.js";
+import { newPollRun, tagsOf } from "./poll-run.js";
 import { readerForSource } from "./social/readers.js";
 import { socialUpserts } from "./social/store.js";
 import type { Statement } from "./writes.js";
@@ -148,13 +149,14 @@ async function socialVerdicts(
   }
   if (bySource.size === 0) return verdicts;
   const rows = await deps.db.select().from(sources).where(inArray(sources.id, [...bySource.keys()]));
+  const run = newPollRun(); // course tags read once per course, as in a poll
   for (const source of rows) {
     const reader = readerForSource(deps, source.kind);
     if (!reader) continue;
     const list = bySource.get(source.id)!;
     try {
       const answers = await reader.recheck(deps, source, list.map((i) => i.remoteId!));
-      const tags = (await deps.db.select({ tag: courseTags.tag }).from(courseTags).where(eq(courseTags.courseId, source.courseId))).map((r) => r.tag);
+      const tags = await tagsOf(deps, run, source.courseId);
       const refreshed: SocialPost[] = [];
       for (const item of list) {
         const answer = answers.get(item.remoteId!) ?? "inconclusive";
