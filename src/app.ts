@@ -21,6 +21,11 @@ import { memberRoutes } from "./http/routes/members.js";
 import { networkRoutes } from "./http/routes/network.js";
 import { pageRoutes } from "./http/routes/pages.js";
 import { socialRoutes } from "./http/routes/social.js";
+import { apiRoutes } from "./http/routes/api.js";
+import { backpackRoutes } from "./http/routes/backpack.js";
+import { plsRoutes } from "./http/routes/pls.js";
+import { portfolioRoutes } from "./http/routes/portfolio.js";
+import { sharingRoutes } from "./http/routes/sharing.js";
 import { stylesheet } from "./views/render.js";
 
 export function createApp(deps: PollDeps): Hono<AppEnv> {
@@ -68,6 +73,12 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/", joinRoutes);
   app.route("/", memberRoutes);
   app.route("/", learnerSourceRoutes);
+  // The personal learning system: pages, sharing, portability and the personal API.
+  app.route("/", plsRoutes);
+  app.route("/", portfolioRoutes);
+  app.route("/", sharingRoutes);
+  app.route("/", backpackRoutes);
+  app.route("/", apiRoutes);
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {

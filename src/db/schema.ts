@@ -448,3 +448,148 @@ export type Resource = typeof resources.$inferSelect;
 export type PlanChange = typeof planChanges.$inferSelect;
 export type PortfolioEntry = typeof portfolioEntries.$inferSelect;
 export type PortfolioLink = typeof portfolioLinks.$inferSelect;
+
+// Sharing (src/pls/grants.ts): the learner names an audience and picks scopes. A grant
+// yields two secrets, a link and a bearer token, shown once; only their SHA-256 is kept.
+export const grantScopes = ["plan:read", "portfolio:read", "suggest"] as const;
+export type GrantScope = (typeof grantScopes)[number];
+export const audienceKinds = ["instructor", "coach", "employer", "parent", "peer", "other"] as const;
+export type AudienceKind = (typeof audienceKinds)[number];
+
+export const grants = sqliteTable(
+  "grants",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    /** Who it is for, in the learner's words ("Ms Rivera, my coach"). */
+    audience: text("audience").notNull(),
+    audienceKind: text("audience_kind", { enum: audienceKinds }).notNull().default("other"),
+    scopes: text("scopes", { mode: "json" }).$type<GrantScope[]>().notNull(),
+    /** SHA-256 (hex) of the secret link's token and of the bearer token; null after an import (re-issue to use). */
+    linkHash: text("link_hash").unique(),
+    tokenHash: text("token_hash").unique(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("grants_person_idx").on(t.personId)],
+);
+
+/** Every use of a grant: when, by which secret, what was read or sent. The newest 500 per grant are kept. */
+export const grantAccess = sqliteTable(
+  "grant_access",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    grantId: integer("grant_id")
+      .notNull()
+      .references(() => grants.id, { onDelete: "cascade" }),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    via: text("via", { enum: ["link", "token"] }).notNull(),
+    /** "GET /api/v1/plan", "viewed portfolio", "suggested a resource". */
+    what: text("what").notNull(),
+  },
+  (t) => [index("grant_access_grant_idx").on(t.grantId, t.at)],
+);
+
+export const suggestionKinds = ["objective", "step", "resource"] as const;
+export type SuggestionKind = (typeof suggestionKinds)[number];
+
+/** A proposal from someone holding a "suggest" grant; nothing reaches the plan until the learner accepts. */
+export const suggestions = sqliteTable(
+  "suggestions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    grantId: integer("grant_id").references(() => grants.id, { onDelete: "set null" }),
+    /** The grant's audience at the time, kept when the grant is later deleted. */
+    fromLabel: text("from_label").notNull(),
+    kind: text("kind", { enum: suggestionKinds }).notNull(),
+    /** For a step or a resource: the objective it is proposed for. */
+    objectiveId: integer("objective_id").references(() => objectives.id, { onDelete: "set null" }),
+    title: text("title").notNull(),
+    /** An objective's "why", or a resource's note. */
+    body: text("body").notNull().default(""),
+    url: text("url"),
+    status: text("status", { enum: ["pending", "accepted", "declined"] }).notNull().default("pending"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    decidedAt: integer("decided_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("suggestions_person_idx").on(t.personId, t.status)],
+);
+
+/** A course's objectives, offered by its instructors as templates learners may start a plan from. */
+export const courseTemplates = sqliteTable(
+  "course_templates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    why: text("why").notNull().default(""),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    steps: text("steps", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("course_templates_course_idx").on(t.courseId)],
+);
+
+/**
+ * Where a learner's PLS lives when it is not this hub: another Tributary deployment. Hub links
+ * to the learner's portfolio then point there. One row per person at most.
+ */
+export const plsHomes = sqliteTable("pls_homes", {
+  personId: integer("person_id")
+    .primaryKey()
+    .references(() => people.id, { onDelete: "cascade" }),
+  url: text("url").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** One PLS following the learner's items on other hubs: each row is one hub course's JSON Feed of them. */
+export const plsFollows = sqliteTable(
+  "pls_follows",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    feedUrl: text("feed_url").notNull(),
+    title: text("title").notNull().default(""),
+    etag: text("etag"),
+    lastModified: text("last_modified"),
+    lastPolledAt: integer("last_polled_at", { mode: "timestamp_ms" }),
+    lastError: text("last_error"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("pls_follows_person_url_idx").on(t.personId, t.feedUrl)],
+);
+
+/** Pointers to the learner's items on a followed hub (link, title, excerpt, tags, date): never a copy. */
+export const plsRemoteItems = sqliteTable(
+  "pls_remote_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    followId: integer("follow_id")
+      .notNull()
+      .references(() => plsFollows.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    title: text("title").notNull().default(""),
+    excerpt: text("excerpt").notNull().default(""),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    publishedAt: integer("published_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("pls_remote_items_follow_url_idx").on(t.followId, t.url)],
+);
+
+export type Grant = typeof grants.$inferSelect;
+export type GrantAccess = typeof grantAccess.$inferSelect;
+export type Suggestion = typeof suggestions.$inferSelect;
+export type CourseTemplate = typeof courseTemplates.$inferSelect;
+export type PlsFollow = typeof plsFollows.$inferSelect;
+export type PlsRemoteItem = typeof plsRemoteItems.$inferSelect;

@@ -19,6 +19,9 @@ interface Entry {
 
 const CACHEABLE_TYPE = /^(text\/html|application\/(rss\+xml|atom\+xml|feed\+json|json)|text\/x-opml|text\/xml)/i;
 
+/** Personal pages and the API: never cached, whoever asks. */
+const PERSONAL = /^\/(api|share|pls)(\/|$)/;
+
 export const microcache = (opts: { maxEntries?: number } = {}): MiddlewareHandler<AppEnv> => {
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Entry | null>>();
@@ -32,6 +35,8 @@ export const microcache = (opts: { maxEntries?: number } = {}): MiddlewareHandle
       return next();
     }
     if (ttlMs <= 0 || c.get("viewer")) return next();
+    // What a grant opens is checked (and logged) on every request, so a revoke works on the next one.
+    if (c.req.header("authorization") || PERSONAL.test(new URL(c.req.url).pathname)) return next();
     const key = c.req.url;
     const at = now().getTime();
     const hit = cache.get(key);
