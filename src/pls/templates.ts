@@ -1,7 +1,8 @@
-// General templates to start a plan from. (A course's own objectives, offered by its
-// instructor, come later with the course side of the PLS.)
+// Templates to start a plan from: the general ones below, and a course's own objectives offered
+// by the people who run it (course-templates.ts). instantiateTemplate makes either.
 import type { Objective } from "../db/schema.js";
 import { FormError } from "../hub/form-error.js";
+import { instantiateCourseTemplate } from "./course-templates.js";
 import type { PlsDeps } from "./deps.js";
 import { createObjective } from "./objectives.js";
 import { addStep } from "./steps.js";
@@ -44,8 +45,16 @@ export const generalTemplates: readonly PlanTemplate[] = [
   },
 ];
 
-/** Makes a new objective with its steps from a template; the learner edits it freely afterwards. */
-export async function instantiateTemplate(deps: PlsDeps, personId: number, key: string): Promise<Objective> {
+/** Which template: a general one by its key, or a course's by its id. */
+export type TemplateRef = string | { key: string } | { courseTemplateId: number };
+
+/**
+ * Makes a new objective with its steps from a template; the learner edits it freely afterwards.
+ * A course template is offered only to members of its course.
+ */
+export async function instantiateTemplate(deps: PlsDeps, personId: number, ref: TemplateRef): Promise<Objective> {
+  if (typeof ref === "object" && "courseTemplateId" in ref) return instantiateCourseTemplate(deps, personId, ref.courseTemplateId);
+  const key = typeof ref === "string" ? ref : ref.key;
   const t = generalTemplates.find((x) => x.key === key);
   if (!t) throw new FormError("template", "Choose one of the templates offered.");
   const o = await createObjective(deps, personId, { title: t.title, why: t.why });
