@@ -12,6 +12,7 @@ import { errorPage } from "./http/page.js";
 import { accountRoutes } from "./http/routes/account.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { courseRoutes } from "./http/routes/courses.js";
+import { courseTemplateRoutes } from "./http/routes/course-templates.js";
 import { curationRoutes } from "./http/routes/curation.js";
 import { feedRoutes } from "./http/routes/feeds.js";
 import { joinRoutes } from "./http/routes/join.js";
@@ -75,6 +76,7 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/", learnerSourceRoutes);
   // The personal learning system: pages, sharing, portability and the personal API.
   app.route("/", plsRoutes);
+  app.route("/", courseTemplateRoutes);
   app.route("/", portfolioRoutes);
   app.route("/", sharingRoutes);
   app.route("/", backpackRoutes);

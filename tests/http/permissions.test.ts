@@ -13,7 +13,7 @@ import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
-import { blockedAuthors, courses, identities, items, memberships, sources, spotlightEntries } from "../../src/db/schema.js";
+import { blockedAuthors, courses, courseTemplates, identities, items, memberships, sources, spotlightEntries } from "../../src/db/schema.js";
 import { openLibsql, tuneLocalFile, type LibsqlDatabase } from "../../src/db/libsql.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { createPerson } from "../../src/hub/people.js";
@@ -58,7 +58,7 @@ type Access = keyof typeof ACCESS;
 /** What the prepared database holds, for paths and form bodies. */
 interface Fixture {
   server: FeedServer;
-  ids: Record<"maya" | "leo" | "noor" | "zed" | "sourceActive" | "sourcePaused" | "sourcePending" | "item" | "guestItem" | "entry" | "identity" | "otherCourse", number>;
+  ids: Record<"maya" | "leo" | "noor" | "zed" | "sourceActive" | "sourcePaused" | "sourcePending" | "item" | "guestItem" | "entry" | "identity" | "otherCourse" | "courseTemplate", number>;
 }
 
 interface Row {
@@ -198,6 +198,23 @@ const TABLE: Row[] = [
     body: (f) => ({ fromCourse: String(f.ids.otherCourse) }),
   },
   { method: "GET", route: "/c/:slug/manage/people", access: "manager", path: () => `${T}/manage/people` },
+  // The course's objective templates, offered to its members' plans: run like its sources and Spotlight
+  { method: "GET", route: "/c/:slug/manage/templates", access: "manager", path: () => `${T}/manage/templates` },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/templates",
+    access: "manager",
+    path: () => `${T}/manage/templates`,
+    body: () => ({ title: "Build a data story", tags: "#datavis", steps: "Pick a data set\nPublish a post" }),
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/templates/:id",
+    access: "manager",
+    path: (f) => `${T}/manage/templates/${f.ids.courseTemplate}`,
+    body: () => ({ title: "Tell a data story", steps: "Pick a data set" }),
+  },
+  { method: "POST", route: "/c/:slug/manage/templates/:id/delete", access: "manager", path: (f) => `${T}/manage/templates/${f.ids.courseTemplate}/delete` },
   { method: "POST", route: "/c/:slug/manage/people/join-code", access: "manager", path: () => `${T}/manage/people/join-code`, body: () => ({ action: "new" }) },
   // Who runs the course: instructors only
   { method: "POST", route: "/c/:slug/manage/people/tas", access: "instructor", path: () => `${T}/manage/people/tas`, body: () => ({ email: "zed@example.org" }) },
@@ -264,7 +281,9 @@ beforeAll(async () => {
   const blog = server.url("/maya/");
   const identity = (await db.insert(identities).values({ personId: maya, kind: "blog", address: blog, authorKey: blog, verifyCode: "code" }).returning())[0]!.id;
 
-  f = { server, ids: { maya, leo, noor, zed, sourceActive, sourcePaused, sourcePending, item: mayaItem, guestItem, entry, identity, otherCourse: other } };
+  const courseTemplate = (await db.insert(courseTemplates).values({ courseId: t509, title: "Build a data story", steps: ["Pick a data set"], createdAt: now }).returning())[0]!.id;
+
+  f = { server, ids: { maya, leo, noor, zed, sourceActive, sourcePaused, sourcePending, item: mayaItem, guestItem, entry, identity, otherCourse: other, courseTemplate } };
   // Everything is in the main file, so a copy of it alone is the whole database.
   await hub.database.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
   prepared = await snapshot(hub.database.client);
