@@ -5,7 +5,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { objectives, suggestionKinds, suggestions, type Grant, type Objective, type Suggestion } from "../db/schema.js";
 import { FormError, optionalText, requireText } from "../hub/form-error.js";
 import type { PlsDeps } from "./deps.js";
-import { hasScope } from "./grants.js";
+import { grantState, hasScope } from "./grants.js";
 import { recordChange } from "./history.js";
 import { createObjective } from "./objectives.js";
 import { addResource } from "./resources.js";
@@ -35,6 +35,8 @@ async function objectiveForSuggestion(deps: Pick<PlsDeps, "db">, grant: Grant, r
 
 export async function createSuggestion(deps: PlsDeps, grant: Grant, form: Record<string, unknown>): Promise<Suggestion> {
   if (!hasScope(grant, "suggest")) throw new FormError("grant", "This grant does not allow suggestions.");
+  // Callers check the secret first; this guards any caller holding a stale grant row.
+  if (grantState(grant, deps.now()) !== "active") throw new FormError("grant", "This grant is no longer active.");
   const kind = readChoice(form.kind, suggestionKinds, "kind", "resource");
   const title = requireText(form, "title", "Title", 200);
   const body = optionalText(form, kind === "objective" ? "why" : "note", 2000);
@@ -77,42 +79,52 @@ export function suggestionsOfGrant(deps: Pick<PlsDeps, "db">, grantId: number): 
   return deps.db.select().from(suggestions).where(eq(suggestions.grantId, grantId)).orderBy(desc(suggestions.id));
 }
 
-async function pendingSuggestion(deps: Pick<PlsDeps, "db">, personId: number, id: number): Promise<Suggestion> {
+/** One of the learner's suggestions, or null (another person's suggestion is as good as missing). */
+export async function getSuggestion(deps: Pick<PlsDeps, "db">, personId: number, id: number): Promise<Suggestion | null> {
   const [s] = await deps.db
     .select()
     .from(suggestions)
     .where(and(eq(suggestions.id, id), eq(suggestions.personId, personId)));
+  return s ?? null;
+}
+
+/**
+ * Marks a pending suggestion decided. The status check is part of the update, so of two answers
+ * sent at once (two tabs, a double click) only one wins and the plan gets one copy.
+ */
+async function decide(deps: PlsDeps, personId: number, id: number, status: "accepted" | "declined"): Promise<Suggestion> {
+  const [done] = await deps.db
+    .update(suggestions)
+    .set({ status, decidedAt: deps.now() })
+    .where(and(eq(suggestions.id, id), eq(suggestions.personId, personId), eq(suggestions.status, "pending")))
+    .returning();
+  if (done) return done;
+  const s = await getSuggestion(deps, personId, id);
   if (!s) throw new FormError("suggestion", "That suggestion does not exist (or is not for you).");
-  if (s.status !== "pending") throw new FormError("suggestion", `That suggestion was already ${s.status}.`);
-  return s;
+  throw new FormError("suggestion", `That suggestion was already ${s.status}.`);
 }
 
 /** Accepting adds the objective, step or resource to the plan, credited to who suggested it. */
 export async function acceptSuggestion(deps: PlsDeps, personId: number, id: number): Promise<Suggestion> {
-  const s = await pendingSuggestion(deps, personId, id);
-  if (s.kind === "objective") {
-    await createObjective(deps, personId, { title: s.title, why: s.body });
-  } else if (s.kind === "step") {
-    if (s.objectiveId === null) throw new FormError("suggestion", "The objective this step was for has been removed; decline it instead.");
-    await addStep(deps, personId, s.objectiveId, { title: s.title, resourceUrl: s.url ?? "" });
-  } else {
-    await addResource(deps, personId, { title: s.title, url: s.url ?? "", note: s.body, objectiveId: s.objectiveId ?? "" }, s.fromLabel);
+  const s = await decide(deps, personId, id, "accepted");
+  try {
+    if (s.kind === "objective") {
+      await createObjective(deps, personId, { title: s.title, why: s.body });
+    } else if (s.kind === "step") {
+      if (s.objectiveId === null) throw new FormError("suggestion", "The objective this step was for has been removed; decline it instead.");
+      await addStep(deps, personId, s.objectiveId, { title: s.title, resourceUrl: s.url ?? "" });
+    } else {
+      await addResource(deps, personId, { title: s.title, url: s.url ?? "", note: s.body, objectiveId: s.objectiveId ?? "" }, s.fromLabel);
+    }
+  } catch (err) {
+    // Nothing was added: the suggestion waits again, to be declined or tried later.
+    await deps.db.update(suggestions).set({ status: "pending", decidedAt: null }).where(eq(suggestions.id, id));
+    throw err;
   }
-  const [done] = await deps.db
-    .update(suggestions)
-    .set({ status: "accepted", decidedAt: deps.now() })
-    .where(eq(suggestions.id, id))
-    .returning();
   await recordChange(deps, personId, s.objectiveId, `Accepted ${s.fromLabel}'s suggestion "${s.title}"`);
-  return done!;
+  return s;
 }
 
-export async function declineSuggestion(deps: PlsDeps, personId: number, id: number): Promise<Suggestion> {
-  await pendingSuggestion(deps, personId, id);
-  const [done] = await deps.db
-    .update(suggestions)
-    .set({ status: "declined", decidedAt: deps.now() })
-    .where(eq(suggestions.id, id))
-    .returning();
-  return done!;
+export function declineSuggestion(deps: PlsDeps, personId: number, id: number): Promise<Suggestion> {
+  return decide(deps, personId, id, "declined");
 }
