@@ -4,7 +4,6 @@
 // then by recency. A post that matches nothing is left out; each result says which objective
 // it serves and why.
 import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
-import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
 import { courses, courseTags, items, objectives, type Item, type Objective } from "../db/schema.js";
 import { visibleIn } from "../hub/flow.js";
 import { normaliseTag } from "../ingest/tags.js";
@@ -22,9 +21,6 @@ export const FOCUS_DEFAULT_LIMIT = 30;
 /** An FTS5 expression of a few dozen OR-ed words is cheap; hundreds are not. */
 const MAX_WORDS = 40;
 const MAX_WORDS_PER_OBJECTIVE = 15;
-
-/** The FTS5 table as drizzle sees it, for its rowid only (created by a migration, not by drizzle-kit). */
-const itemsFts = sqliteTable("items_fts", { rowid: integer("rowid").notNull() });
 
 /** Words too common to say what a post is about. */
 const STOPWORDS = new Set(
@@ -177,13 +173,19 @@ async function rankByWords(deps: PlsDeps, words: string[], ids: number[]): Promi
   // Each word is an FTS5 string (our words are letters and digits only, so nothing is an operator);
   // the column filter keeps authors' names out of it (https://sqlite.org/fts5.html#column_filters).
   const match = `{title excerpt} : (${words.map((w) => `"${w}"`).join(" OR ")})`;
-  const rank = sql<number>`bm25(items_fts, 8.0, 3.0, 0.0, 0.0)`;
-  const rows = await deps.db
-    .select({ id: itemsFts.rowid, rank })
-    .from(itemsFts)
-    // The candidates travel as one JSON parameter: D1 allows at most 100 bound parameters.
-    .where(and(sql`items_fts MATCH ${match}`, sql`${itemsFts.rowid} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
-  for (const r of rows) out.set(r.id, r.rank);
+  const oldest = ids.reduce((a, b) => Math.min(a, b));
+  // MATCH runs once, materialised, and only over rowids from the oldest candidate on (FTS5 seeks
+  // its doclists by rowid), then the candidates are picked out of it. Putting "rowid IN (…)" next
+  // to MATCH instead makes SQLite run the full-text query once per candidate: 25 s, not 30 ms, for
+  // 2,000 candidates among 50,000 posts. The candidates travel as one JSON parameter: D1 allows
+  // at most 100 bound parameters.
+  const rows = await deps.db.all<{ id: number; rank: number }>(sql`
+    WITH m AS MATERIALIZED (
+      SELECT rowid AS id, bm25(items_fts, 8.0, 3.0, 0.0, 0.0) AS rank FROM items_fts
+      WHERE items_fts MATCH ${match} AND rowid >= ${oldest}
+    )
+    SELECT id, rank FROM m WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+  for (const r of rows) out.set(Number(r.id), Number(r.rank));
   return out;
 }
 
