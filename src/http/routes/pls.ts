@@ -72,6 +72,7 @@ async function linkTaggedPosts(c: Ctx, personId: number, o: Objective): Promise<
 }
 
 const STATUS_LABEL: Record<Objective["status"], string> = { planned: "planned", active: "working on it", achieved: "achieved", dropped: "dropped" };
+const VISIBILITY_LABEL: Record<Objective["visibility"], string> = { private: "only you", grant: "people you share your plan with", course: "your classmates", public: "anyone" };
 
 // ---- Pages ----
 
@@ -109,6 +110,7 @@ async function dashboard(c: Ctx, viewer: Person, extra: Record<string, unknown> 
       courses: courseRows,
       changes: changes.slice(0, 5),
       statusLabel: STATUS_LABEL,
+      visibilityLabel: VISIBILITY_LABEL,
       values: {},
       errors: {},
       resourceValues: {},
@@ -140,6 +142,7 @@ async function objectivePage(c: Ctx, viewer: Person, o: Objective, extra: Record
       changes: changes.filter((ch) => ch.objectiveId === o.id),
       statuses: objectiveStatuses,
       statusLabel: STATUS_LABEL,
+      visibilityLabel: VISIBILITY_LABEL,
       values: { ...o, tags: o.tags.map((t) => `#${t}`).join(" "), targetDate: o.targetDate ?? "" },
       errors: {},
       statusErrors: {},
