@@ -170,6 +170,10 @@ describe("the learner's grants", () => {
     expect(await gone.text()).toContain("The learner has withdrawn this link");
     expect(await accessCount()).toBe(1);
     expect(await (await maya.get("/pls/sharing")).text()).toContain("revoked");
+    const reissue = await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/reissue`, {});
+    expect(reissue.status).toBe(400);
+    expect(await reissue.text()).toContain("This grant was revoked; make a new one instead.");
+    expect((await visitor.get(`/share/${issued.link}`)).status).toBe(410);
 
     // Deleting is allowed once revoked; it removes the grant and its log.
     expect((await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/delete`, {})).status).toBe(303);
@@ -244,6 +248,7 @@ describe("the shared page", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     const html = await res.text();
     expect(html).toContain("<h1>maya's learning plan</h1>");
+    expect(html).toContain("This link lets you read the plan.");
     expect(html).toContain("Coach-level goal");
     expect(html).toContain("Public SQL goal");
     expect(html).not.toContain("Private diary goal");

@@ -40,6 +40,13 @@ const SCOPE_WORDS: Record<GrantScope, string> = {
   suggest: "suggest to your plan",
 };
 
+/** The same scopes in the words of whoever holds the link. */
+const HOLDER_WORDS: Record<GrantScope, string> = {
+  "plan:read": "read the plan",
+  "portfolio:read": "read the portfolio",
+  suggest: "suggest additions to the plan",
+};
+
 const AUDIENCE_WORDS: Record<AudienceKind, string> = {
   instructor: "Instructor",
   coach: "Coach",
@@ -318,7 +325,7 @@ async function sharePage(c: Ctx, grant: Grant, link: string, extra: Record<strin
       title: `${name}'s plan and portfolio`,
       name,
       audience: grant.audience,
-      scopeWords: grant.scopes.map((s) => SCOPE_WORDS[s]),
+      scopeWords: grant.scopes.map((s) => HOLDER_WORDS[s]),
       canPlan: hasScope(grant, "plan:read"),
       canPortfolio: hasScope(grant, "portfolio:read"),
       canSuggest: hasScope(grant, "suggest"),
