@@ -1,25 +1,56 @@
 // What the sources of one poll run share: their courses' tags, read once per
 // course instead of once per feed (on Workers every D1 call is a subrequest),
 // and a group commit for their writes (writes.ts). A lone "poll now" has no
-// group and writes on its own.
+// group and writes on its own. Once learners' new posts are committed, they
+// become evidence in their PLS portfolios (src/pls/portfolio.ts, autoLinkNewItems):
+// at the end of a run for a group (one pass, a single query when no learner
+// plans, which keeps a Worker invocation inside its subrequests), at once for a lone poll.
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { courseTags } from "../db/schema.js";
 import type { Deps } from "../deps.js";
+import { autoLinkNewItems, type LearnerPostWrite } from "../pls/portfolio.js";
 import { writeGroup, type Statement, type WriteGroup } from "./writes.js";
 
 export interface PollRun {
   courseTags: Map<number, Promise<string[]>>;
   writes?: WriteGroup;
+  /** Learners whose posts a group run committed, linked in finishRun. */
+  learnerWrites?: LearnerPostWrite[];
 }
 
 export function newPollRun(db?: Db): PollRun {
   return { courseTags: new Map(), ...(db ? { writes: writeGroup(db) } : {}) };
 }
 
-/** Writes one source's statements together: in the run's group commit, or as a batch of their own. */
-export function commit(deps: Deps, run: PollRun, statements: [Statement, ...Statement[]]): Promise<unknown> {
-  return run.writes ? run.writes.write(statements) : deps.db.batch(statements);
+/**
+ * Writes one source's statements together: in the run's group commit, or as a batch of their own.
+ * `learners` names the learners whose posts these statements store, for automatic PLS linking.
+ */
+export async function commit(deps: Deps, run: PollRun, statements: [Statement, ...Statement[]], learners?: LearnerPostWrite): Promise<unknown> {
+  const done = await (run.writes ? run.writes.write(statements) : deps.db.batch(statements));
+  if (learners && learners.personIds.length) {
+    if (run.writes) (run.learnerWrites ??= []).push(learners);
+    else await linkLearnerPosts(deps, [learners]);
+  }
+  return done;
+}
+
+/** Ends a group run: its learners' new posts become evidence for their objectives. */
+export async function finishRun(deps: Deps, run: PollRun): Promise<void> {
+  const writes = run.learnerWrites ?? [];
+  run.learnerWrites = [];
+  if (writes.length) await linkLearnerPosts(deps, writes);
+}
+
+/** Linking is a courtesy to the learner: its failure never fails the poll that stored the posts. */
+async function linkLearnerPosts(deps: Deps, writes: LearnerPostWrite[]): Promise<void> {
+  try {
+    const made = await autoLinkNewItems(deps, writes);
+    if (made) deps.log("info", "pls.autolink", { links: made });
+  } catch (err) {
+    deps.log("error", "pls.autolink.failed", { error: String(err).slice(0, 300) });
+  }
 }
 
 /** The course's tags, read once per run. */

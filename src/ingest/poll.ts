@@ -11,7 +11,7 @@ import { describeError, IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
 import { hostLimiter, hostOf, mapPolitely, type HostLimiter } from "./hosts.js";
 import { parseFeed } from "./parse.js";
-import { commit, newPollRun, tagsOf, type PollRun } from "./poll-run.js";
+import { commit, finishRun, newPollRun, tagsOf, type PollRun } from "./poll-run.js";
 import {
   nextPollAfterFailure,
   nextPollAfterFetch,
@@ -158,7 +158,8 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
       .where(eq(sources.id, source.id));
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
   const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId, [source.ownerId]) : [];
-  await commit(deps, run, [sourceUpdate, ...moves, ...upserts, ...crossPosts]);
+  const learner = source.ownerId && keep.length ? { courseId: source.courseId, personIds: [source.ownerId], at: now } : undefined;
+  await commit(deps, run, [sourceUpdate, ...moves, ...upserts, ...crossPosts], learner);
   log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
   return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
 }
@@ -228,13 +229,15 @@ export function runLimiter(deps: Deps): HostLimiter {
 }
 
 /** Polls sources this run has claimed, politely: oldest-due first, within the run's host limits. */
-export function pollClaimed(
+export async function pollClaimed(
   deps: PollDeps,
   claimed: Source[],
   limiter: HostLimiter = runLimiter(deps),
   run: PollRun = newPollRun(deps.db),
 ): Promise<SourceOutcome[]> {
-  return mapPolitely(claimed, limiter, (s) => hostOf(s.url), (s) => pollSource(deps, s, run));
+  const outcomes = await mapPolitely(claimed, limiter, (s) => hostOf(s.url), (s) => pollSource(deps, s, run));
+  await finishRun(deps, run);
+  return outcomes;
 }
 
 export async function pollDueSources(deps: PollDeps, opts: { limit?: number } = {}): Promise<PollSummary> {

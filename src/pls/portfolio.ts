@@ -1,8 +1,9 @@
 // The portfolio: entries that point at what the learner has done — their own hub items (from
 // any course) or an external http(s) URL — each linked to the objectives it is evidence for.
 // Entries are references: a title and a URL, never a copy of the post.
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull } from "drizzle-orm";
 import {
+  courses,
   items,
   objectives,
   plsVisibilities,
@@ -38,6 +39,33 @@ async function findItemEntry(deps: Pick<PlsDeps, "db">, personId: number, itemId
     .from(portfolioEntries)
     .where(and(eq(portfolioEntries.personId, personId), eq(portfolioEntries.kind, "item")));
   return rows.find((e) => e.itemId === itemId) ?? rows.find((e) => e.url === url);
+}
+
+/** The learner's newest posts on the hub (any course) not yet in their portfolio: one per URL. */
+export async function postsNotInPortfolio(
+  deps: Pick<PlsDeps, "db">,
+  personId: number,
+  limit = 20,
+): Promise<{ id: number; title: string; url: string; publishedAt: Date; courseTitle: string }[]> {
+  const [rows, entries] = await Promise.all([
+    deps.db
+      .select({ id: items.id, title: items.title, url: items.canonicalUrl, publishedAt: items.publishedAt, courseTitle: courses.title })
+      .from(items)
+      .innerJoin(courses, eq(courses.id, items.courseId))
+      .where(and(eq(items.personId, personId), isNull(items.deletedAt)))
+      .orderBy(desc(items.publishedAt), desc(items.id))
+      .limit(limit * 5),
+    deps.db.select({ itemId: portfolioEntries.itemId, url: portfolioEntries.url }).from(portfolioEntries).where(eq(portfolioEntries.personId, personId)),
+  ]);
+  const taken = new Set<number | string>(entries.flatMap((e) => (e.itemId === null ? [e.url] : [e.itemId, e.url])));
+  const out = [];
+  for (const r of rows) {
+    if (taken.has(r.id) || taken.has(r.url)) continue;
+    taken.add(r.url); // the same post in a second course is offered once
+    out.push(r);
+    if (out.length === limit) break;
+  }
+  return out;
 }
 
 /** Adds one of the learner's own hub items; anyone else's post is refused. Adding it twice returns the entry. */
@@ -137,26 +165,24 @@ export async function unlinkEntry(deps: PlsDeps, personId: number, entryId: numb
   await recordChange(deps, personId, objectiveId, `Unlinked "${e.title}" from "${o.title}"`);
 }
 
+/** The active objectives of these people that carry tags: what tag matching links posts to. */
+async function taggedActiveObjectives(deps: Pick<PlsDeps, "db">, personIds: number[]): Promise<Objective[]> {
+  if (!personIds.length) return [];
+  const rows = await deps.db
+    .select()
+    .from(objectives)
+    .where(and(inArray(objectives.personId, personIds), eq(objectives.status, "active")));
+  return rows.filter((o) => o.tags.length > 0);
+}
+
 /**
- * Linking without effort: every one of the learner's own items (any course, not deleted) that
- * carries a tag of one of their active objectives becomes (or joins) a portfolio entry linked to
- * that objective. Idempotent; a link the learner removed by hand is never made again.
- * Returns how many links it made.
+ * Links each of these items (the learner's own, checked by the caller) to the active objectives
+ * whose tags it carries, adding it to the portfolio first. Idempotent; a link the learner removed
+ * by hand is never made again. Returns how many links it made.
  */
-export async function autoLinkByTags(deps: PlsDeps, personId: number): Promise<number> {
-  const active = (
-    await deps.db
-      .select()
-      .from(objectives)
-      .where(and(eq(objectives.personId, personId), eq(objectives.status, "active")))
-  ).filter((o) => o.tags.length > 0);
-  if (!active.length) return 0;
-  const mine = await deps.db
-    .select({ id: items.id, tags: items.tags })
-    .from(items)
-    .where(and(eq(items.personId, personId), isNull(items.deletedAt)));
+async function linkTagged(deps: PlsDeps, personId: number, active: Objective[], candidates: { id: number; tags: string[] }[]): Promise<number> {
   let made = 0;
-  for (const item of mine) {
+  for (const item of candidates) {
     const tags = new Set(item.tags.map(normaliseTag));
     const serves = active.filter((o) => o.tags.some((t) => tags.has(t)));
     if (!serves.length) continue;
@@ -171,6 +197,97 @@ export async function autoLinkByTags(deps: PlsDeps, personId: number): Promise<n
       made += inserted.length;
     }
   }
+  return made;
+}
+
+/**
+ * Linking without effort: every one of the learner's own items (any course, not deleted) that
+ * carries a tag of one of their active objectives becomes (or joins) a portfolio entry linked to
+ * that objective. Idempotent; a link the learner removed by hand is never made again.
+ * Returns how many links it made.
+ */
+export async function autoLinkByTags(deps: PlsDeps, personId: number): Promise<number> {
+  const active = await taggedActiveObjectives(deps, [personId]);
+  if (!active.length) return 0;
+  const mine = await deps.db
+    .select({ id: items.id, tags: items.tags })
+    .from(items)
+    .where(and(eq(items.personId, personId), isNull(items.deletedAt)));
+  return linkTagged(deps, personId, active, mine);
+}
+
+/** D1 binds at most 100 parameters per statement. */
+const IDS_PER_LOOKUP = 90;
+
+/** The same rules as autoLinkByTags, for a few of the learner's items only (others' ids are ignored). */
+export async function autoLinkItems(deps: PlsDeps, personId: number, itemIds: number[]): Promise<number> {
+  if (!itemIds.length) return 0;
+  const active = await taggedActiveObjectives(deps, [personId]);
+  if (!active.length) return 0;
+  let made = 0;
+  for (let i = 0; i < itemIds.length; i += IDS_PER_LOOKUP) {
+    const chosen = await deps.db
+      .select({ id: items.id, tags: items.tags })
+      .from(items)
+      .where(and(inArray(items.id, itemIds.slice(i, i + IDS_PER_LOOKUP)), eq(items.personId, personId), isNull(items.deletedAt)));
+    made += await linkTagged(deps, personId, active, chosen);
+  }
+  return made;
+}
+
+/** Learners a poll wrote posts for in one course, and when (the write's clock: new posts' firstSeenAt). */
+export interface LearnerPostWrite {
+  courseId: number;
+  personIds: number[];
+  at: Date;
+}
+
+/**
+ * After ingest: the posts these learners got new on the hub become evidence for their active
+ * objectives (autoLinkItems). Only posts first seen by these writes count, so a learner who
+ * deleted an entry does not see it come back at every poll of a feed that still lists the post;
+ * a tag added to an older post is picked up when the objective is next saved (autoLinkByTags).
+ * One query when none of these learners has an active tagged objective, the usual case.
+ */
+export async function autoLinkNewItems(deps: PlsDeps, writes: LearnerPostWrite[]): Promise<number> {
+  const persons = [...new Set(writes.flatMap((w) => w.personIds))];
+  const planners = new Set<number>();
+  for (let i = 0; i < persons.length; i += IDS_PER_LOOKUP) {
+    for (const o of await taggedActiveObjectives(deps, persons.slice(i, i + IDS_PER_LOOKUP))) planners.add(o.personId);
+  }
+  if (!planners.size) return 0;
+  // Per course: the earliest write and its learners who plan (the (course, person, …) index serves it).
+  const byCourse = new Map<number, { at: Date; personIds: Set<number> }>();
+  for (const w of writes) {
+    const wanted = w.personIds.filter((p) => planners.has(p));
+    if (!wanted.length) continue;
+    const seen = byCourse.get(w.courseId);
+    if (!seen) byCourse.set(w.courseId, { at: w.at, personIds: new Set(wanted) });
+    else {
+      if (w.at < seen.at) seen.at = w.at;
+      for (const p of wanted) seen.personIds.add(p);
+    }
+  }
+  const newIds = new Map<number, number[]>();
+  for (const [courseId, { at, personIds }] of byCourse) {
+    const ids = [...personIds];
+    for (let i = 0; i < ids.length; i += IDS_PER_LOOKUP) {
+      const rows = await deps.db
+        .select({ id: items.id, personId: items.personId })
+        .from(items)
+        .where(
+          and(
+            eq(items.courseId, courseId),
+            inArray(items.personId, ids.slice(i, i + IDS_PER_LOOKUP)),
+            gte(items.firstSeenAt, at),
+            isNull(items.deletedAt),
+          ),
+        );
+      for (const r of rows) newIds.set(r.personId!, [...(newIds.get(r.personId!) ?? []), r.id]);
+    }
+  }
+  let made = 0;
+  for (const [personId, ids] of newIds) made += await autoLinkItems(deps, personId, ids);
   return made;
 }
 

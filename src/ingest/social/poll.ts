@@ -28,7 +28,7 @@ export async function pollSocialSource(deps: PollDeps, source: Source, run: Poll
   const now = deps.now();
   const random = deps.random ?? Math.random;
   const tags = await tagsOf(deps, run, source.courseId);
-  const { statements, kept } = await socialUpserts(deps.db, source, page.posts, tags, now);
+  const { statements, kept, learners } = await socialUpserts(deps.db, source, page.posts, tags, now);
   const nextPollAt = page.more
     ? new Date(now.getTime() + CATCH_UP_MS)
     : page.posts.length
@@ -47,7 +47,7 @@ export async function pollSocialSource(deps: PollDeps, source: Source, run: Poll
       nextPollAt,
     })
     .where(eq(sources.id, source.id));
-  await commit(deps, run, [sourceUpdate, ...statements]);
+  await commit(deps, run, [sourceUpdate, ...statements], { courseId: source.courseId, personIds: learners, at: now });
   deps.log("info", "poll.done", { source: source.id, kind: source.kind, entries: page.posts.length, stored: kept, more: page.more, ms: Date.now() - started });
   return { sourceId: source.id, ok: true, entries: page.posts.length, stored: kept };
 }

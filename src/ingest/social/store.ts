@@ -83,6 +83,8 @@ export interface SocialStoreResult {
   statements: Statement[];
   /** Posts kept (tagged, not blocked, not tombstoned). */
   kept: number;
+  /** The learners (verified owners) among the kept posts' authors. */
+  learners: number[];
 }
 
 /**
@@ -105,7 +107,7 @@ export async function socialUpserts(
     const seen = byUrl.get(url);
     if (!seen || (p.editedAt?.getTime() ?? 0) > (seen.editedAt?.getTime() ?? 0)) byUrl.set(url, p);
   }
-  if (byUrl.size === 0) return { statements: [], kept: 0 };
+  if (byUrl.size === 0) return { statements: [], kept: 0, learners: [] };
 
   const kind = [...byUrl.values()][0]!.kind;
   const keys = [...new Set([...byUrl.values()].map((p) => p.author.key))];
@@ -174,7 +176,7 @@ export async function socialUpserts(
   // Link learners' announcements to their own blog posts, whichever arrived first.
   const learners = [...new Set(rows.map((r) => r.personId).filter((id): id is number => id != null))];
   statements.push(...crossPostLinks(db, source.courseId, learners));
-  return { statements, kept: rows.length };
+  return { statements, kept: rows.length, learners };
 }
 
 /**
