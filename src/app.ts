@@ -53,7 +53,10 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
     "*",
     bodyLimit({
       maxSize: 1024 * 1024,
-      onError: (c) => errorPage(c as Context<AppEnv>, 413, "Too much data", "This form sent more than 1 MB. A roster file must be smaller."),
+      onError: (c) =>
+        new URL(c.req.url).pathname.startsWith("/api/")
+          ? c.json({ error: "too_large", message: "The request body is larger than 1 MB." }, 413)
+          : errorPage(c as Context<AppEnv>, 413, "Too much data", "This form sent more than 1 MB. A roster file must be smaller."),
     }),
   );
   app.use("*", session());
@@ -84,7 +87,9 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {
-    deps.log("error", "http.error", { path: new URL(c.req.url).pathname, error: String(err).slice(0, 500) });
+    const path = new URL(c.req.url).pathname;
+    deps.log("error", "http.error", { path, error: String(err).slice(0, 500) });
+    if (path.startsWith("/api/")) return c.json({ error: "server_error", message: "The hub could not complete this request." }, 500);
     return errorPage(c, 500, "Something went wrong", "The hub could not complete this request. Please try again in a moment.");
   });
   return app;
