@@ -1,0 +1,559 @@
+// The backpack: everything a learner keeps in their PLS, as one JSON document they can download
+// and import into another Tributary hub (docs/backpack.md; its schema is backpack-schema.ts).
+//
+// Export: rows are named by stable references ("objective-1", "entry-3", "grant-2": the row's
+// place in id order, never a database id), arrays are sorted, and nothing volatile is written but
+// `exportedAt`. So exporting twice gives the same document (but for `exportedAt`), and importing
+// it into an empty PLS elsewhere and exporting there gives it again, but for what names the hub.
+// Secrets never leave: grants carry no link, no token and no hash of them.
+//
+// Import: all or nothing. The document is checked whole first (the schema, then that every
+// reference points at something in the document, tags, identities and follow addresses); the
+// first problem is reported with its place in the file. Then every row is written in one batch
+// (one transaction on libSQL and on D1). Rows refer to rows made in the same batch by position
+// ("the k-th newest objective of this person"): a write batch runs alone, and ids only grow
+// (AUTOINCREMENT), so the rows just added are exactly the newest ones.
+import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import type { Config } from "../config.js";
+import {
+  courses,
+  grants,
+  identities,
+  items,
+  memberships,
+  objectives,
+  planChanges,
+  planSteps,
+  plsFollows,
+  plsHomes,
+  portfolioEntries,
+  portfolioLinks,
+  resources,
+  suggestions,
+  type Objective,
+  type Person,
+  type Resource,
+} from "../db/schema.js";
+import { randomToken } from "../hub/crypto.js";
+import { FormError } from "../hub/form-error.js";
+import { parseIdentity, profileUrl } from "../hub/identities.js";
+import { sourceAddress } from "../hub/sources.js";
+import { BACKPACK_FORMAT, BACKPACK_VERSION, backpackSchema, validateSchema } from "./backpack-schema.js";
+import type { PlsDeps } from "./deps.js";
+import { HISTORY_KEEP } from "./history.js";
+import { isThisHub } from "./pls-home.js";
+import { readTags } from "./validate.js";
+import { xapiStatements, type XapiStatement } from "./xapi.js";
+
+/** The most an import reads: a large PLS is a few hundred KB. */
+export const BACKPACK_MAX_BYTES = 2 * 1024 * 1024;
+/** The form field import errors are shown by. */
+export const IMPORT_FIELD = "backpack";
+
+type Visibility = Objective["visibility"];
+
+export interface BackpackResource {
+  title: string;
+  url: string;
+  note: string;
+  suggestedBy: string | null;
+  createdAt: string;
+}
+
+export interface Backpack {
+  format: typeof BACKPACK_FORMAT;
+  version: typeof BACKPACK_VERSION;
+  exportedAt: string;
+  hub: { url: string };
+  person: { displayName: string; hubAccount: string };
+  plan: {
+    objectives: {
+      ref: string;
+      title: string;
+      why: string;
+      tags: string[];
+      targetDate: string | null;
+      status: Objective["status"];
+      visibility: Visibility;
+      createdAt: string;
+      updatedAt: string;
+      achievedAt: string | null;
+      steps: { title: string; status: "todo" | "doing" | "done"; resourceUrl: string | null; dueDate: string | null; createdAt: string; updatedAt: string }[];
+      resources: BackpackResource[];
+    }[];
+    looseResources: BackpackResource[];
+    history: { objective: string | null; what: string; at: string }[];
+  };
+  portfolio: {
+    entries: {
+      ref: string;
+      kind: "item" | "external";
+      url: string;
+      title: string;
+      reflection: string;
+      visibility: Visibility;
+      createdAt: string;
+      updatedAt: string;
+      objectives: { ref: string; auto: boolean; removed: boolean }[];
+    }[];
+  };
+  grants: {
+    ref: string;
+    audience: string;
+    audienceKind: "instructor" | "coach" | "employer" | "parent" | "peer" | "other";
+    scopes: ("plan:read" | "portfolio:read" | "suggest")[];
+    expiresAt: string | null;
+    revokedAt: string | null;
+    createdAt: string;
+  }[];
+  suggestions: {
+    from: string;
+    grant: string | null;
+    kind: "objective" | "step" | "resource";
+    objective: string | null;
+    title: string;
+    body: string;
+    url: string | null;
+    status: "pending" | "accepted" | "declined";
+    createdAt: string;
+    decidedAt: string | null;
+  }[];
+  links: {
+    identities: { kind: "mastodon" | "bluesky" | "blog"; address: string; verified: boolean }[];
+    courses: { slug: string; title: string; role: "instructor" | "ta" | "learner" }[];
+    plsHome: string | null;
+    follows: { feedUrl: string; title: string }[];
+  };
+  xapi: XapiStatement[];
+}
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+/** Refs number rows by their place in id order, from 1. */
+const refsOf = (kind: string, ids: number[]) => new Map(ids.map((id, i) => [id, `${kind}-${i + 1}`]));
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function resourceOut(r: Resource): BackpackResource {
+  return { title: r.title, url: r.url, note: r.note, suggestedBy: r.suggestedBy, createdAt: iso(r.createdAt) };
+}
+
+/** The learner's backpack. `exportedAt` is the clock's now: the one field that changes between exports. */
+export async function exportBackpack(deps: PlsDeps, person: Pick<Person, "id" | "displayName">, publicUrl: string): Promise<Backpack> {
+  const { db } = deps;
+  const me = person.id;
+  const [objectiveRows, stepRows, resourceRows, changeRows, entryRows, linkRows, grantRows, suggestionRows, identityRows, courseRows, home, followRows, xapi] =
+    await Promise.all([
+      db.select().from(objectives).where(eq(objectives.personId, me)).orderBy(asc(objectives.id)),
+      db
+        .select({ step: planSteps })
+        .from(planSteps)
+        .innerJoin(objectives, eq(objectives.id, planSteps.objectiveId))
+        .where(eq(objectives.personId, me))
+        .orderBy(asc(planSteps.position), asc(planSteps.id)),
+      db.select().from(resources).where(eq(resources.personId, me)).orderBy(asc(resources.id)),
+      db.select().from(planChanges).where(eq(planChanges.personId, me)).orderBy(asc(planChanges.id)),
+      db.select().from(portfolioEntries).where(eq(portfolioEntries.personId, me)).orderBy(asc(portfolioEntries.id)),
+      db
+        .select({ link: portfolioLinks })
+        .from(portfolioLinks)
+        .innerJoin(portfolioEntries, eq(portfolioEntries.id, portfolioLinks.entryId))
+        .where(eq(portfolioEntries.personId, me)),
+      db.select().from(grants).where(eq(grants.personId, me)).orderBy(asc(grants.id)),
+      db.select().from(suggestions).where(eq(suggestions.personId, me)).orderBy(asc(suggestions.id)),
+      db.select().from(identities).where(eq(identities.personId, me)).orderBy(asc(identities.id)),
+      db
+        .select({ slug: courses.slug, title: courses.title, role: memberships.role })
+        .from(memberships)
+        .innerJoin(courses, eq(courses.id, memberships.courseId))
+        .where(eq(memberships.personId, me))
+        .orderBy(asc(courses.slug)),
+      db.select().from(plsHomes).where(eq(plsHomes.personId, me)),
+      db.select().from(plsFollows).where(eq(plsFollows.personId, me)).orderBy(asc(plsFollows.id)),
+      xapiStatements(deps, me, publicUrl),
+    ]);
+
+  const objectiveRef = refsOf("objective", objectiveRows.map((o) => o.id));
+  const objectiveOrder = new Map(objectiveRows.map((o, i) => [o.id, i]));
+  const entryRef = refsOf("entry", entryRows.map((e) => e.id));
+  const grantRef = refsOf("grant", grantRows.map((g) => g.id));
+  const ref = (refs: Map<number, string>, id: number | null) => (id === null ? null : (refs.get(id) ?? null));
+
+  const stepsOf = new Map<number, Backpack["plan"]["objectives"][number]["steps"]>();
+  for (const { step: s } of stepRows) {
+    const list = stepsOf.get(s.objectiveId) ?? [];
+    list.push({ title: s.title, status: s.status, resourceUrl: s.resourceUrl, dueDate: s.dueDate, createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt) });
+    stepsOf.set(s.objectiveId, list);
+  }
+  const resourcesOf = new Map<number | null, BackpackResource[]>();
+  for (const r of resourceRows) {
+    const key = r.objectiveId !== null && objectiveRef.has(r.objectiveId) ? r.objectiveId : null;
+    resourcesOf.set(key, [...(resourcesOf.get(key) ?? []), resourceOut(r)]);
+  }
+  const linksOf = new Map<number, { link: typeof portfolioLinks.$inferSelect }[]>();
+  for (const l of linkRows) {
+    if (!objectiveOrder.has(l.link.objectiveId)) continue;
+    linksOf.set(l.link.entryId, [...(linksOf.get(l.link.entryId) ?? []), l]);
+  }
+
+  return {
+    format: BACKPACK_FORMAT,
+    version: BACKPACK_VERSION,
+    exportedAt: iso(deps.now()),
+    hub: { url: publicUrl },
+    person: { displayName: person.displayName, hubAccount: profileUrl(publicUrl, me) },
+    plan: {
+      objectives: objectiveRows.map((o) => ({
+        ref: objectiveRef.get(o.id)!,
+        title: o.title,
+        why: o.why,
+        tags: o.tags,
+        targetDate: o.targetDate,
+        status: o.status,
+        visibility: o.visibility,
+        createdAt: iso(o.createdAt),
+        updatedAt: iso(o.updatedAt),
+        achievedAt: isoOrNull(o.achievedAt),
+        steps: stepsOf.get(o.id) ?? [],
+        resources: resourcesOf.get(o.id) ?? [],
+      })),
+      looseResources: resourcesOf.get(null) ?? [],
+      history: changeRows.map((h) => ({ objective: ref(objectiveRef, h.objectiveId), what: h.what, at: iso(h.at) })),
+    },
+    portfolio: {
+      entries: entryRows.map((e) => ({
+        ref: entryRef.get(e.id)!,
+        kind: e.kind,
+        url: e.url,
+        title: e.title,
+        reflection: e.reflection,
+        visibility: e.visibility,
+        createdAt: iso(e.createdAt),
+        updatedAt: iso(e.updatedAt),
+        objectives: (linksOf.get(e.id) ?? [])
+          .sort((a, b) => objectiveOrder.get(a.link.objectiveId)! - objectiveOrder.get(b.link.objectiveId)!)
+          .map(({ link }) => ({ ref: objectiveRef.get(link.objectiveId)!, auto: link.auto, removed: link.removed })),
+      })),
+    },
+    grants: grantRows.map((g) => ({
+      ref: grantRef.get(g.id)!,
+      audience: g.audience,
+      audienceKind: g.audienceKind,
+      scopes: g.scopes,
+      expiresAt: isoOrNull(g.expiresAt),
+      revokedAt: isoOrNull(g.revokedAt),
+      createdAt: iso(g.createdAt),
+    })),
+    suggestions: suggestionRows.map((s) => ({
+      from: s.fromLabel,
+      grant: ref(grantRef, s.grantId),
+      kind: s.kind,
+      objective: ref(objectiveRef, s.objectiveId),
+      title: s.title,
+      body: s.body,
+      url: s.url,
+      status: s.status,
+      createdAt: iso(s.createdAt),
+      decidedAt: isoOrNull(s.decidedAt),
+    })),
+    links: {
+      identities: identityRows.map((i) => ({ kind: i.kind, address: i.address, verified: i.verifiedAt !== null })),
+      courses: courseRows.sort((a, b) => byText(a.slug, b.slug)),
+      plsHome: home[0]?.url ?? null,
+      follows: followRows.map((f) => ({ feedUrl: f.feedUrl, title: f.title })),
+    },
+    xapi,
+  };
+}
+
+/** The file as downloaded: indented, one trailing newline. */
+export function serialiseBackpack(b: Backpack): string {
+  return JSON.stringify(b, null, 2) + "\n";
+}
+
+// ---- Import ----
+
+const fail = (message: string): never => {
+  throw new FormError(IMPORT_FIELD, message);
+};
+
+/** Reads the uploaded or pasted text as JSON; FormError when it is too big or not JSON. */
+export function parseBackpackText(raw: string): unknown {
+  const bytes = new TextEncoder().encode(raw).length;
+  if (!raw.trim()) fail("Choose your backpack file, or paste its text.");
+  if (bytes > BACKPACK_MAX_BYTES) fail(`This file is larger than ${BACKPACK_MAX_BYTES / 1024 / 1024} MB; a backpack is much smaller. Is it the right file?`);
+  try {
+    return JSON.parse(raw.replace(/^\uFEFF/, ""));
+  } catch (err) {
+    const where = err instanceof SyntaxError ? ` (${err.message.replace(/^JSON\.parse: /, "")})` : "";
+    return fail(`This is not a backpack: it is not valid JSON${where}.`);
+  }
+}
+
+/**
+ * Checks the whole document and returns it typed. Every problem is a FormError naming where it is
+ * ("plan.objectives[3].title is missing."); nothing has been written yet.
+ */
+export function readBackpack(doc: unknown, opts: { allowLoopback: boolean }): Backpack {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) fail("This is not a backpack: the file holds no JSON object.");
+  const top = doc as Record<string, unknown>;
+  if (top.format !== BACKPACK_FORMAT) fail(`This is not a Tributary backpack: its "format" is not "${BACKPACK_FORMAT}".`);
+  if (top.version !== BACKPACK_VERSION) {
+    fail(`This backpack is version ${JSON.stringify(top.version)}; this hub reads version ${BACKPACK_VERSION}.${typeof top.version === "number" && top.version > BACKPACK_VERSION ? " Update this hub, or export again from a hub of the same version." : ""}`);
+  }
+  const err = validateSchema(backpackSchema, doc);
+  if (err) fail(err.message);
+  const b = doc as Backpack;
+
+  const unique = (path: string, refs: string[]) => {
+    const seen = new Set<string>();
+    refs.forEach((r, i) => {
+      if (seen.has(r)) fail(`${path}[${i}].ref: ${r} is used twice.`);
+      seen.add(r);
+    });
+    return seen;
+  };
+  const objectiveRefs = unique("plan.objectives", b.plan.objectives.map((o) => o.ref));
+  unique("portfolio.entries", b.portfolio.entries.map((e) => e.ref));
+  const grantRefs = unique("grants", b.grants.map((g) => g.ref));
+  const known = (path: string, r: string | null, refs: Set<string>, where: string) => {
+    if (r !== null && !refs.has(r)) fail(`${path} names ${r}, which is not in ${where}.`);
+  };
+
+  b.plan.objectives.forEach((o, i) => {
+    try {
+      readTags(o.tags);
+    } catch (e) {
+      fail(`plan.objectives[${i}].tags: ${(e as Error).message}`);
+    }
+    if (o.status === "achieved" && o.achievedAt === null) fail(`plan.objectives[${i}].achievedAt is missing: the objective is achieved.`);
+  });
+  b.plan.history.forEach((h, i) => known(`plan.history[${i}].objective`, h.objective, objectiveRefs, "plan.objectives"));
+  b.portfolio.entries.forEach((e, i) => {
+    const linked = new Set<string>();
+    e.objectives.forEach((l, j) => {
+      const path = `portfolio.entries[${i}].objectives[${j}].ref`;
+      known(path, l.ref, objectiveRefs, "plan.objectives");
+      if (linked.has(l.ref)) fail(`${path}: ${l.ref} is listed twice for this entry.`);
+      linked.add(l.ref);
+    });
+  });
+  b.suggestions.forEach((s, i) => {
+    known(`suggestions[${i}].grant`, s.grant, grantRefs, "grants");
+    known(`suggestions[${i}].objective`, s.objective, objectiveRefs, "plan.objectives");
+  });
+  b.links.identities.forEach((id, i) => {
+    try {
+      parseIdentity(id.kind, id.address);
+    } catch (e) {
+      fail(`links.identities[${i}].address: ${(e as Error).message}`);
+    }
+  });
+  b.links.follows.forEach((f, i) => {
+    try {
+      sourceAddress(f.feedUrl, opts.allowLoopback, "feedUrl");
+    } catch (e) {
+      fail(`links.follows[${i}].feedUrl: ${(e as Error).message}`);
+    }
+  });
+  return b;
+}
+
+export interface ImportSummary {
+  objectives: number;
+  steps: number;
+  resources: number;
+  history: number;
+  entries: number;
+  /** Item entries matched to one of the learner's posts on this hub (the others became external). */
+  reattached: number;
+  grants: number;
+  suggestions: number;
+  identities: number;
+  follows: number;
+}
+
+/** The id of the k-th newest row (0: the newest) this person has in `table`. */
+function newest(table: "objectives" | "portfolio_entries" | "grants", personId: number, k: number): SQL<number> {
+  return sql<number>`(SELECT "id" FROM ${sql.identifier(table)} WHERE "person_id" = ${personId} ORDER BY "id" DESC LIMIT 1 OFFSET ${k})`;
+}
+
+/**
+ * Imports a checked backpack (readBackpack) into the learner's PLS, beside what is there already,
+ * in one batch: all of it or, when anything fails, none of it.
+ */
+export async function importBackpack(
+  deps: PlsDeps & { config: Pick<Config, "publicUrl" | "allowLoopbackFetch"> },
+  personId: number,
+  doc: unknown,
+): Promise<ImportSummary> {
+  const { db } = deps;
+  const b = readBackpack(doc, { allowLoopback: deps.config.allowLoopbackFetch });
+  const at = (s: string) => new Date(s);
+  const atOrNull = (s: string | null) => (s === null ? null : new Date(s));
+
+  const objectiveIndex = new Map(b.plan.objectives.map((o, i) => [o.ref, i]));
+  const entryCount = b.portfolio.entries.length;
+  const objectiveId = (r: string | null) => (r === null ? null : newest("objectives", personId, b.plan.objectives.length - 1 - objectiveIndex.get(r)!));
+  const grantIndex = new Map(b.grants.map((g, i) => [g.ref, i]));
+  const grantId = (r: string | null) => (r === null ? null : newest("grants", personId, b.grants.length - 1 - grantIndex.get(r)!));
+
+  // An item entry becomes this learner's post here when they have one at the same address.
+  const urls = [...new Set(b.portfolio.entries.filter((e) => e.kind === "item").map((e) => e.url))];
+  const mine = new Map<string, number>();
+  for (let i = 0; i < urls.length; i += 90) {
+    const rows = await db
+      .select({ id: items.id, url: items.canonicalUrl })
+      .from(items)
+      .where(and(eq(items.personId, personId), isNull(items.deletedAt), inArray(items.canonicalUrl, urls.slice(i, i + 90))))
+      .orderBy(asc(items.id));
+    for (const r of rows) if (!mine.has(r.url)) mine.set(r.url, r.id);
+  }
+
+  const now = deps.now();
+  const writes: unknown[] = [];
+  const resourceRow = (r: BackpackResource, objective: SQL<number> | null) =>
+    db.insert(resources).values({ personId, objectiveId: objective, title: r.title, url: r.url, note: r.note, suggestedBy: r.suggestedBy, createdAt: at(r.createdAt) });
+
+  for (const o of b.plan.objectives) {
+    writes.push(
+      db.insert(objectives).values({
+        personId,
+        title: o.title,
+        why: o.why,
+        tags: readTags(o.tags),
+        targetDate: o.targetDate,
+        status: o.status,
+        visibility: o.visibility,
+        createdAt: at(o.createdAt),
+        updatedAt: at(o.updatedAt),
+        achievedAt: atOrNull(o.achievedAt),
+      }),
+    );
+  }
+  let steps = 0;
+  let resourceCount = 0;
+  for (const o of b.plan.objectives) {
+    o.steps.forEach((s, position) => {
+      steps++;
+      writes.push(
+        db.insert(planSteps).values({
+          objectiveId: objectiveId(o.ref)!,
+          title: s.title,
+          status: s.status,
+          resourceUrl: s.resourceUrl,
+          dueDate: s.dueDate,
+          position,
+          createdAt: at(s.createdAt),
+          updatedAt: at(s.updatedAt),
+        }),
+      );
+    });
+    for (const r of o.resources) {
+      resourceCount++;
+      writes.push(resourceRow(r, objectiveId(o.ref)));
+    }
+  }
+  for (const r of b.plan.looseResources) {
+    resourceCount++;
+    writes.push(resourceRow(r, null));
+  }
+  for (const h of b.plan.history) {
+    writes.push(db.insert(planChanges).values({ personId, objectiveId: objectiveId(h.objective), what: h.what, at: at(h.at) }));
+  }
+  let reattached = 0;
+  for (const e of b.portfolio.entries) {
+    const itemId = e.kind === "item" ? (mine.get(e.url) ?? null) : null;
+    if (itemId !== null) reattached++;
+    writes.push(
+      db.insert(portfolioEntries).values({
+        personId,
+        itemId,
+        url: e.url,
+        title: e.title,
+        kind: itemId !== null ? "item" : "external",
+        reflection: e.reflection,
+        visibility: e.visibility,
+        createdAt: at(e.createdAt),
+        updatedAt: at(e.updatedAt),
+      }),
+    );
+  }
+  b.portfolio.entries.forEach((e, i) => {
+    for (const l of e.objectives) {
+      writes.push(
+        db.insert(portfolioLinks).values({ entryId: newest("portfolio_entries", personId, entryCount - 1 - i), objectiveId: objectiveId(l.ref)!, auto: l.auto, removed: l.removed }),
+      );
+    }
+  });
+  // Grants come without their secrets: they wait, "needs a new secret", until the learner reissues them.
+  for (const g of b.grants) {
+    writes.push(
+      db.insert(grants).values({
+        personId,
+        audience: g.audience,
+        audienceKind: g.audienceKind,
+        scopes: g.scopes,
+        linkHash: null,
+        tokenHash: null,
+        expiresAt: atOrNull(g.expiresAt),
+        revokedAt: atOrNull(g.revokedAt),
+        createdAt: at(g.createdAt),
+      }),
+    );
+  }
+  for (const s of b.suggestions) {
+    writes.push(
+      db.insert(suggestions).values({
+        personId,
+        grantId: grantId(s.grant),
+        fromLabel: s.from,
+        kind: s.kind,
+        objectiveId: objectiveId(s.objective),
+        title: s.title,
+        body: s.body,
+        url: s.url,
+        status: s.status,
+        createdAt: at(s.createdAt),
+        decidedAt: atOrNull(s.decidedAt),
+      }),
+    );
+  }
+  // Accounts elsewhere arrive unverified: the proof was about the other hub's profile page.
+  for (const i of b.links.identities) {
+    const parsed = parseIdentity(i.kind, i.address);
+    const code = `tributary-${randomToken(9).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+    writes.push(
+      db.insert(identities).values({ personId, kind: i.kind, address: parsed.address, authorKey: parsed.authorKey, verifyCode: code }).onConflictDoNothing(),
+    );
+  }
+  for (const f of b.links.follows) {
+    const feedUrl = sourceAddress(f.feedUrl, deps.config.allowLoopbackFetch, "feedUrl");
+    writes.push(db.insert(plsFollows).values({ personId, feedUrl, title: f.title, createdAt: now }).onConflictDoNothing());
+  }
+  // A home that is this hub means "my PLS lives here now": nothing to point elsewhere.
+  if (b.links.plsHome && !isThisHub(b.links.plsHome, deps.config.publicUrl)) {
+    writes.push(
+      db.insert(plsHomes).values({ personId, url: b.links.plsHome, updatedAt: now }).onConflictDoUpdate({ target: plsHomes.personId, set: { url: b.links.plsHome, updatedAt: now } }),
+    );
+  }
+  if (b.plan.history.length) {
+    // The history keeps its newest 50 lines per person, imported ones included.
+    writes.push(
+      db.run(sql`DELETE FROM "plan_changes" WHERE "person_id" = ${personId} AND "id" < (
+        SELECT "id" FROM "plan_changes" WHERE "person_id" = ${personId} ORDER BY "id" DESC LIMIT 1 OFFSET ${HISTORY_KEEP - 1})`),
+    );
+  }
+  if (writes.length) await db.batch(writes as unknown as Parameters<typeof db.batch>[0]);
+  return {
+    objectives: b.plan.objectives.length,
+    steps,
+    resources: resourceCount,
+    history: b.plan.history.length,
+    entries: entryCount,
+    reattached,
+    grants: b.grants.length,
+    suggestions: b.suggestions.length,
+    identities: b.links.identities.length,
+    follows: b.links.follows.length,
+  };
+}
