@@ -16,6 +16,7 @@ import { createFirstAdmin } from "../src/hub/people.js";
 import { addFeedSource } from "../src/hub/sources.js";
 import { addToSpotlight } from "../src/hub/spotlight.js";
 import { jsonLog, type Log } from "../src/log.js";
+import { createDemoLearner, DEMO_LEARNER_EMAIL, seedDemoPls } from "./demo-learner.js";
 import { startNodeHub } from "../src/node.js";
 
 const FEEDS_DIR = fileURLToPath(new URL("./feeds/", import.meta.url));
@@ -131,9 +132,11 @@ async function main(): Promise<void> {
     admin,
   );
   const now = new Date();
-  for (const path of feeds.keys()) {
-    // No owner: these are learners' blogs, not the instructor's, so items are not attributed to the admin.
-    await addFeedSource(db, course.id, { url: farm.base + path, filter: "tagged" }, null, now);
+  const learner = await createDemoLearner(db, course.id, password);
+  for (const [i, path] of [...feeds.keys()].entries()) {
+    // The first blog is Maya's (the demo learner, with a PLS); the others belong to no account,
+    // so their posts are not attributed to anyone (least of all the instructor).
+    await addFeedSource(db, course.id, { url: farm.base + path, filter: "tagged" }, i === 0 ? learner.id : null, now);
   }
   // The hub polls once at start-up; if that run is still in flight our poll is
   // skipped (not queued), so wait and try again until one run covers the new sources.
@@ -147,6 +150,8 @@ async function main(): Promise<void> {
   ];
   for (const [i, pick] of picks.entries()) await addToSpotlight(db, course.id, { itemId: pick.id, note: notes[i]!, curatorId: admin.id });
 
+  await seedDemoPls(db, course.id, learner.id);
+
   const [row] = await db.select({ n: count() }).from(items);
   const flowUrl = `${hub.url}/c/${course.slug}`;
   console.log(
@@ -158,6 +163,7 @@ async function main(): Promise<void> {
       `  Log in:    ${hub.url}/login`,
       `  Email:     demo@example.org`,
       `  Password:  ${password}   (random, shown only now)`,
+      `  Learner:   ${DEMO_LEARNER_EMAIL} (same password): her plan at ${hub.url}/pls, public portfolio at ${hub.url}/people/${learner.id}/portfolio`,
       `  Sources:   ${feeds.size} sample blogs served from ${farm.base}/`,
       `  Items:     ${row?.n ?? 0} tagged posts stored (untagged posts were left out)`,
       "",

@@ -57,6 +57,23 @@ try {
   await page.waitForURL(/\/manage$/);
   await page.screenshot({ path: `${out}/manage.png` });
 
+  // The demo learner's personal learning system: her public portfolio (as anyone sees it), then
+  // signed in as her, her dashboard, portfolio and sharing pages.
+  const visitor = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  await visitor.goto(`${ready.base}/people/2/portfolio`);
+  await visitor.screenshot({ path: `${out}/portfolio-public.png` });
+  const learner = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+  await learner.goto(`${ready.base}/login?next=/pls`);
+  await learner.fill("#f-email", "maya@example.org");
+  await learner.fill("#f-password", ready.password);
+  await learner.click("button[type=submit]");
+  await learner.waitForURL(/\/pls$/);
+  await learner.screenshot({ path: `${out}/pls-dashboard.png` });
+  for (const [name, path] of [["pls-portfolio", "/pls/portfolio"], ["pls-sharing", "/pls/sharing"]] as const) {
+    await learner.goto(ready.base + path);
+    await learner.screenshot({ path: `${out}/${name}.png` });
+  }
+
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   await phone.goto(ready.flow);
   await phone.screenshot({ path: `${out}/flow-phone.png` });
