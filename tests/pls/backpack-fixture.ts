@@ -1,7 +1,7 @@
 // A PLS with one of everything a backpack carries, made through the domain code (so ids, history
 // lines and links are what real use makes), for the backpack and xAPI tests.
-import { and, eq } from "drizzle-orm";
-import { courses, identities, items, memberships, type Person } from "../../src/db/schema.js";
+import { asc, eq } from "drizzle-orm";
+import { courses, courseTags, identities, items, memberships, type Person } from "../../src/db/schema.js";
 import { createPerson } from "../../src/hub/people.js";
 import { addFollow } from "../../src/pls/follows.js";
 import { issueGrant, revokeGrant } from "../../src/pls/grants.js";
@@ -20,14 +20,17 @@ export const POSTS = [
   { url: "https://maya.example.org/hello/", title: "Hello, T509", tags: ["t509massive"] },
 ];
 
-/** The course "t509" on `hub`, made if missing; `person` a learner in it, with POSTS as their items. */
-export async function learnerWithPosts(hub: TestHub, name: string): Promise<Person> {
+/** The course "t509" on `hub`, made if missing; `person` a learner in it, with `posts` as their items. */
+export async function learnerWithPosts(hub: TestHub, name: string, posts = POSTS): Promise<Person> {
   const { db } = hub.deps;
   let [course] = await db.select().from(courses).where(eq(courses.slug, "t509"));
-  if (!course) [course] = await db.insert(courses).values({ slug: "t509", title: "T509 Massive" }).returning();
-  const person = (await createPerson(db, { email: `${name.toLowerCase()}@example.org`, displayName: name, password: PASSWORD }))!;
+  if (!course) {
+    [course] = await db.insert(courses).values({ slug: "t509", title: "T509 Massive" }).returning();
+    await db.insert(courseTags).values({ courseId: course!.id, tag: "t509massive" });
+  }
+  const person = (await createPerson(db, { email: `${name.toLowerCase().replace(/\s+/g, ".")}@example.org`, displayName: name, password: PASSWORD }))!;
   await db.insert(memberships).values({ courseId: course!.id, personId: person.id, role: "learner" });
-  for (const p of POSTS) await addItem(db, { courseId: course!.id, personId: person.id, ...p });
+  for (const p of posts) await addItem(db, { courseId: course!.id, personId: person.id, ...p });
   return person;
 }
 
@@ -54,7 +57,7 @@ export async function fillPls(hub: TestHub, person: Person): Promise<void> {
   await addResource(deps, me, { title: "A loose link", url: "https://example.org/loose" });
   tick();
 
-  const [chartsItem] = await hub.deps.db.select().from(items).where(and(eq(items.canonicalUrl, POSTS[0]!.url), eq(items.personId, me)));
+  const [chartsItem] = await hub.deps.db.select().from(items).where(eq(items.personId, me)).orderBy(asc(items.id)).limit(1);
   await addItemEntry(deps, me, chartsItem!.id, { reflection: "My first real chart.", visibility: "public" });
   const project = await addExternalEntry(deps, me, { url: "https://github.com/maya/charts", title: "Charts repository", reflection: "Code", visibility: "course" });
   await linkEntry(deps, me, project.id, datavis.id);
