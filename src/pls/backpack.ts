@@ -526,9 +526,10 @@ export async function importBackpack(
       db.insert(identities).values({ personId, kind: i.kind, address: parsed.address, authorKey: parsed.authorKey, verifyCode: code }).onConflictDoNothing(),
     );
   }
-  for (const f of b.links.follows) {
-    const feedUrl = sourceAddress(f.feedUrl, deps.config.allowLoopbackFetch, "feedUrl");
-    writes.push(db.insert(plsFollows).values({ personId, feedUrl, title: f.title, createdAt: now }).onConflictDoNothing());
+  // A followed feed on this very hub lists posts that are here already: the PLS has moved to them.
+  const follows = b.links.follows.map((f) => ({ ...f, feedUrl: sourceAddress(f.feedUrl, deps.config.allowLoopbackFetch, "feedUrl") })).filter((f) => !isThisHub(f.feedUrl, deps.config.publicUrl));
+  for (const f of follows) {
+    writes.push(db.insert(plsFollows).values({ personId, feedUrl: f.feedUrl, title: f.title, createdAt: now }).onConflictDoNothing());
   }
   // A home that is this hub means "my PLS lives here now": nothing to point elsewhere.
   if (b.links.plsHome && !isThisHub(b.links.plsHome, deps.config.publicUrl)) {
@@ -554,6 +555,6 @@ export async function importBackpack(
     grants: b.grants.length,
     suggestions: b.suggestions.length,
     identities: b.links.identities.length,
-    follows: b.links.follows.length,
+    follows: follows.length,
   };
 }

@@ -183,6 +183,15 @@ describe("export → import into a fresh hub → export there", () => {
     ]);
   });
 
+  it("drops a follow of the new hub's own feed: the posts it lists are here already", async () => {
+    const exported = await exportBackpack(a.deps, maya, a.deps.config.publicUrl);
+    exported.links.follows.push({ feedUrl: "https://hub-b.example.net/c/t509/people/2/items.json", title: "Mine on B" });
+    b = await createTestHub({ PUBLIC_URL: "https://hub-b.example.net" });
+    const noor = (await createPerson(b.deps.db, { email: "noor@example.org", displayName: "Noor", password: "correct horse battery" }))!;
+    expect((await importBackpack(b.deps, noor.id, exported)).follows).toBe(1);
+    expect((await exportBackpack(b.deps, noor, b.deps.config.publicUrl)).links.follows).toEqual([{ feedUrl: "https://other-hub.example.net/c/x101/people/3/items.json", title: "" }]);
+  });
+
   it("adds to a PLS that is not empty, linking each row to its own objective", async () => {
     const exported = await exportBackpack(a.deps, maya, a.deps.config.publicUrl);
     await importBackpack(a.deps, maya.id, exported);
