@@ -12,6 +12,7 @@ import { courseMember, filterablePeople, namesOf, rosterOf } from "../../hub/ros
 import { SEARCH_MAX_PAGES, searchItems } from "../../hub/search.js";
 import { spotlightPage, spotlitItems } from "../../hub/spotlight.js";
 import { normaliseTag } from "../../ingest/tags.js";
+import { portfolioLinksForItems } from "../../pls/item-links.js";
 import type { AppEnv } from "../env.js";
 import { errorPage, page } from "../page.js";
 import type { TemplateName } from "../../views/render.js";
@@ -45,17 +46,22 @@ function beforeParam(c: Ctx): string | undefined {
   return raw && raw.length <= 40 ? raw : undefined;
 }
 
-/** What every course page needs beside its own list: the course nav's data, names, and for managers the curation state. */
+/**
+ * What every course page needs beside its own list: the course nav's data, names, each post's
+ * link into its learner's portfolio (as far as this viewer may see it), and for managers the curation state.
+ */
 async function courseView(c: Ctx, course: Course, shown: FlowItem[]) {
   const { db } = c.get("deps");
-  const canManage = await canManageCourse(db, c.get("viewer"), course.id);
-  const [tags, names, spotlit] = await Promise.all([
+  const viewer = c.get("viewer");
+  const canManage = await canManageCourse(db, viewer, course.id);
+  const [tags, names, spotlit, links] = await Promise.all([
     tagsOf(db, course.id),
     namesOf(db, shown.map((i) => i.personId)),
     canManage ? spotlitItems(db, course.id, shown.map((i) => i.id)) : Promise.resolve({}),
+    portfolioLinksForItems(db, shown, viewer?.id ?? null),
   ]);
   const url = new URL(c.req.url);
-  return { course, tags, canManage, names, spotlit, back: url.pathname + url.search };
+  return { course, tags, canManage, names, spotlit, portfolioLinks: Object.fromEntries(links), back: url.pathname + url.search };
 }
 
 /**
