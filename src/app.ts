@@ -48,17 +48,20 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   });
   app.use("*", securityHeaders());
   // Forms are small; the largest is a pasted or uploaded OPML roster (capped at 512 KB itself).
+  // A backpack import (up to 2 MB of JSON, as a file upload) is the one larger body.
   // Checked before anything reads the body (the CSRF check does).
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: (c) =>
-        new URL(c.req.url).pathname.startsWith("/api/")
-          ? c.json({ error: "too_large", message: "The request body is larger than 1 MB." }, 413)
-          : errorPage(c as Context<AppEnv>, 413, "Too much data", "This form sent more than 1 MB. A roster file must be smaller."),
-    }),
-  );
+  const formLimit = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: (c) =>
+      new URL(c.req.url).pathname.startsWith("/api/")
+        ? c.json({ error: "too_large", message: "The request body is larger than 1 MB." }, 413)
+        : errorPage(c as Context<AppEnv>, 413, "Too much data", "This form sent more than 1 MB. A roster file must be smaller."),
+  });
+  const backpackLimit = bodyLimit({
+    maxSize: 2 * 1024 * 1024 + 64 * 1024, // the file plus the form's own fields
+    onError: (c) => errorPage(c as Context<AppEnv>, 413, "Too much data", "A backpack file must be at most 2 MB."),
+  });
+  app.use("*", (c, next) => (new URL(c.req.url).pathname === "/pls/backpack/import" ? backpackLimit(c, next) : formLimit(c, next)));
   app.use("*", session());
   // After the session (it serves only anonymous visitors), before the CSRF token is minted.
   app.use("*", microcache());

@@ -12,7 +12,8 @@ import { openD1 } from "./db/d1.js";
 import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/fanout.js";
 import type { PollDeps } from "./ingest/poll.js";
 import { recheckDueItems } from "./ingest/recheck.js";
-import { ingestTick } from "./ingest/tick.js";
+import { FOLLOWS_PER_TICK, ingestTick } from "./ingest/tick.js";
+import { pollFollows } from "./pls/follows.js";
 import { jsonLog } from "./log.js";
 
 export interface WorkerEnv {
@@ -76,6 +77,10 @@ export default {
       await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
     });
     await recheckDueItems(deps);
+    // Learners' PLS following their items on other hubs: a few feeds per tick (FOLLOWS_PER_TICK).
+    await pollFollows(deps, { limit: FOLLOWS_PER_TICK }).catch((err: unknown) => {
+      deps.log("error", "follows.crashed", { error: String(err).slice(0, 500) });
+    });
   },
 
   async queue(batch, env) {

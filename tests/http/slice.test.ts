@@ -225,6 +225,25 @@ describe("access and CSRF", () => {
     expect(await res.text()).toContain("more than 1 MB");
   });
 
+  it("lets a backpack import carry up to 2 MB, no more, and answers the API's too-large body in JSON", async () => {
+    const instructor = await setUpCourse(hub.app);
+    const html = await (await instructor.get("/pls/backpack")).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    // 1.5 MB of JSON passes the size check and reaches the importer, which refuses it as a backpack.
+    const big = await instructor.post("/pls/backpack/import", { _csrf: csrf, json: JSON.stringify({ pad: "x".repeat(1500 * 1024) }) });
+    expect(big.status).toBe(400);
+    const huge = await instructor.post("/pls/backpack/import", { _csrf: csrf, json: "x".repeat(2200 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(await huge.text()).toContain("at most 2 MB");
+    const api = await instructor.request("/api/v1/objectives", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "x".repeat(1100 * 1024) }),
+    });
+    expect(api.status).toBe(413);
+    expect(await api.json()).toMatchObject({ error: "too_large" });
+  });
+
   it("sends security headers", async () => {
     const res = await Client.forApp(hub.app).get("/setup");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
