@@ -30,6 +30,15 @@ JSON Feed 1.1 items of a Tributary feed may carry one extension object,
                    "spotlighted_at": RFC 3339 date-time, "position": 0-based
                    place in the curators' order }. The note is also the first
                    paragraph of content_text.
+
+A learner's items in one course (/c/<course>/people/<id>/items.json, which a
+personal learning system on another Tributary can follow) also carry a
+feed-level "_tributary" object:
+
+  about            this page's address.
+  person_id        the learner's account number on this hub.
+  course_slug      the course the items were posted to.
+  hub_url          this hub's address.
 `;
 
 type Json = Record<string, unknown>;
