@@ -20,6 +20,7 @@ import { decodeBody } from "../ingest/decode.js";
 import { describeError, IngestError } from "../ingest/errors.js";
 import { safeFetch } from "../ingest/fetch.js";
 import { htmlToText } from "../ingest/html-text.js";
+import { autoLinkByTags } from "../pls/portfolio.js";
 import type { PollDeps } from "../ingest/poll.js";
 import { userAgent } from "../ingest/poll.js";
 import { crossPostLinks } from "../ingest/social/store.js";
@@ -234,6 +235,8 @@ export async function verifyIdentity(deps: PollDeps, personId: number, identityI
     .set({ verifiedAt: deps.now(), verifiedBy: via, authorKey, lastCheckError: null })
     .where(eq(identities.id, identity.id));
   await attributePastItems(deps, personId, identity.kind, authorKey);
+  // The posts just attributed may carry an active objective's tag: evidence for it at once.
+  await autoLinkByTags(deps, personId).catch((err: unknown) => deps.log("error", "pls.autolink.failed", { person: personId, error: String(err).slice(0, 300) }));
   deps.log("info", "identity.verified", { person: personId, kind: identity.kind, via });
   return { ok: true, via };
 }

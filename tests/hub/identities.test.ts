@@ -9,6 +9,8 @@ import { createCourse } from "../../src/hub/courses.js";
 import { linkIdentity, parseIdentity, profileUrl, relMeLinks, unlinkIdentity, verifyIdentity } from "../../src/hub/identities.js";
 import { createFirstAdmin, createPerson } from "../../src/hub/people.js";
 import { addFeedSource } from "../../src/hub/sources.js";
+import { createObjective } from "../../src/pls/objectives.js";
+import { evidenceFor } from "../../src/pls/portfolio.js";
 import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
@@ -102,6 +104,21 @@ describe("verifying an account", () => {
     // Unlinking gives the posts back to "guest".
     await unlinkIdentity(hub.deps.db, maya, identity.id);
     expect((await hub.deps.db.select().from(items))[0]!.personId).toBeNull();
+  });
+
+  it("makes the newly attributed posts evidence for the learner's active objective with their tag", async () => {
+    await hub.deps.db.insert(items).values({
+      courseId, kind: "mastodon", externalId: "u2", canonicalUrl: `http://${host}/@maya/2`, title: "A chart I made", authorKey: "maya@127.0.0.1",
+      tags: ["t509massive", "datavis"], publishedAt: hub.clock.now, firstSeenAt: hub.clock.now, lastSeenAt: hub.clock.now,
+    });
+    const objective = await createObjective(hub.deps, maya, { title: "Tell stories with data", tags: "datavis", status: "active" });
+    expect((await evidenceFor(hub.deps, [objective.id])).get(objective.id)).toEqual([]);
+    const link = `<a href="${profileUrl(hub.deps.config.publicUrl, maya)}" rel="me">hub</a>`;
+    serveAccount(account([{ name: "Course hub", value: link }]));
+    const identity = await linkIdentity(hub.deps.db, maya, "mastodon", `@maya@${host}`);
+    expect(await verifyIdentity(hub.deps, maya, identity.id)).toEqual({ ok: true, via: "rel_me" });
+    const evidence = (await evidenceFor(hub.deps, [objective.id])).get(objective.id)!;
+    expect(evidence.map((e) => [e.title, e.auto])).toEqual([["A chart I made", true]]);
   });
 
   it("verifies by the one-time code in the bio, and not by a link without rel=me or to someone else", async () => {
