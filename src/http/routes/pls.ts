@@ -17,8 +17,8 @@ import { addStep, completeStep, deleteStep, listSteps, reorderSteps, updateStep 
 import { generalTemplates, instantiateTemplate } from "../../pls/templates.js";
 import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
-import { errorPage, page } from "../page.js";
-import { loginRedirect } from "./course-access.js";
+import { page } from "../page.js";
+import { idParam, learnerAction, notFound } from "./pls-actions.js";
 
 export const plsRoutes = new Hono<AppEnv>();
 
@@ -28,41 +28,13 @@ type Form = Record<string, string>;
 /** Domain errors that mean "no such thing of yours": answered 404, never as a form error. */
 const MISSING = new Set(["objective", "step", "resource"]);
 
-function notFound(c: Ctx) {
-  return errorPage(c, 404, "Not found", "There is nothing of yours at this address.");
-}
-
-/** A positive integer id from the path, or null. */
-function idParam(c: Ctx): number | null {
-  const raw = c.req.param("id") ?? "";
-  return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
-}
 
 /** Where a form may send the learner back to: the dashboard or one of its objective pages. */
 function backTo(raw: string | undefined): string {
   return raw && /^\/pls(\/objectives\/\d{1,15})?$/.test(raw) ? raw : "/pls";
 }
 
-/**
- * Runs an action for the signed-in learner. A FormError about a missing thing answers 404; any
- * other is a field the learner got wrong, shown by `invalid` (a page with status 400).
- */
-async function act(
-  c: Ctx,
-  run: (viewer: Person) => Promise<Response>,
-  invalid?: (viewer: Person, errors: Record<string, string>) => Promise<Response>,
-): Promise<Response> {
-  const viewer = c.get("viewer");
-  if (!viewer) return loginRedirect(c);
-  try {
-    return await run(viewer);
-  } catch (err) {
-    if (err instanceof FormError && MISSING.has(err.field)) return notFound(c);
-    const errors = fieldErrors(err);
-    if (!errors) throw err;
-    return invalid ? invalid(viewer, errors) : errorPage(c, 400, "Check the form", Object.values(errors).join(" "));
-  }
-}
+const act = learnerAction(MISSING);
 
 /** Tagged posts become evidence at once when an objective is active (autoLinkByTags is idempotent). */
 async function linkTaggedPosts(c: Ctx, personId: number, o: Objective): Promise<string> {

@@ -20,9 +20,10 @@ import {
 import { visiblePlan, visiblePortfolio } from "../../pls/read-model.js";
 import { viewerFor } from "../../pls/visibility.js";
 import type { AppEnv } from "../env.js";
-import { fieldErrors, flash, formBody } from "../forms.js";
+import { flash, formBody } from "../forms.js";
 import { errorPage, page } from "../page.js";
 import { loginRedirect } from "./course-access.js";
+import { idOf, learnerAction, notFound } from "./pls-actions.js";
 
 export const portfolioRoutes = new Hono<AppEnv>();
 
@@ -39,35 +40,8 @@ const VISIBILITY_LABEL: Record<PlsVisibility, string> = {
 };
 const VISIBILITY_OPTIONS = plsVisibilities.map((v) => [v, VISIBILITY_LABEL[v]] as const);
 
-function notFound(c: Ctx) {
-  return errorPage(c, 404, "Not found", "There is nothing of yours at this address.");
-}
 
-/** A positive integer from the path or a form, or null. */
-function idOf(raw: string | undefined): number | null {
-  return raw && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
-}
-
-/**
- * Runs an action for the signed-in learner. A FormError about a missing thing answers 404; any
- * other is a field the learner got wrong, shown again on the page by `invalid` with status 400.
- */
-async function act(
-  c: Ctx,
-  run: (viewer: Person) => Promise<Response>,
-  invalid?: (viewer: Person, errors: Record<string, string>) => Promise<Response>,
-): Promise<Response> {
-  const viewer = c.get("viewer");
-  if (!viewer) return loginRedirect(c);
-  try {
-    return await run(viewer);
-  } catch (err) {
-    if (err instanceof FormError && MISSING.has(err.field)) return notFound(c);
-    const errors = fieldErrors(err);
-    if (!errors) throw err;
-    return invalid ? invalid(viewer, errors) : errorPage(c, 400, "Check the form", Object.values(errors).join(" "));
-  }
-}
+const act = learnerAction(MISSING);
 
 async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = {}, status = 200) {
   const deps = c.get("deps");

@@ -26,8 +26,9 @@ import { acceptSuggestion, createSuggestion, declineSuggestion, getSuggestion, l
 import { helpers } from "../../views/helpers.js";
 import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
-import { errorPage, page } from "../page.js";
+import { page } from "../page.js";
 import { loginRedirect } from "./course-access.js";
+import { idParam, notFound } from "./pls-actions.js";
 
 export const sharingRoutes = new Hono<AppEnv>();
 
@@ -58,15 +59,6 @@ const AUDIENCE_WORDS: Record<AudienceKind, string> = {
 
 /** How many log lines the sharing page shows across all grants. */
 const RECENT_LOG_LINES = 20;
-
-function idParam(c: Ctx): number | null {
-  const raw = c.req.param("id") ?? "";
-  return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
-}
-
-function notFound(c: Ctx) {
-  return errorPage(c, 404, "Not found", "There is nothing of yours at this address.");
-}
 
 /** A grant as the sharing pages show it: its scopes in words and its state in one phrase. */
 function grantView(g: Grant, now: Date) {
