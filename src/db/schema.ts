@@ -422,7 +422,12 @@ export const portfolioEntries = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [index("portfolio_entries_person_idx").on(t.personId), index("portfolio_entries_item_idx").on(t.itemId)],
+  (t) => [
+    index("portfolio_entries_person_idx").on(t.personId),
+    index("portfolio_entries_item_idx").on(t.itemId),
+    // Hub pages find the entries pointing at a learner's post by its URL too (the same post in another course).
+    index("portfolio_entries_person_url_idx").on(t.personId, t.url),
+  ],
 );
 
 export const portfolioLinks = sqliteTable(

@@ -1,0 +1,1 @@
+CREATE INDEX `portfolio_entries_person_url_idx` ON `portfolio_entries` (`person_id`,`url`);
