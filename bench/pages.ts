@@ -2,7 +2,8 @@
 // course with 200,000 items plus 50 other courses (so indexes are shared, as
 // on a real hub), starts the real Node hub (`src/node.ts`, the same flags as
 // `npm start`) in a child process on 127.0.0.1, and drives it with autocannon
-// at 50 connections: Flow page 1, Flow page 50 (keyset paging: should cost
+// at 50 connections (300 learners own the posts; every tenth is a public portfolio entry, so each
+// Flow page carries its "In X's portfolio" links): Flow page 1, Flow page 50 (keyset paging: should cost
 // what page 1 does), search, and the Flow's Atom feed. The hub's peak RSS is
 // read from /proc (VmHWM), so the load generator's own memory is not counted.
 // Prints figures; never fails on them.
@@ -59,6 +60,15 @@ export async function seed(url: string, itemCount: number, courseCount: number):
       ),
     );
   }
+  // 300 learners own the posts; every tenth post of the big course is a public portfolio entry
+  // serving a public objective, so the Flow's "In X's portfolio" links cost what they would.
+  const LEARNERS = 300;
+  const people = Array.from({ length: LEARNERS }, (_, i) => i);
+  await client.execute({
+    sql: `INSERT INTO people (email, display_name, password_hash) VALUES ${people.map(() => "(?, ?, 'x')").join(",")}`,
+    args: people.flatMap((i) => [`learner${i}@example.org`, `Learner ${i}`]),
+  });
+  const firstLearner = Number((await client.execute("SELECT min(id) AS id FROM people WHERE email LIKE 'learner%'")).rows[0]!.id);
   const start = Date.UTC(2024, 0, 1);
   const kinds = ["blog", "blog", "mastodon", "bluesky"] as const;
   // The big course gets BENCH_ITEMS; each other course a thousand.
@@ -70,13 +80,13 @@ export async function seed(url: string, itemCount: number, courseCount: number):
       const args: Array<string | number> = [];
       for (let i = from; i < Math.min(n, from + BATCH); i++) {
         const at = start + i * 60_000;
-        values.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        args.push(id, kinds[i % 4]!, `c${id}-${i}`, `https://learner${i % 300}.example.org/${id}/${i}/`, `Post ${i}: ${text(i, 6)}`, text(i + 1, 40), `Learner ${i % 300}`, '["t509massive"]', at, at, at, `@learner${i % 300}@example.social`);
+        values.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        args.push(id, kinds[i % 4]!, `c${id}-${i}`, `https://learner${i % 300}.example.org/${id}/${i}/`, `Post ${i}: ${text(i, 6)}`, text(i + 1, 40), `Learner ${i % 300}`, '["t509massive"]', at, at, at, `@learner${i % 300}@example.social`, firstLearner + (i % LEARNERS));
       }
       await client.batch(
         [
           {
-            sql: `INSERT INTO items (course_id, kind, external_id, canonical_url, title, excerpt, author_name, tags, published_at, first_seen_at, last_seen_at, author_handle) VALUES ${values.join(",")}`,
+            sql: `INSERT INTO items (course_id, kind, external_id, canonical_url, title, excerpt, author_name, tags, published_at, first_seen_at, last_seen_at, author_handle, person_id) VALUES ${values.join(",")}`,
             args,
           },
         ],
@@ -84,6 +94,18 @@ export async function seed(url: string, itemCount: number, courseCount: number):
       );
     }
   }
+  const big = courses[0]!.id;
+  await client.batch(
+    [
+      `INSERT INTO objectives (person_id, title, tags, status, visibility, created_at, updated_at)
+         SELECT id, 'Learn in the open, ' || display_name, '[]', 'active', 'public', 0, 0 FROM people WHERE email LIKE 'learner%'`,
+      `INSERT INTO portfolio_entries (person_id, item_id, url, title, kind, visibility, created_at, updated_at)
+         SELECT person_id, id, canonical_url, title, 'item', 'public', first_seen_at, first_seen_at FROM items WHERE course_id = ${big} AND id % 10 = 0`,
+      `INSERT INTO portfolio_links (entry_id, objective_id, auto, removed)
+         SELECT e.id, o.id, 1, 0 FROM portfolio_entries e JOIN objectives o ON o.person_id = e.person_id`,
+    ],
+    "write",
+  );
   await db.run(sql`ANALYZE`);
   client.close();
   return { slug: "bench", seconds: (performance.now() - t0) / 1000 };
@@ -141,6 +163,8 @@ export async function run(): Promise<void> {
     const port = 20000 + Math.floor(Math.random() * 20000);
     hub = await startHub(dbUrl, port);
     const base = `http://127.0.0.1:${port}/c/${seeded.slug}`;
+    const firstPage = await (await fetch(base)).text();
+    console.log(`pages: Flow page 1 shows ${(firstPage.match(/class="portfolio-link"/g) ?? []).length} "in the portfolio" links`);
     // Page 50's cursor, found the way a reader would get there: following "Older posts" 49 times.
     let page50 = base;
     for (let p = 1; p < 50; p++) {
