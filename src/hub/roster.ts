@@ -68,20 +68,18 @@ async function rosterIds(db: Db, courseId: number): Promise<number[]> {
   return [...new Set([...learners.map((l) => l.id), ...authors.map((a) => Number(a.id))])];
 }
 
+const byName = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+
 /** Names and roles of these people, by name. */
 async function peopleIn(db: Db, courseId: number, ids: number[]) {
-  const rows = (
-    await Promise.all(
-      slices(ids).map((part) =>
-        db
-          .select({ id: people.id, displayName: people.displayName, role: memberships.role })
-          .from(people)
-          .leftJoin(memberships, and(eq(memberships.personId, people.id), eq(memberships.courseId, courseId)))
-          .where(inArray(people.id, part)),
-      ),
-    )
-  ).flat();
-  const byName = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+  if (!ids.length) return [];
+  // The ids travel as one JSON parameter (json_each): one query whatever the roster's size, inside
+  // D1's 100 bound parameters (slices of 100 took three queries and ~4 ms for 300 people).
+  const rows = await db
+    .select({ id: people.id, displayName: people.displayName, role: memberships.role })
+    .from(people)
+    .leftJoin(memberships, and(eq(memberships.personId, people.id), eq(memberships.courseId, courseId)))
+    .where(sql`${people.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
   return rows.sort((a, b) => byName.compare(a.displayName, b.displayName) || a.id - b.id);
 }
 
