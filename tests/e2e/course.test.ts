@@ -5,18 +5,16 @@
 // spotlights it with a note → it is in the Spotlight and its Atom feed. A post
 // with a hostile title runs no script anywhere. Without chromium this file is
 // skipped with a message, except under CI (.ci/run installs it).
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeHub, type NodeHub } from "../../src/node.js";
+import { launchChromium, newPage as openPage, skipWithoutChromium } from "../helpers/browser.js";
 import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ci = !!process.env.CI && process.env.CI !== "0" && process.env.CI !== "false";
-const skip = !existsSync(CHROMIUM) && !ci;
-if (skip) console.warn(`[e2e] SKIPPED the browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium). Under CI they run.`);
+const skip = skipWithoutChromium("the browser tests");
 
 const HOSTILE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script> Week 2`;
 
@@ -39,14 +37,8 @@ describe.skipIf(skip)("a course, end to end in Chromium", () => {
   let browser: Browser;
   const dialogs: string[] = [];
 
-  async function newPage(): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    page.on("dialog", (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    return page;
-  }
+  const newPage = () => openPage(browser, dialogs);
+
 
   async function submit(page: Page, action: string, fields: Record<string, string>): Promise<void> {
     for (const [name, value] of Object.entries(fields)) await page.fill(`form[action="${action}"] [name="${name}"]`, value);
@@ -67,10 +59,7 @@ describe.skipIf(skip)("a course, end to end in Chromium", () => {
       { PORT: "0", DATABASE_URL: `file:${join(dir, "hub.db")}`, ALLOW_LOOPBACK_FETCH: "true", POLL_CRON: "0 0 1 1 *", PAGE_CACHE_SECONDS: "0" },
       () => {},
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

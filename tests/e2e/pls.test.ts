@@ -4,21 +4,19 @@
 // and portfolio with her coach through a grant, the coach opens the secret link (and sees what the
 // grant allows, not her private objective), and the learner revokes it: the coach's next visit is
 // refused, and the learner sees the coach's visit in the access log.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memberships, sources } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
 import { createPerson } from "../../src/hub/people.js";
 import { startNodeHub, type NodeHub } from "../../src/node.js";
+import { launchChromium, newPage as openPage, skipWithoutChromium } from "../helpers/browser.js";
 import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ci = !!process.env.CI && process.env.CI !== "0" && process.env.CI !== "false";
-const skip = !existsSync(CHROMIUM) && !ci;
-if (skip) console.warn(`[e2e] SKIPPED the PLS browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium). Under CI it runs.`);
+const skip = skipWithoutChromium("the PLS browser test");
 
 const PASSWORD = "correct horse battery";
 const POST_TITLE = "Charts that tell a story";
@@ -39,14 +37,8 @@ describe.skipIf(skip)("a learner's plan, portfolio and sharing, end to end in Ch
   let browser: Browser;
   const dialogs: string[] = [];
 
-  async function newPage(): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    page.on("dialog", (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    return page;
-  }
+  const newPage = () => openPage(browser, dialogs);
+
 
   /** Clicks a form's submit button and waits for the page it leads to. */
   async function send(page: Page, form: string): Promise<void> {
@@ -71,10 +63,7 @@ describe.skipIf(skip)("a learner's plan, portfolio and sharing, end to end in Ch
     const now = hub.deps.now();
     await db.insert(sources).values({ courseId: course.id, kind: "feed", url: blog.url("/feed.xml"), status: "active", ownerId: maya.id, nextPollAt: now, createdAt: now });
     expect(await hub.pollNow()).toBe("ran");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -14,13 +14,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { blockedAuthors, courses, courseTemplates, identities, items, memberships, sources, spotlightEntries } from "../../src/db/schema.js";
-import { openLibsql, tuneLocalFile, type LibsqlDatabase } from "../../src/db/libsql.js";
+import { openLibsql, tuneLocalFile } from "../../src/db/libsql.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { createPerson } from "../../src/hub/people.js";
 import { createSession } from "../../src/hub/sessions.js";
 import { memoryLog } from "../../src/log.js";
 import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
+import { snapshot } from "../helpers/db-snapshot.js";
 import { isPlsRoute } from "../helpers/pls-routes.js";
 
 const ROLES = ["anonymous", "learner", "otherLearner", "ta", "instructor", "admin"] as const;
@@ -294,17 +295,6 @@ afterAll(async () => {
   await hub?.close();
 });
 
-/** Every row of every table, to tell whether a request wrote anything. */
-async function snapshot(client: LibsqlDatabase["client"]): Promise<string> {
-  const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-  const out: unknown[] = [];
-  const plain = (_k: string, v: unknown) => (typeof v === "bigint" ? String(v) : v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v);
-  for (const { name } of tables.rows) {
-    const rows = (await client.execute(`SELECT * FROM "${String(name)}"`)).rows.map((r) => JSON.stringify(r, plain)).sort();
-    out.push(name, rows);
-  }
-  return JSON.stringify(out);
-}
 
 let prepared = "";
 

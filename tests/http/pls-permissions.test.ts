@@ -31,6 +31,7 @@ import { addResource } from "../../src/pls/resources.js";
 import { addStep } from "../../src/pls/steps.js";
 import { createSuggestion } from "../../src/pls/suggestions.js";
 import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
+import { snapshot } from "../helpers/db-snapshot.js";
 import { isPlsRoute } from "../helpers/pls-routes.js";
 
 const ROLES = ["owner", "anonymous", "member", "grantPlan", "grantPortfolio", "grantSuggest", "expired", "revoked"] as const;
@@ -317,16 +318,6 @@ async function fillFixture(hub: TestHub, x: Fixture): Promise<void> {
   x.ids.remoteItem = remote!.id;
 }
 
-async function snapshot(client: TestHub["database"]["client"]): Promise<string> {
-  const tables = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-  const out: unknown[] = [];
-  const plain = (_k: string, v: unknown) => (typeof v === "bigint" ? String(v) : v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v);
-  for (const { name } of tables.rows) {
-    const rows = (await client.execute(`SELECT * FROM "${String(name)}"`)).rows.map((r) => JSON.stringify(r, plain)).sort();
-    out.push(name, rows);
-  }
-  return JSON.stringify(out);
-}
 
 async function requestAs(role: Role, row: Row): Promise<{ res: Response; text: string; wrote: boolean; path: string }> {
   const file = join(hub.dir, `copy-${copies++}.db`);

@@ -9,6 +9,7 @@ import { createPerson } from "../../src/hub/people.js";
 import { exportBackpack, importBackpack, parseBackpackText, serialiseBackpack, type Backpack } from "../../src/pls/backpack.js";
 import { backpackSchema, validateSchema } from "../../src/pls/backpack-schema.js";
 import { grantState, listGrants } from "../../src/pls/grants.js";
+import { snapshot as dbSnapshot } from "../helpers/db-snapshot.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 import { fillPls, learnerWithPosts, POSTS } from "./backpack-fixture.js";
 import { formError } from "./seed.js";
@@ -28,12 +29,7 @@ afterEach(async () => {
 });
 
 /** Every table's rows, to prove that a refused import wrote nothing. */
-async function snapshot(hub: TestHub): Promise<string> {
-  const tables = await hub.database.client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-  const out: unknown[] = [];
-  for (const { name } of tables.rows) out.push(name, (await hub.database.client.execute(`SELECT * FROM "${String(name)}"`)).rows);
-  return JSON.stringify(out, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
-}
+const snapshot = (hub: TestHub) => dbSnapshot(hub.database.client);
 
 /**
  * What two hubs' exports of the same PLS may differ in, set aside: the hub's address (everywhere,
