@@ -7,7 +7,7 @@ import { Hono, type Context } from "hono";
 import { deleteCookie } from "hono/cookie";
 import { items, portfolioEntries, sources, type Person } from "../../db/schema.js";
 import { FormError } from "../../hub/form-error.js";
-import { FEED_CACHE_CONTROL, etagOf, httpDate, notModified } from "../../hub/outbound/conditional.js";
+import { sendFeed } from "../feed-response.js";
 import { learnerItemsFeed, learnerItemsPath } from "../../hub/outbound/learner-items.js";
 import { BACKPACK_MAX_BYTES, exportBackpack, IMPORT_FIELD, importBackpack, parseBackpackText, serialiseBackpack } from "../../pls/backpack.js";
 import { deleteAccount, deletionBlocker } from "../../pls/delete-account.js";
@@ -252,16 +252,6 @@ backpackRoutes.get("/c/:slug/people/:id/items.json", (c) =>
     const id = idParam(c);
     const feed = id === null ? null : await learnerItemsFeed(db, course, id, config.publicUrl);
     if (!feed) return errorPage(c, 404, "No such feed", "This person has no posts in this course.");
-    const etag = await etagOf(feed.body);
-    const headers: Record<string, string> = {
-      etag,
-      "last-modified": httpDate(feed.updated),
-      "cache-control": FEED_CACHE_CONTROL,
-      "access-control-allow-origin": "*",
-    };
-    // Publicly cacheable: no visitor's CSRF cookie may ride along (as in feeds.ts).
-    c.header("set-cookie", undefined);
-    if (notModified(c.req.raw.headers, etag, feed.updated)) return c.body(null, 304, headers);
-    return c.body(feed.body, 200, { ...headers, "content-type": "application/feed+json; charset=utf-8" });
+    return sendFeed(c, feed.body, feed.updated, "application/feed+json");
   }),
 );

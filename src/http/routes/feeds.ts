@@ -4,7 +4,7 @@
 import { Hono, type Context } from "hono";
 import type { Course } from "../../db/schema.js";
 import { normaliseTag } from "../../ingest/tags.js";
-import { FEED_CACHE_CONTROL, etagOf, httpDate, notModified } from "../../hub/outbound/conditional.js";
+import { sendFeed } from "../feed-response.js";
 import { renderAtom } from "../../hub/outbound/atom.js";
 import { EXTENSION_DOC, EXTENSION_PATH, renderJsonFeed } from "../../hub/outbound/json-feed.js";
 import { buildFeed, type FeedList } from "../../hub/outbound/lists.js";
@@ -25,20 +25,7 @@ async function serveFeed(c: Context<AppEnv>, course: Course, list: FeedList, for
   const { db, config } = c.get("deps");
   const feed = await buildFeed(db, course, list, config.publicUrl, spotlightEntries);
   if (!feed) return errorPage(c, 404, "No such feed", "There is no such list in this course.");
-  const body = render(feed, format, config.publicUrl);
-  const etag = await etagOf(body);
-  const headers: Record<string, string> = {
-    etag,
-    "last-modified": httpDate(feed.updated),
-    "cache-control": FEED_CACHE_CONTROL,
-    // Public data: browser-based feed readers may fetch it from their own origin.
-    "access-control-allow-origin": "*",
-  };
-  // A publicly cacheable response must not carry a visitor's CSRF cookie (the CSRF middleware
-  // mints one on a first visit): a shared cache would hand it to everyone. Feeds have no forms.
-  c.header("set-cookie", undefined);
-  if (notModified(c.req.raw.headers, etag, feed.updated)) return c.body(null, 304, headers);
-  return c.body(body, 200, { ...headers, "content-type": `${FEED_CONTENT_TYPES[format]}; charset=utf-8` });
+  return sendFeed(c, render(feed, format, config.publicUrl), feed.updated, FEED_CONTENT_TYPES[format]);
 }
 
 /** A list named by the path, or null when the path names none (a malformed learner id or tag). */
