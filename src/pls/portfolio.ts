@@ -244,22 +244,25 @@ export interface LearnerPostWrite {
 
 /**
  * After ingest: the posts these learners got new on the hub become evidence for their active
- * objectives (autoLinkItems). Only posts first seen by these writes count, so a learner who
+ * objectives (the rules of autoLinkItems). Only posts first seen by these writes count, so a learner who
  * deleted an entry does not see it come back at every poll of a feed that still lists the post;
  * a tag added to an older post is picked up when the objective is next saved (autoLinkByTags).
  * One query when none of these learners has an active tagged objective, the usual case.
  */
 export async function autoLinkNewItems(deps: PlsDeps, writes: LearnerPostWrite[]): Promise<number> {
   const persons = [...new Set(writes.flatMap((w) => w.personIds))];
-  const planners = new Set<number>();
+  // Each learner's active tagged objectives, read once: they decide who is looked at and what links.
+  const objectivesOf = new Map<number, Objective[]>();
   for (let i = 0; i < persons.length; i += IDS_PER_LOOKUP) {
-    for (const o of await taggedActiveObjectives(deps, persons.slice(i, i + IDS_PER_LOOKUP))) planners.add(o.personId);
+    for (const o of await taggedActiveObjectives(deps, persons.slice(i, i + IDS_PER_LOOKUP))) {
+      objectivesOf.set(o.personId, [...(objectivesOf.get(o.personId) ?? []), o]);
+    }
   }
-  if (!planners.size) return 0;
+  if (!objectivesOf.size) return 0;
   // Per course: the earliest write and its learners who plan (the (course, person, …) index serves it).
   const byCourse = new Map<number, { at: Date; personIds: Set<number> }>();
   for (const w of writes) {
-    const wanted = w.personIds.filter((p) => planners.has(p));
+    const wanted = w.personIds.filter((p) => objectivesOf.has(p));
     if (!wanted.length) continue;
     const seen = byCourse.get(w.courseId);
     if (!seen) byCourse.set(w.courseId, { at: w.at, personIds: new Set(wanted) });
@@ -268,12 +271,12 @@ export async function autoLinkNewItems(deps: PlsDeps, writes: LearnerPostWrite[]
       for (const p of wanted) seen.personIds.add(p);
     }
   }
-  const newIds = new Map<number, number[]>();
+  const newItems = new Map<number, { id: number; tags: string[] }[]>();
   for (const [courseId, { at, personIds }] of byCourse) {
     const ids = [...personIds];
     for (let i = 0; i < ids.length; i += IDS_PER_LOOKUP) {
       const rows = await deps.db
-        .select({ id: items.id, personId: items.personId })
+        .select({ id: items.id, personId: items.personId, tags: items.tags })
         .from(items)
         .where(
           and(
@@ -283,11 +286,11 @@ export async function autoLinkNewItems(deps: PlsDeps, writes: LearnerPostWrite[]
             isNull(items.deletedAt),
           ),
         );
-      for (const r of rows) newIds.set(r.personId!, [...(newIds.get(r.personId!) ?? []), r.id]);
+      for (const r of rows) newItems.set(r.personId!, [...(newItems.get(r.personId!) ?? []), r]);
     }
   }
   let made = 0;
-  for (const [personId, ids] of newIds) made += await autoLinkItems(deps, personId, ids);
+  for (const [personId, mine] of newItems) made += await linkTagged(deps, personId, objectivesOf.get(personId)!, mine);
   return made;
 }
 
