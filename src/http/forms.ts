@@ -14,6 +14,18 @@ export async function formBody(c: Context<AppEnv>): Promise<Record<string, strin
   return out;
 }
 
+/** The submitted form with repeated fields (checkboxes of one name) kept as lists; files ignored. */
+export async function formFields(c: Context<AppEnv>): Promise<Record<string, string | string[]>> {
+  const body = await c.req.parseBody({ all: true });
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (k === "_csrf") continue;
+    if (typeof v === "string") out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === "string");
+  }
+  return out;
+}
+
 export function fieldErrors(err: unknown): Record<string, string> | null {
   return err instanceof FormError ? { [err.field]: err.message } : null;
 }

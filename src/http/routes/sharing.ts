@@ -25,7 +25,7 @@ import { visiblePlan, visiblePortfolio } from "../../pls/read-model.js";
 import { acceptSuggestion, createSuggestion, declineSuggestion, getSuggestion, listSuggestions, suggestionsOfGrant } from "../../pls/suggestions.js";
 import { helpers } from "../../views/helpers.js";
 import type { AppEnv } from "../env.js";
-import { fieldErrors, flash, formBody } from "../forms.js";
+import { fieldErrors, flash, formBody, formFields } from "../forms.js";
 import { page } from "../page.js";
 import { loginRedirect } from "./course-access.js";
 import { idParam, notFound } from "./pls-actions.js";
@@ -74,18 +74,6 @@ function grantView(g: Grant, now: Date) {
           ? "revoked"
           : "needs new secrets";
   return { ...g, state, stateLabel, scopeWords: g.scopes.map((s) => SCOPE_WORDS[s]), audienceWord: AUDIENCE_WORDS[g.audienceKind] };
-}
-
-/** The form as sent, keeping every value of a repeated field (the scope checkboxes). */
-async function multiForm(c: Ctx): Promise<Record<string, string | string[]>> {
-  const body = await c.req.parseBody({ all: true });
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(body)) {
-    if (k === "_csrf") continue;
-    if (typeof v === "string") out[k] = v;
-    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === "string");
-  }
-  return out;
 }
 
 /** Pages with secrets or someone's plan on them are never stored by a browser or a proxy. */
@@ -163,7 +151,7 @@ sharingRoutes.post("/pls/sharing", async (c) => {
   const viewer = c.get("viewer");
   if (!viewer) return loginRedirect(c);
   const deps = c.get("deps");
-  const form = await multiForm(c);
+  const form = await formFields(c);
   try {
     const issued = await issueGrant(deps, viewer.id, form);
     deps.log("info", "grant.issued", { person: viewer.id, grant: issued.grant.id });
