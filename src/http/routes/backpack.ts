@@ -21,21 +21,13 @@ import { fieldErrors, flash, formBody } from "../forms.js";
 import { SESSION_COOKIE } from "../middleware/session.js";
 import { errorPage, page } from "../page.js";
 import { loginRedirect, withCourse } from "./course-access.js";
+import { idParam, notFound } from "./pls-actions.js";
 
 export const backpackRoutes = new Hono<AppEnv>();
 
 type Ctx = Context<AppEnv>;
 
 /** A positive integer id from the path, or null. */
-function idParam(c: Ctx): number | null {
-  const raw = c.req.param("id") ?? "";
-  return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
-}
-
-function notFound(c: Ctx) {
-  return errorPage(c, 404, "Not found", "There is nothing of yours at this address.");
-}
-
 /** Runs `run` for the signed-in learner, or sends them to sign in. */
 function signedIn(run: (c: Ctx, viewer: Person) => Promise<Response>) {
   return (c: Ctx) => {

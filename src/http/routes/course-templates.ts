@@ -10,6 +10,7 @@ import type { AppEnv } from "../env.js";
 import { fieldErrors, flash, formBody } from "../forms.js";
 import { errorPage, page } from "../page.js";
 import { withManagedCourse } from "./course-access.js";
+import { idParam } from "./pls-actions.js";
 
 export const courseTemplateRoutes = new Hono<AppEnv>();
 
@@ -19,10 +20,8 @@ async function templatesPage(c: Context<AppEnv>, course: Course, extra: Record<s
   return page(c, "course-templates", { title: `Objective templates of ${course.title}`, course, tags, templates, values: {}, errors: {}, edit: null, ...extra }, status);
 }
 
-function idParam(c: Context<AppEnv>): number {
-  const raw = c.req.param("id") ?? "";
-  return /^\d{1,15}$/.test(raw) ? Number(raw) : -1;
-}
+/** The template id from the path; -1 (no template has it) when it is not a number. */
+const templateId = (c: Context<AppEnv>) => idParam(c) ?? -1;
 
 const notFound = (c: Context<AppEnv>) => errorPage(c, 404, "No such template", "This course has no template at this address.");
 
@@ -46,7 +45,7 @@ courseTemplateRoutes.post("/c/:slug/manage/templates", (c) =>
 courseTemplateRoutes.post("/c/:slug/manage/templates/:id", (c) =>
   withManagedCourse(c, async (course) => {
     const form = await formBody(c);
-    const id = idParam(c);
+    const id = templateId(c);
     try {
       const t = await updateCourseTemplate(c.get("deps"), course.id, id, form);
       flash(c, `Saved the template "${t.title}". Objectives already started from it do not change.`);
@@ -63,7 +62,7 @@ courseTemplateRoutes.post("/c/:slug/manage/templates/:id", (c) =>
 courseTemplateRoutes.post("/c/:slug/manage/templates/:id/delete", (c) =>
   withManagedCourse(c, async (course) => {
     try {
-      await deleteCourseTemplate(c.get("deps"), course.id, idParam(c));
+      await deleteCourseTemplate(c.get("deps"), course.id, templateId(c));
     } catch (err) {
       if (err instanceof FormError) return notFound(c);
       throw err;
