@@ -6,7 +6,7 @@
 // A session is what a browser sends by itself, so its writes must prove they are not a cross-site
 // form: a JSON content type (no form can send one, and a cross-origin script cannot without a CORS
 // preflight this hub never answers) and, when the browser names it, this hub's Origin.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { eq } from "drizzle-orm";
 import { people, type Grant, type GrantScope, type Person } from "../../db/schema.js";
 import { checkSecret, hasScope, logAccess } from "../../pls/grants.js";
@@ -22,6 +22,11 @@ export interface ApiEnv {
 }
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Whether the request says its body is JSON (which no HTML form can send). */
+export function sendsJson(c: Context): boolean {
+  return /^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "");
+}
 const REALM = 'Bearer realm="tributary"';
 
 /** A 401 for a token that opens nothing, with the RFC 6750 §3 challenge. */
@@ -60,7 +65,7 @@ export const apiAuth = (): MiddlewareHandler<ApiEnv> =>
       );
     }
     if (!SAFE.has(c.req.method)) {
-      if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+      if (!sendsJson(c)) {
         return jsonError(c, new ApiError(403, "json_required", "Send changes as JSON, with Content-Type: application/json."));
       }
       const origin = c.req.header("origin");

@@ -13,7 +13,7 @@ import { visiblePlan, visiblePortfolio } from "../../pls/read-model.js";
 import { addResource, deleteResource } from "../../pls/resources.js";
 import { acceptSuggestion, createSuggestion, declineSuggestion, listSuggestions, suggestionsOfGrant } from "../../pls/suggestions.js";
 import { addStep, deleteStep, updateStep } from "../../pls/steps.js";
-import { apiAuth, ownerOf, requireScope, type ApiEnv } from "../api/auth.js";
+import { apiAuth, ownerOf, requireScope, sendsJson, type ApiEnv } from "../api/auth.js";
 import { ApiError, apiErrorHandler, notFound, owned } from "../api/errors.js";
 import { openApiDocument } from "../api/openapi.js";
 import * as out from "../api/serialise.js";
@@ -40,7 +40,7 @@ function idParam(c: C, name = "id"): number {
 
 /** The JSON object in the body; a write is described by its fields, named as on the hub's forms. */
 async function body(c: C): Promise<Record<string, unknown>> {
-  if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+  if (!sendsJson(c)) {
     throw new ApiError(415, "json_required", "Send a JSON object, with Content-Type: application/json.");
   }
   let parsed: unknown;
