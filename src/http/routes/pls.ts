@@ -13,6 +13,7 @@ import { nextSteps, UNTOUCHED_DAYS } from "../../pls/next-steps.js";
 import { createObjective, deleteObjective, getObjective, listObjectives, setObjectiveStatus, updateObjective } from "../../pls/objectives.js";
 import { autoLinkByTags, evidenceFor } from "../../pls/portfolio.js";
 import { addResource, deleteResource, listResources } from "../../pls/resources.js";
+import { visiblePlan } from "../../pls/read-model.js";
 import { addStep, completeStep, deleteStep, listSteps, reorderSteps, updateStep } from "../../pls/steps.js";
 import { generalTemplates, instantiateTemplate } from "../../pls/templates.js";
 import type { AppEnv } from "../env.js";
@@ -50,22 +51,23 @@ const VISIBILITY_LABEL: Record<Objective["visibility"], string> = { private: "on
 
 async function dashboard(c: Ctx, viewer: Person, extra: Record<string, unknown> = {}, status = 200) {
   const deps = c.get("deps");
-  const [objectiveRows, next, resourceRows, courseGroups, courseRows, changes] = await Promise.all([
-    listObjectives(deps, viewer.id),
+  const [whole, next, courseGroups, courseRows, changes] = await Promise.all([
+    visiblePlan(deps, viewer.id, { kind: "owner" }),
     nextSteps(deps, viewer.id, deps.now()),
-    listResources(deps, viewer.id),
     courseTemplatesForLearner(deps, viewer.id),
     myCourses(deps, viewer.id),
     listChanges(deps, viewer.id),
   ]);
+  const objectiveRows = whole.objectives;
   const evidence = await evidenceFor(deps, objectiveRows.map((o) => o.id));
-  // A learner has a handful of objectives: one small query each keeps the step counts simple.
-  const plan = await Promise.all(
-    objectiveRows.map(async (o) => {
-      const steps = await listSteps(deps, o.id);
-      return { objective: o, steps: steps.length, done: steps.filter((s) => s.status === "done").length, evidence: evidence.get(o.id)?.length ?? 0 };
-    }),
-  );
+  const plan = objectiveRows.map((o) => ({
+    objective: o,
+    steps: o.steps.length,
+    done: o.steps.filter((s) => s.status === "done").length,
+    evidence: evidence.get(o.id)?.length ?? 0,
+  }));
+  // Every resource, newest first, whether filed under an objective or not.
+  const resourceRows = [...objectiveRows.flatMap((o) => o.resources), ...whole.looseResources].sort((a, b) => b.id - a.id);
   const titles = new Map(objectiveRows.map((o) => [o.id, o.title]));
   return page(
     c,
