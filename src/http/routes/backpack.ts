@@ -9,7 +9,8 @@ import { items, portfolioEntries, sources, type Person } from "../../db/schema.j
 import { FormError } from "../../hub/form-error.js";
 import { sendFeed } from "../feed-response.js";
 import { learnerItemsFeed, learnerItemsPath } from "../../hub/outbound/learner-items.js";
-import { BACKPACK_MAX_BYTES, exportBackpack, IMPORT_FIELD, importBackpack, parseBackpackText, serialiseBackpack } from "../../pls/backpack.js";
+import { BACKPACK_MAX_BYTES, exportBackpack, IMPORT_FIELD, serialiseBackpack } from "../../pls/backpack.js";
+import { importBackpack, parseBackpackText } from "../../pls/backpack-import.js";
 import { deleteAccount, deletionBlocker } from "../../pls/delete-account.js";
 import { addFollow, addRemoteItemToPortfolio, deleteFollow, listFollows, pollFollow, remoteItemsOf } from "../../pls/follows.js";
 import { myCourses } from "../../pls/my-courses.js";
