@@ -2,7 +2,7 @@
 // knows nothing of the runtime it is on.
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { PollDeps } from "./ingest/poll.js";
+import type { PollDeps } from "./ingest/deps.js";
 import type { AppEnv } from "./http/env.js";
 import { csrf } from "./http/middleware/csrf.js";
 import { microcache } from "./http/middleware/microcache.js";

@@ -11,7 +11,7 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { openLibsql, tuneLocalFile } from "./db/libsql.js";
 import { migrateLibsql } from "./db/migrate-libsql.js";
-import type { PollDeps } from "./ingest/poll.js";
+import type { PollDeps } from "./ingest/deps.js";
 import { serialRunner } from "./ingest/runner.js";
 import { ingestTick } from "./ingest/tick.js";
 import { jsonLog, type Log } from "./log.js";

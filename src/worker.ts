@@ -10,7 +10,7 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { openD1 } from "./db/d1.js";
 import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/fanout.js";
-import type { PollDeps } from "./ingest/poll.js";
+import type { PollDeps } from "./ingest/deps.js";
 import { recheckDueItems } from "./ingest/recheck.js";
 import { FOLLOWS_PER_TICK, ingestTick } from "./ingest/tick.js";
 import { pollFollows } from "./pls/follows.js";

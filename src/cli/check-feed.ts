@@ -5,7 +5,8 @@ import { readFile, stat } from "node:fs/promises";
 import { decodeBody } from "../ingest/decode.js";
 import { discoverFeed, type DiscoverDeps } from "../ingest/discover.js";
 import { IngestError } from "../ingest/errors.js";
-import { parseFeed, type NormalisedFeed } from "../ingest/parse.js";
+import { parseFeed } from "../ingest/parse.js";
+import { type NormalisedFeed } from "../ingest/entry.js";
 
 export interface Checked {
   feed: NormalisedFeed;

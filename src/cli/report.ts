@@ -1,7 +1,7 @@
 // The feed doctor's answer, for people (text) or for programs (one JSON
 // object). Feed text is the feed author's, so it is cleaned of terminal
 // control sequences and bidi overrides before it reaches a terminal.
-import type { NormalisedEntry } from "../ingest/parse.js";
+import type { NormalisedEntry } from "../ingest/entry.js";
 import { matchCourseTags, normaliseTag, type TagMatch } from "../ingest/tags.js";
 import type { Checked } from "./check-feed.js";
 

@@ -1,6 +1,6 @@
 // The Hono environment every route shares: dependencies plus per-request values.
 import type { Person } from "../db/schema.js";
-import type { PollDeps } from "../ingest/poll.js";
+import type { PollDeps } from "../ingest/deps.js";
 
 export interface AppEnv {
   Variables: {

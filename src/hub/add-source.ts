@@ -1,7 +1,8 @@
 // Adding a blog by whatever address a person has: its home page, a post, or
 // its feed. Discovery picks the feed (a tag feed where the platform has one)
 // and says why; the source keeps the home page and that note for people to see.
-import { userAgent, type PollDeps } from "../ingest/poll.js";
+import { userAgent } from "../ingest/user-agent.js";
+import { type PollDeps } from "../ingest/deps.js";
 import type { Source } from "../db/schema.js";
 import { AddressUnreachable, discoverFeed, type Discovery } from "../ingest/discover.js";
 import { IngestError } from "../ingest/errors.js";

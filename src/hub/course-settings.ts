@@ -5,7 +5,8 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { courses, courseTags, type Course } from "../db/schema.js";
 import { readCourseForm, type CourseInput } from "./courses.js";
-import { FormError, optionalText } from "./form-error.js";
+import { FormError } from "./form-error.js";
+import { optionalText } from "./form-text.js";
 import { normaliseJoinCode } from "./join.js";
 
 export interface CourseSettings extends Omit<CourseInput, "slug"> {

@@ -7,9 +7,10 @@
 import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { items, people, sources, type Person, type Source } from "../db/schema.js";
-import type { PollDeps } from "../ingest/poll.js";
+import type { PollDeps } from "../ingest/deps.js";
 import { addSourceByAddress, type Added } from "./add-source.js";
-import { FormError, requireText } from "./form-error.js";
+import { FormError } from "./form-error.js";
+import { requireText } from "./form-text.js";
 import { sourceAddress, type SourceFilter } from "./sources.js";
 
 /** The latest time a Date can hold (ECMA-262 §21.4.1.1). */

@@ -5,7 +5,8 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { memberships, people, type Person } from "../db/schema.js";
 import { roleIn, type Role } from "./courses.js";
-import { FormError, requireText } from "./form-error.js";
+import { FormError } from "./form-error.js";
+import { requireText } from "./form-text.js";
 import { personByEmail } from "./people.js";
 
 export interface Member {

@@ -7,7 +7,7 @@
 // at most MAX_LOOKUPS_PER_IMPORT of those run per import so one request stays
 // within a Worker's subrequest budget (50 on the free plan). Duplicates are
 // skipped, so importing the same file again continues where it stopped.
-import type { PollDeps } from "../ingest/poll.js";
+import type { PollDeps } from "../ingest/deps.js";
 import { mapLimit } from "../ingest/limit.js";
 import { addSourceByAddress } from "./add-source.js";
 import { FormError } from "./form-error.js";

@@ -4,7 +4,8 @@
 import { count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { people, type Person } from "../db/schema.js";
-import { FormError, requireText } from "./form-error.js";
+import { FormError } from "./form-error.js";
+import { requireText } from "./form-text.js";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.js";
 
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;

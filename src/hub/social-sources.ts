@@ -5,7 +5,8 @@ import type { Db } from "../db/database.js";
 import { sources, type Source } from "../db/schema.js";
 import type { Config } from "../config.js";
 import { normaliseTag } from "../ingest/tags.js";
-import { FormError, optionalText, requireText } from "./form-error.js";
+import { FormError } from "./form-error.js";
+import { optionalText, requireText } from "./form-text.js";
 import { DuplicateSourceError, sourceAddress } from "./sources.js";
 
 export interface SocialSourceInput {

@@ -5,7 +5,8 @@ import type { Db } from "../db/database.js";
 import { items, sources, type Source } from "../db/schema.js";
 import { assertFetchableUrl } from "../ingest/address-guard.js";
 import { IngestError } from "../ingest/errors.js";
-import { FormError, optionalText, requireText } from "./form-error.js";
+import { FormError } from "./form-error.js";
+import { optionalText, requireText } from "./form-text.js";
 
 export type SourceFilter = "tagged" | "all";
 

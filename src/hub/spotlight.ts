@@ -11,7 +11,8 @@ import type { Db } from "../db/database.js";
 import { courses, items, people, spotlightEntries, tombstones, type NewItem } from "../db/schema.js";
 import { nextRecheck } from "../ingest/recheck.js";
 import { alsoOnFor, visibleIn, type FlowItem } from "./flow.js";
-import { FormError, optionalText } from "./form-error.js";
+import { FormError } from "./form-error.js";
+import { optionalText } from "./form-text.js";
 
 export const SPOTLIGHT_PAGE_SIZE = 30;
 export const MAX_NOTE_CHARS = 1000;

@@ -8,7 +8,7 @@ import type { Deps } from "../deps.js";
 import { assertFetchableUrl } from "./address-guard.js";
 import { IngestError } from "./errors.js";
 import { checkResolved, readCapped, type FetchOptions } from "./fetch.js";
-import { userAgent } from "./poll.js";
+import { userAgent } from "./user-agent.js";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 

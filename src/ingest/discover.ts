@@ -18,7 +18,8 @@ import { detectPlatform, type Platform, type PlatformRule } from "./discover-pla
 import { decodeBody } from "./decode.js";
 import { IngestError } from "./errors.js";
 import { safeFetch, type FetchResult } from "./fetch.js";
-import { parseFeed, type NormalisedEntry, type NormalisedFeed } from "./parse.js";
+import { parseFeed } from "./parse.js";
+import { type NormalisedEntry, type NormalisedFeed } from "./entry.js";
 import { matchCourseTags, normaliseTag } from "./tags.js";
 
 export type { Platform } from "./discover-platforms.js";

@@ -17,7 +17,9 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { sources, type Source } from "../db/schema.js";
 import { hostOf, type HostLimiter } from "./hosts.js";
-import { claimDueSources, pollClaimed, runLimiter, summarise, type PollDeps, type PollSummary } from "./poll.js";
+import { claimDueSources, pollClaimed, runLimiter } from "./poll.js";
+import { summarise, type PollSummary } from "./outcome.js";
+import { type PollDeps } from "./deps.js";
 import { newPollRun } from "./poll-run.js";
 
 /** D1 binds at most 100 parameters per statement; a message's ids fit in one lookup. */

@@ -4,7 +4,7 @@ import { IngestError } from "./errors.js";
 import { collapseWhitespace, htmlToText } from "./html-text.js";
 import { parseDate } from "./dates.js";
 import { authorName, cleanText, finishEntry, isWebUrl, resolveUrl, webUrl } from "./normalise.js";
-import type { NormalisedEntry, NormalisedFeed } from "./parse.js";
+import type { NormalisedEntry, NormalisedFeed } from "./entry.js";
 
 type Json = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // NormalisedEntry (title fallback, tags, excerpt, id fallback), plus the small
 // rules for URLs and author names that RSS, Atom and JSON Feed have in common.
 import { collapseWhitespace, excerpt } from "./html-text.js";
-import type { NormalisedEntry } from "./parse.js";
+import type { NormalisedEntry } from "./entry.js";
 import { hashtagsIn, normaliseTag } from "./tags.js";
 
 export interface EntryParts {

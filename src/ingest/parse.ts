@@ -7,6 +7,7 @@
 // type survive, and the rest of the hub never sees rss-parser's shapes. We call
 // `parseString` on text we fetched ourselves (never `parseURL`), which works the
 // same on Node and in workerd.
+import type { NormalisedEntry, NormalisedFeed } from "./entry.js";
 import Parser from "rss-parser";
 import { parseDate } from "./dates.js";
 import { IngestError } from "./errors.js";
@@ -14,31 +15,6 @@ import { collapseWhitespace, htmlToText } from "./html-text.js";
 import { looksLikeJson, parseJsonFeed } from "./json-feed.js";
 import { authorName, cleanText, finishEntry, isWebUrl, resolveUrl, webUrl } from "./normalise.js";
 import { prepareXml } from "./xml-prepare.js";
-
-export interface NormalisedEntry {
-  /** GUID / Atom id, else the link. */
-  id: string;
-  /** Absolute URL of the post, or null when the entry has none (then it cannot be a pointer). */
-  url: string | null;
-  title: string;
-  published: Date | null;
-  updated: Date | null;
-  author: string | null;
-  /** Categories as the feed gives them (for display and for the feed doctor). */
-  categories: string[];
-  /** Normalised tags: categories and #hashtags, lower-case, without '#'. */
-  tags: string[];
-  /** Full plain text, used to find hashtags. Never stored. */
-  text: string;
-  /** At most 280 characters of plain text, cut at a word. */
-  excerpt: string;
-}
-
-export interface NormalisedFeed {
-  title: string;
-  link: string | null;
-  entries: NormalisedEntry[];
-}
 
 type Raw = Record<string, unknown>;
 type Attrs = Record<string, string>;

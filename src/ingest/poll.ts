@@ -16,49 +16,20 @@ import {
   nextPollAfterFailure,
   nextPollAfterFetch,
   nextPollAfterUnchanged,
+  postDates,
+  previousIntervalMs,
   retryAfterDate,
-  type ScheduleSettings,
+  scheduleSettings,
 } from "./schedule.js";
+import type { PollDeps } from "./deps.js";
+import { summarise, type PollSummary, type SourceOutcome } from "./outcome.js";
+import { userAgent } from "./user-agent.js";
 import { dedupeByUrl, itemUpserts, movedPostUpdates, tombstonedUrls } from "./store.js";
 import { canonicalTags, matchCourseTags } from "./tags.js";
 import { pollSocialSource } from "./social/poll.js";
-import type { SocialKind, SocialReader } from "./social/post.js";
 import { crossPostLinks } from "./social/store.js";
 
 export const LEASE_MS = 10 * 60_000;
-
-export interface PollDeps extends Deps {
-  resolveHost?: (host: string) => Promise<string[]>;
-  /** Jitter source for schedules; injectable so tests can pin it. */
-  random?: () => number;
-  /** Readers for social sources; the real ones (social/readers.ts) unless a test passes its own. */
-  socialReaders?: Partial<Record<SocialKind, SocialReader>>;
-}
-
-export function scheduleSettings(deps: Deps): ScheduleSettings {
-  const { pollMinIntervalMinutes, pollMaxIntervalMinutes, pollIntervalMinutes } = deps.config;
-  return { minMinutes: pollMinIntervalMinutes, maxMinutes: pollMaxIntervalMinutes, defaultMinutes: pollIntervalMinutes };
-}
-
-/** The interval the previous healthy poll chose (null after a failure, whose backoff says nothing about the feed). */
-export function previousIntervalMs(source: Source): number | null {
-  if (source.failureCount > 0 || !source.lastPolledAt) return null;
-  const ms = source.nextPollAt.getTime() - source.lastPolledAt.getTime();
-  return ms > 0 ? ms : null;
-}
-
-export interface SourceOutcome {
-  sourceId: number;
-  ok: boolean;
-  notModified?: boolean;
-  entries?: number;
-  stored?: number;
-  error?: string;
-}
-
-export function userAgent(publicUrl: string): string {
-  return `Tributary/0.1 (connected-course hub; +${publicUrl})`;
-}
 
 /**
  * Claims up to `limit` due sources for this run by setting a lease, so that two
@@ -194,33 +165,6 @@ export async function recordFailure(deps: PollDeps, source: Source, err: unknown
     ms: Date.now() - started,
   });
   return { sourceId: source.id, ok: false, error: message };
-}
-
-export function postDates(entries: ReadonlyArray<{ published: Date | null; updated?: Date | null }>): Date[] {
-  const dates: Date[] = [];
-  for (const e of entries) {
-    const d = e.published ?? e.updated ?? null;
-    if (d) dates.push(d);
-  }
-  return dates;
-}
-
-export interface PollSummary {
-  polled: number;
-  ok: number;
-  failed: number;
-  stored: number;
-  ms: number;
-}
-
-export function summarise(outcomes: SourceOutcome[], started: number): PollSummary {
-  return {
-    polled: outcomes.length,
-    ok: outcomes.filter((o) => o.ok).length,
-    failed: outcomes.filter((o) => !o.ok).length,
-    stored: outcomes.reduce((n, o) => n + (o.stored ?? 0), 0),
-    ms: Date.now() - started,
-  };
 }
 
 /** The run's limits: POLL_CONCURRENCY feeds at once, POLL_PER_HOST of them from one host. */

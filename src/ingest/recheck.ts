@@ -10,13 +10,13 @@ import { items, sources, tombstones } from "../db/schema.js";
 import { IngestError } from "./errors.js";
 import { safeFetch } from "./fetch.js";
 import { hostLimiter, hostOf, mapPolitely } from "./hosts.js";
-import type { PollDeps } from "./poll.js";
+import type { PollDeps } from "./deps.js";
 import type { SocialPost } from "./social/post.js";
 import { newPollRun, tagsOf } from "./poll-run.js";
 import { readerForSource } from "./social/readers.js";
 import { socialUpserts } from "./social/store.js";
 import type { Statement } from "./writes.js";
-import { userAgent } from "./poll.js";
+import { userAgent } from "./user-agent.js";
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;

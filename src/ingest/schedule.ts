@@ -12,6 +12,8 @@
 // Failures back off exponentially with jitter up to a cap, so a dead blog is
 // not hammered yet is never given up on silently; a server's Retry-After wins
 // when it asks for longer.
+import type { Source } from "../db/schema.js";
+import type { Deps } from "../deps.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -114,4 +116,25 @@ export function retryAfterDate(header: string | null, now: Date): Date | null {
   if (Number.isFinite(seconds) && seconds >= 0) return new Date(now.getTime() + Math.min(seconds, 86_400) * 1000);
   const at = new Date(header);
   return Number.isNaN(at.getTime()) ? null : at;
+}
+
+export function scheduleSettings(deps: Deps): ScheduleSettings {
+  const { pollMinIntervalMinutes, pollMaxIntervalMinutes, pollIntervalMinutes } = deps.config;
+  return { minMinutes: pollMinIntervalMinutes, maxMinutes: pollMaxIntervalMinutes, defaultMinutes: pollIntervalMinutes };
+}
+
+/** The interval the previous healthy poll chose (null after a failure, whose backoff says nothing about the feed). */
+export function previousIntervalMs(source: Source): number | null {
+  if (source.failureCount > 0 || !source.lastPolledAt) return null;
+  const ms = source.nextPollAt.getTime() - source.lastPolledAt.getTime();
+  return ms > 0 ? ms : null;
+}
+
+export function postDates(entries: ReadonlyArray<{ published: Date | null; updated?: Date | null }>): Date[] {
+  const dates: Date[] = [];
+  for (const e of entries) {
+    const d = e.published ?? e.updated ?? null;
+    if (d) dates.push(d);
+  }
+  return dates;
 }

@@ -6,7 +6,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { items, tombstones, type ItemKind, type NewItem } from "../db/schema.js";
 import { canonicalUrl } from "./canonical-url.js";
-import type { NormalisedEntry } from "./parse.js";
+import type { NormalisedEntry } from "./entry.js";
 
 // D1 binds at most 100 parameters per statement; an item row binds 18, so 5 rows a statement.
 const ROWS_PER_STATEMENT = 5;

@@ -4,7 +4,9 @@
 // feeds learners' PLSs follow on other hubs. Each runs even when another failed:
 // they have nothing in common but the clock.
 import { pollFollows, type FollowSummary } from "../pls/follows.js";
-import { pollDueSources, type PollDeps, type PollSummary } from "./poll.js";
+import { pollDueSources } from "./poll.js";
+import { type PollDeps } from "./deps.js";
+import { type PollSummary } from "./outcome.js";
 import { recheckDueItems, type RecheckSummary } from "./recheck.js";
 
 /** Followed feeds read per tick: few, so a Worker's tick stays inside its subrequest budget. */

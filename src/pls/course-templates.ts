@@ -3,7 +3,8 @@
 // then theirs alone (editing or deleting the template later changes no one's plan).
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { courses, courseTemplates, memberships, type Course, type CourseTemplate, type Objective } from "../db/schema.js";
-import { FormError, optionalText, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { optionalText, requireText } from "../hub/form-text.js";
 import type { PlsDeps } from "./deps.js";
 import { createObjective } from "./objectives.js";
 import { addStep } from "./steps.js";

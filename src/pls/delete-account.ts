@@ -14,7 +14,7 @@ import { items, loginThrottle, people, sources, tombstones, type Person } from "
 import { FormError } from "../hub/form-error.js";
 import { verifyPassword } from "../hub/passwords.js";
 import { LOGIN_EMAIL, lockedUntil, recordFailure, throttleKey } from "../hub/throttle.js";
-import type { PollDeps } from "../ingest/poll.js";
+import type { PollDeps } from "../ingest/deps.js";
 
 export interface DeletedAccount {
   items: number;

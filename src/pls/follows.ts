@@ -11,13 +11,15 @@
 // wrong on the follow in plain words and leaves the pointers as they were.
 import { and, asc, desc, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { plsFollows, plsRemoteItems, portfolioEntries, type PlsFollow, type PlsRemoteItem, type PortfolioEntry } from "../db/schema.js";
-import { FormError, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { requireText } from "../hub/form-text.js";
 import { sourceAddress } from "../hub/sources.js";
 import { decodeBody } from "../ingest/decode.js";
 import { describeError, IngestError } from "../ingest/errors.js";
 import { safeFetch } from "../ingest/fetch.js";
 import { parseJsonFeed } from "../ingest/json-feed.js";
-import { userAgent, type PollDeps } from "../ingest/poll.js";
+import { userAgent } from "../ingest/user-agent.js";
+import { type PollDeps } from "../ingest/deps.js";
 import { LEARNER_FEED_SIZE } from "../hub/outbound/learner-items.js";
 import { addExternalEntry } from "./portfolio.js";
 import { isThisHub } from "./pls-home.js";

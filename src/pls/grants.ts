@@ -5,7 +5,8 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { audienceKinds, grantAccess, grantScopes, grants, type Grant, type GrantAccess, type GrantScope } from "../db/schema.js";
 import { randomToken, sha256Hex } from "../hub/crypto.js";
-import { FormError, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { requireText } from "../hub/form-text.js";
 import type { PlsDeps } from "./deps.js";
 import { readChoice, readDay } from "./validate.js";
 

@@ -2,7 +2,8 @@
 // a target day, a status and who may see it. Every change leaves a line in the plan's history.
 import { and, asc, eq } from "drizzle-orm";
 import { objectives, objectiveStatuses, plsVisibilities, type Objective, type ObjectiveStatus } from "../db/schema.js";
-import { FormError, optionalText, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { optionalText, requireText } from "../hub/form-text.js";
 import type { PlsDeps } from "./deps.js";
 import { recordChange } from "./history.js";
 import { readChoice, readDay, readTags } from "./validate.js";

@@ -12,7 +12,8 @@ import {
   type Objective,
   type PortfolioEntry,
 } from "../db/schema.js";
-import { FormError, optionalText, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { optionalText, requireText } from "../hub/form-text.js";
 import { normaliseTag } from "../ingest/tags.js";
 import type { PlsDeps } from "./deps.js";
 import { recordChange } from "./history.js";

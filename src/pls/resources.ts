@@ -2,7 +2,8 @@
 // filed under one of their objectives.
 import { and, desc, eq } from "drizzle-orm";
 import { resources, type Resource } from "../db/schema.js";
-import { FormError, optionalText, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { optionalText, requireText } from "../hub/form-text.js";
 import type { PlsDeps } from "./deps.js";
 import { recordChange } from "./history.js";
 import { getObjective } from "./objectives.js";

@@ -2,7 +2,8 @@
 // an optional resource link and an optional due day.
 import { and, asc, eq, max } from "drizzle-orm";
 import { planSteps, stepStatuses, type PlanStep } from "../db/schema.js";
-import { FormError, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { requireText } from "../hub/form-text.js";
 import type { PlsDeps } from "./deps.js";
 import { recordChange } from "./history.js";
 import { getObjective, touchObjective } from "./objectives.js";

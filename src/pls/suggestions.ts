@@ -3,7 +3,8 @@
 // accepts; accepting makes it through the same functions the learner's own edits use.
 import { and, desc, eq } from "drizzle-orm";
 import { objectives, suggestionKinds, suggestions, type Grant, type Objective, type Suggestion } from "../db/schema.js";
-import { FormError, optionalText, requireText } from "../hub/form-error.js";
+import { FormError } from "../hub/form-error.js";
+import { optionalText, requireText } from "../hub/form-text.js";
 import type { PlsDeps } from "./deps.js";
 import { grantState, hasScope } from "./grants.js";
 import { recordChange } from "./history.js";

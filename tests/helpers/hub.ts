@@ -8,7 +8,7 @@ import { createApp } from "../../src/app.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { openLibsql, tuneLocalFile, type LibsqlDatabase } from "../../src/db/libsql.js";
 import { migrateLibsql } from "../../src/db/migrate-libsql.js";
-import type { PollDeps } from "../../src/ingest/poll.js";
+import type { PollDeps } from "../../src/ingest/deps.js";
 import { memoryLog } from "../../src/log.js";
 
 export interface TestHub {

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { isoSeconds } from "../../src/ingest/dates.js";
 import { decodeBody } from "../../src/ingest/decode.js";
-import { parseFeed, type NormalisedEntry, type NormalisedFeed } from "../../src/ingest/parse.js";
+import { parseFeed } from "../../src/ingest/parse.js";
+import { type NormalisedEntry, type NormalisedFeed } from "../../src/ingest/entry.js";
 
 interface Case {
   id: string;

@@ -8,7 +8,8 @@ import { items, sources } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
 import { createFirstAdmin } from "../../src/hub/people.js";
 import { addFeedSource } from "../../src/hub/sources.js";
-import { pollDueSources, type PollSummary } from "../../src/ingest/poll.js";
+import { pollDueSources } from "../../src/ingest/poll.js";
+import { type PollSummary } from "../../src/ingest/outcome.js";
 import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 

@@ -5,7 +5,7 @@ import { createCourse } from "../../src/hub/courses.js";
 import { createFirstAdmin } from "../../src/hub/people.js";
 import { addFeedSource } from "../../src/hub/sources.js";
 import { canonicalUrl } from "../../src/ingest/canonical-url.js";
-import type { NormalisedEntry } from "../../src/ingest/parse.js";
+import type { NormalisedEntry } from "../../src/ingest/entry.js";
 import { dedupeByUrl, itemUpserts, movedPostUpdates, type StoreTarget } from "../../src/ingest/store.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 

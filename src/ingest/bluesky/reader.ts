@@ -14,7 +14,7 @@
 // taken down, or its author blocked the hub's account).
 import type { Source } from "../../db/schema.js";
 import { IngestError } from "../errors.js";
-import type { PollDeps } from "../poll.js";
+import type { PollDeps } from "../deps.js";
 import type { RecheckAnswer, SocialPage, SocialPost, SocialReader } from "../social/post.js";
 import { normaliseTag } from "../tags.js";
 import { formatCursor, OVERLAP_MS, parseCursor, type Backlog, type ReadCursor } from "./cursor.js";

@@ -19,7 +19,7 @@ import { eq } from "drizzle-orm";
 import { serviceSessions } from "../../db/schema.js";
 import { apiFetch } from "../api-fetch.js";
 import { IngestError } from "../errors.js";
-import type { PollDeps } from "../poll.js";
+import type { PollDeps } from "../deps.js";
 import { describeFailure, isAuthFailure } from "./failures.js";
 
 /** An access token this close to its expiry is refreshed before use instead of failing mid-run. */

@@ -20,7 +20,7 @@ import { SerializerNativeImpl } from "masto/adapters/serializers/index.js";
 import type { HttpRequestParams, HttpResponse, Serializer } from "masto/interfaces/index.js";
 import { apiFetch } from "../api-fetch.js";
 import { IngestError } from "../errors.js";
-import type { PollDeps } from "../poll.js";
+import type { PollDeps } from "../deps.js";
 import { describeHttpFailure, type FailureContext } from "./failures.js";
 
 export type MastodonClient = mastodon.rest.Client;

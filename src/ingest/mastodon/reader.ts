@@ -10,7 +10,7 @@
 import type { mastodon } from "masto";
 import type { Source } from "../../db/schema.js";
 import { IngestError } from "../errors.js";
-import type { PollDeps } from "../poll.js";
+import type { PollDeps } from "../deps.js";
 import type { RecheckAnswer, SocialPage, SocialPost, SocialReader } from "../social/post.js";
 import { instanceOrigin, mastodonClient, type MastodonClient } from "./client.js";
 import { compareStatusIds, newerId } from "./ids.js";

@@ -7,13 +7,9 @@ import { eq } from "drizzle-orm";
 import { sources, type Source } from "../../db/schema.js";
 import { IngestError } from "../errors.js";
 import { commit, tagsOf, type PollRun } from "../poll-run.js";
-import {
-  postDates,
-  previousIntervalMs,
-  scheduleSettings,
-  type PollDeps,
-  type SourceOutcome,
-} from "../poll.js";
+import { postDates, previousIntervalMs, scheduleSettings } from "../schedule.js";
+import { type PollDeps } from "../deps.js";
+import { type SourceOutcome } from "../outcome.js";
 import { nextPollAfterFetch, nextPollAfterUnchanged } from "../schedule.js";
 import { readerForSource } from "./readers.js";
 import { socialUpserts } from "./store.js";

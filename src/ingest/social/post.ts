@@ -4,7 +4,7 @@
 // (social/poll.ts) stores the posts, the cursor and the source's health in one
 // batch, so a crash mid-run repeats a page instead of skipping one.
 import type { Source } from "../../db/schema.js";
-import type { PollDeps } from "../poll.js";
+import type { PollDeps } from "../deps.js";
 
 export type SocialKind = "mastodon" | "bluesky";
 
