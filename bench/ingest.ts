@@ -14,16 +14,17 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { count } from "drizzle-orm";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/core/config.js";
 import { openLibsql, tuneLocalFile } from "../src/db/libsql.js";
 import { migrateLibsql } from "../src/db/migrate-libsql.js";
 import { items, sources } from "../src/db/schema.js";
 import { createCourse } from "../src/hub/courses.js";
-import { createFirstAdmin } from "../src/hub/people.js";
-import { parseFeed } from "../src/ingest/parse.js";
-import { pollDueSources } from "../src/ingest/poll.js";
+import { createFirstAdmin } from "../src/accounts/people.js";
+import { parseFeed } from "../src/ingest/parse/parse.js";
+import { pollDueSources } from "../src/ingest/poll/poll.js";
 import { type PollDeps } from "../src/ingest/deps.js";
-import { type PollSummary } from "../src/ingest/outcome.js";
+import { hubDeps } from "../src/jobs/hub-deps.js";
+import { type PollSummary } from "../src/ingest/poll/outcome.js";
 import { guardedFetch } from "../src/node.js";
 import { startFarm, type Farm } from "./farm.js";
 import { renderFeed, TAG } from "./feeds.js";
@@ -115,7 +116,7 @@ export async function run(): Promise<void> {
     await migrateLibsql(database);
     const config = loadConfig({ ALLOW_LOOPBACK_FETCH: "true", POLL_CONCURRENCY: String(envInt("BENCH_CONCURRENCY", 16)) });
     // The Node entry's own fetch: undici with the guarded DNS lookup and its connection pool.
-    const deps: PollDeps = { db: database.db, config, log: () => {}, fetch: guardedFetch(config), now: () => new Date() };
+    const deps: PollDeps = hubDeps({ db: database.db, config, log: () => {}, fetch: guardedFetch(config), now: () => new Date() });
     await seed(deps, farm);
 
     console.log(

@@ -21,7 +21,7 @@ import { sql } from "drizzle-orm";
 import { openLibsql, tuneLocalFile } from "../src/db/libsql.js";
 import { migrateLibsql } from "../src/db/migrate-libsql.js";
 import { createCourse } from "../src/hub/courses.js";
-import { createFirstAdmin } from "../src/hub/people.js";
+import { createFirstAdmin } from "../src/accounts/people.js";
 
 function envInt(name: string, fallback: number): number {
   const n = Number(process.env[name]);

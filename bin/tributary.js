@@ -8,7 +8,7 @@ import { register } from "tsx/esm/api";
 register();
 const { main } = await import("../src/cli/main.ts");
 const { guardedFetch } = await import("../src/node-fetch.ts");
-const { loadConfig } = await import("../src/config.ts");
+const { loadConfig } = await import("../src/core/config.ts");
 
 const write = (stream, text) => new Promise((done) => (text ? stream.write(text, () => done()) : done()));
 let out = "";

@@ -4,12 +4,12 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../src/db/database.js";
 import { items, memberships } from "../src/db/schema.js";
-import { createPerson } from "../src/hub/people.js";
-import { issueGrant } from "../src/pls/grants.js";
-import { createObjective, setObjectiveStatus } from "../src/pls/objectives.js";
-import { addItemEntry, linkEntry, updateEntry } from "../src/pls/portfolio.js";
-import { addResource } from "../src/pls/resources.js";
-import { addStep, completeStep } from "../src/pls/steps.js";
+import { createPerson } from "../src/accounts/people.js";
+import { issueGrant } from "../src/pls/sharing/grants.js";
+import { createObjective, setObjectiveStatus } from "../src/pls/plan/objectives.js";
+import { addItemEntry, linkEntry, updateEntry } from "../src/pls/portfolio/portfolio.js";
+import { addResource } from "../src/pls/plan/resources.js";
+import { addStep, completeStep } from "../src/pls/plan/steps.js";
 
 export const DEMO_LEARNER_EMAIL = "maya@example.org";
 

@@ -12,10 +12,10 @@ import { fileURLToPath } from "node:url";
 import { count, desc, eq } from "drizzle-orm";
 import { items } from "../src/db/schema.js";
 import { createCourse, readCourseForm } from "../src/hub/courses.js";
-import { createFirstAdmin } from "../src/hub/people.js";
-import { addFeedSource } from "../src/hub/sources.js";
+import { createFirstAdmin } from "../src/accounts/people.js";
+import { addFeedSource } from "../src/hub/sources/sources.js";
 import { addToSpotlight } from "../src/hub/spotlight.js";
-import { jsonLog, type Log } from "../src/log.js";
+import { jsonLog, type Log } from "../src/core/log.js";
 import { createDemoLearner, DEMO_LEARNER_EMAIL, seedDemoPls } from "./demo-learner.js";
 import { startNodeHub } from "../src/node.js";
 

@@ -4,8 +4,8 @@
 // private networks.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
 import { Agent, fetch as undiciFetch } from "undici";
-import type { Config } from "./config.js";
-import { refusedAddressReason } from "./ingest/address-guard.js";
+import type { Config } from "./core/config.js";
+import { refusedAddressReason } from "./ingest/fetch/address-guard.js";
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 

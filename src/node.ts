@@ -8,13 +8,14 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import cron from "node-cron";
 import { createApp } from "./app.js";
-import { loadConfig } from "./config.js";
+import { loadConfig } from "./core/config.js";
 import { openLibsql, tuneLocalFile } from "./db/libsql.js";
 import { migrateLibsql } from "./db/migrate-libsql.js";
 import type { PollDeps } from "./ingest/deps.js";
-import { serialRunner } from "./ingest/runner.js";
-import { ingestTick } from "./ingest/tick.js";
-import { jsonLog, type Log } from "./log.js";
+import { serialRunner } from "./jobs/runner.js";
+import { ingestTick } from "./jobs/tick.js";
+import { hubDeps } from "./jobs/hub-deps.js";
+import { jsonLog, type Log } from "./core/log.js";
 import { guardedFetch } from "./node-fetch.js";
 
 export { guardedFetch, guardedLookup } from "./node-fetch.js";
@@ -44,14 +45,14 @@ export async function startNodeHub(env: NodeJS.ProcessEnv = process.env, log: Lo
   await migrateLibsql(database);
   if (config.allowLoopbackFetch) log("warn", "config.loopback_fetch_allowed", { note: "feeds on 127.0.0.1 may be fetched; never on a public hub" });
 
-  const deps: PollDeps = {
+  const deps: PollDeps = hubDeps({
     db: database.db,
     config,
     log,
     fetch: guardedFetch(config),
     now: () => new Date(),
     resolveHost: async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address),
-  };
+  });
   const app = createApp(deps);
   const runner = serialRunner(
     () => ingestTick(deps),

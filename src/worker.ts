@@ -7,14 +7,15 @@
 // queue) the cron handler polls one small batch itself. The only file besides
 // src/node.ts that knows which runtime it is on.
 import { createApp } from "./app.js";
-import { loadConfig } from "./config.js";
+import { loadConfig } from "./core/config.js";
 import { openD1 } from "./db/d1.js";
-import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/fanout.js";
+import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/poll/fanout.js";
 import type { PollDeps } from "./ingest/deps.js";
-import { recheckDueItems } from "./ingest/recheck.js";
-import { FOLLOWS_PER_TICK, ingestTick } from "./ingest/tick.js";
-import { pollFollows } from "./pls/follows.js";
-import { jsonLog } from "./log.js";
+import { recheckDueItems } from "./ingest/poll/recheck.js";
+import { FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
+import { hubDeps } from "./jobs/hub-deps.js";
+import { pollFollows } from "./pls/portability/follows.js";
+import { jsonLog } from "./core/log.js";
 
 export interface WorkerEnv {
   DB: D1Database;
@@ -39,13 +40,13 @@ function hubFor(env: WorkerEnv) {
   let hub = cache.get(env);
   if (!hub) {
     const log = jsonLog();
-    const deps: PollDeps = {
+    const deps: PollDeps = hubDeps({
       db: openD1(env.DB),
       config: loadConfig(env, WORKER_DEFAULTS),
       log,
       fetch: (input, init) => fetch(input, init),
       now: () => new Date(),
-    };
+    });
     if (deps.config.allowLoopbackFetch) log("warn", "config.loopback_fetch_allowed", {});
     hub = { deps, app: createApp(deps) };
     cache.set(env, hub);

@@ -5,7 +5,7 @@
 // read (the message says why, on one line of stderr), 2 the command was wrong.
 import { lookup } from "node:dns/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadConfig } from "../core/config.js";
 import { describeError, IngestError } from "../ingest/errors.js";
 import { checkAddress, checkFile, isAddress } from "./check-feed.js";
 import { toJson, toText } from "./report.js";

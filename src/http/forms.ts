@@ -1,7 +1,7 @@
 // Small helpers shared by form routes.
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
-import { FormError } from "../hub/form-error.js";
+import { FormError } from "../core/errors.js";
 import { cookieName, cookieOptions } from "./cookies.js";
 import type { AppEnv } from "./env.js";
 import { FLASH_COOKIE } from "./middleware/session.js";

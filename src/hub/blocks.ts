@@ -5,7 +5,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { blockedAuthors, items, type ItemKind } from "../db/schema.js";
-import { FormError } from "./form-error.js";
+import { FormError } from "../core/errors.js";
 
 export async function blockAuthor(db: Db, courseId: number, itemId: number, blockedBy: number): Promise<{ label: string }> {
   const [item] = await db

@@ -5,8 +5,8 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { courses, courseTags, type Course } from "../db/schema.js";
 import { readCourseForm, type CourseInput } from "./courses.js";
-import { FormError } from "./form-error.js";
-import { optionalText } from "./form-text.js";
+import { FormError } from "../core/errors.js";
+import { optionalText } from "../core/form-text.js";
 import { normaliseJoinCode } from "./join.js";
 
 export interface CourseSettings extends Omit<CourseInput, "slug"> {

@@ -8,7 +8,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { courses, memberships, type Course } from "../db/schema.js";
 import { roleIn, type Role } from "./courses.js";
-import { FormError } from "./form-error.js";
+import { FormError } from "../core/errors.js";
 
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /** What the course settings accept as a code (src/hub/course-settings.ts), hyphens aside. */

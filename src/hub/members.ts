@@ -5,9 +5,9 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { memberships, people, type Person } from "../db/schema.js";
 import { roleIn, type Role } from "./courses.js";
-import { FormError } from "./form-error.js";
-import { requireText } from "./form-text.js";
-import { personByEmail } from "./people.js";
+import { FormError } from "../core/errors.js";
+import { requireText } from "../core/form-text.js";
+import { personByEmail } from "../accounts/people.js";
 
 export interface Member {
   personId: number;

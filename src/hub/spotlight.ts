@@ -9,10 +9,10 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { courses, items, people, spotlightEntries, tombstones, type NewItem } from "../db/schema.js";
-import { nextRecheck } from "../ingest/recheck.js";
+import { nextRecheck } from "../ingest/poll/recheck.js";
 import { alsoOnFor, visibleIn, type FlowItem } from "./flow.js";
-import { FormError } from "./form-error.js";
-import { optionalText } from "./form-text.js";
+import { FormError } from "../core/errors.js";
+import { optionalText } from "../core/form-text.js";
 
 export const SPOTLIGHT_PAGE_SIZE = 30;
 export const MAX_NOTE_CHARS = 1000;

@@ -1,6 +1,6 @@
 // Reading the PLS's form fields: tags, ISO days, http(s) URLs, enums. Each wrong value
 // throws a FormError with a message the learner can act on.
-import { FormError } from "../hub/form-error.js";
+import { FormError } from "../core/errors.js";
 import { normaliseTag } from "../ingest/tags.js";
 
 const MAX_TAGS = 20;

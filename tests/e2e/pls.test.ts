@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memberships, sources } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/hub/people.js";
+import { createPerson } from "../../src/accounts/people.js";
 import { startNodeHub, type NodeHub } from "../../src/node.js";
 import { launchChromium, newPage as openPage, skipWithoutChromium } from "../helpers/browser.js";
 import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";

@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/app.js";
-import { loadConfig, type Config } from "../../src/config.js";
+import { loadConfig, type Config } from "../../src/core/config.js";
 import { openLibsql, tuneLocalFile, type LibsqlDatabase } from "../../src/db/libsql.js";
 import { migrateLibsql } from "../../src/db/migrate-libsql.js";
 import type { PollDeps } from "../../src/ingest/deps.js";
-import { memoryLog } from "../../src/log.js";
+import { hubDeps } from "../../src/jobs/hub-deps.js";
+import { memoryLog } from "../../src/core/log.js";
 
 export interface TestHub {
   deps: PollDeps;
@@ -33,13 +34,13 @@ export async function createTestHub(env: Record<string, string> = {}, overrides:
     },
   };
   const log = memoryLog();
-  const deps: PollDeps = {
+  const deps: PollDeps = hubDeps({
     db: database.db,
     config: { ...loadConfig({ ALLOW_LOOPBACK_FETCH: "true", FETCH_TIMEOUT_MS: "3000", PAGE_CACHE_SECONDS: "0", ...env }), ...overrides },
     log,
     fetch: globalThis.fetch.bind(globalThis),
     now: () => clock.now,
-  };
+  });
   return {
     deps,
     database,

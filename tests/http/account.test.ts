@@ -5,8 +5,8 @@ import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loginThrottle, people } from "../../src/db/schema.js";
-import { createPerson } from "../../src/hub/people.js";
-import { LOGIN_ADDRESS, SIGNUP_ADDRESS } from "../../src/hub/throttle.js";
+import { createPerson } from "../../src/accounts/people.js";
+import { LOGIN_ADDRESS, SIGNUP_ADDRESS } from "../../src/accounts/throttle.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

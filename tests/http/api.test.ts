@@ -4,9 +4,9 @@
 import { count, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { grantAccess, objectives, portfolioEntries, resources, type PlsVisibility } from "../../src/db/schema.js";
-import { sha256Hex } from "../../src/hub/crypto.js";
-import { createSession } from "../../src/hub/sessions.js";
-import { issueGrant } from "../../src/pls/grants.js";
+import { sha256Hex } from "../../src/core/crypto.js";
+import { createSession } from "../../src/accounts/sessions.js";
+import { issueGrant } from "../../src/pls/sharing/grants.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 import { addCourse, addItem, addPerson } from "../pls/seed.js";
 

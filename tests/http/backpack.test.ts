@@ -4,11 +4,11 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { objectives, type Person } from "../../src/db/schema.js";
-import { createPerson } from "../../src/hub/people.js";
-import { exportBackpack, serialiseBackpack, type Backpack } from "../../src/pls/backpack.js";
-import { plsHomeFor } from "../../src/pls/pls-home.js";
+import { createPerson } from "../../src/accounts/people.js";
+import { exportBackpack, serialiseBackpack, type Backpack } from "../../src/pls/portability/backpack.js";
+import { plsHomeFor } from "../../src/pls/portability/pls-home.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
-import { fillPls, learnerWithPosts, PASSWORD } from "../pls/backpack-fixture.js";
+import { fillPls, learnerWithPosts, PASSWORD } from "../pls/portability/backpack-fixture.js";
 
 let a: TestHub;
 let maya: Person;

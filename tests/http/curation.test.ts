@@ -5,8 +5,8 @@ import { and, asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { courses, courseTags, items, memberships, sources, spotlightEntries, tombstones } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/hub/people.js";
-import { claimDueSources } from "../../src/ingest/poll.js";
+import { createPerson } from "../../src/accounts/people.js";
+import { claimDueSources } from "../../src/ingest/poll/poll.js";
 import { Client } from "../helpers/hub.js";
 import { courseFixture, titlesIn, type CourseFixture } from "../hub/course-fixtures.js";
 

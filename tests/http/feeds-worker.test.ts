@@ -2,7 +2,7 @@
 // on D1: the same code as on Node, with Web Crypto for the ETags and D1 for the
 // participants' UNION query.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseFeed } from "../../src/ingest/parse.js";
+import { parseFeed } from "../../src/ingest/parse/parse.js";
 import { Client, setUpCourse } from "../helpers/hub.js";
 import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.js";
 

@@ -5,9 +5,9 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blockedAuthors, courses, items, memberships } from "../../src/db/schema.js";
 import { alternatesFor } from "../../src/hub/outbound/links.js";
-import { createPerson } from "../../src/hub/people.js";
+import { createPerson } from "../../src/accounts/people.js";
 import { addToSpotlight } from "../../src/hub/spotlight.js";
-import { parseFeed } from "../../src/ingest/parse.js";
+import { parseFeed } from "../../src/ingest/parse/parse.js";
 import { render } from "../../src/views/render.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { courses, memberships } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { newJoinCode, normaliseJoinCode } from "../../src/hub/join.js";
-import { createPerson } from "../../src/hub/people.js";
-import { JOIN_CODE } from "../../src/hub/throttle.js";
+import { createPerson } from "../../src/accounts/people.js";
+import { JOIN_CODE } from "../../src/accounts/throttle.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -5,11 +5,11 @@
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { courses, items, type Person } from "../../src/db/schema.js";
-import { createPerson } from "../../src/hub/people.js";
+import { createPerson } from "../../src/accounts/people.js";
 import { withdrawItem } from "../../src/hub/withdraw.js";
-import { parseJsonFeed } from "../../src/ingest/json-feed.js";
+import { parseJsonFeed } from "../../src/ingest/parse/json-feed.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
-import { learnerWithPosts, PASSWORD } from "../pls/backpack-fixture.js";
+import { learnerWithPosts, PASSWORD } from "../pls/portability/backpack-fixture.js";
 import { addItem } from "../pls/seed.js";
 
 let hub: TestHub;

@@ -8,9 +8,9 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { items, memberships, sources } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { MAX_SOURCES_PER_LEARNER } from "../../src/hub/learner-sources.js";
-import { createPerson } from "../../src/hub/people.js";
-import { claimDueSources } from "../../src/ingest/poll.js";
+import { MAX_SOURCES_PER_LEARNER } from "../../src/hub/sources/learner-sources.js";
+import { createPerson } from "../../src/accounts/people.js";
+import { claimDueSources } from "../../src/ingest/poll/poll.js";
 import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 

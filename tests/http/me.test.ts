@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { identities, items, sources } from "../../src/db/schema.js";
-import { createPerson } from "../../src/hub/people.js";
+import { createPerson } from "../../src/accounts/people.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -4,7 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { courses, memberships } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/hub/people.js";
+import { createPerson } from "../../src/accounts/people.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

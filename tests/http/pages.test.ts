@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blockedAuthors, identities, items, memberships, sources, spotlightEntries } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/hub/people.js";
+import { createPerson } from "../../src/accounts/people.js";
 import { courseFixture, titlesIn, type CourseFixture } from "../hub/course-fixtures.js";
 
 let f: CourseFixture;

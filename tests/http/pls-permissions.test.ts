@@ -23,13 +23,13 @@ import {
   type PlsVisibility,
 } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/hub/people.js";
-import { createSession } from "../../src/hub/sessions.js";
-import { memoryLog } from "../../src/log.js";
-import { issueGrant, revokeGrant } from "../../src/pls/grants.js";
-import { addResource } from "../../src/pls/resources.js";
-import { addStep } from "../../src/pls/steps.js";
-import { createSuggestion } from "../../src/pls/suggestions.js";
+import { createPerson } from "../../src/accounts/people.js";
+import { createSession } from "../../src/accounts/sessions.js";
+import { memoryLog } from "../../src/core/log.js";
+import { issueGrant, revokeGrant } from "../../src/pls/sharing/grants.js";
+import { addResource } from "../../src/pls/plan/resources.js";
+import { addStep } from "../../src/pls/plan/steps.js";
+import { createSuggestion } from "../../src/pls/sharing/suggestions.js";
 import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 import { snapshot } from "../helpers/db-snapshot.js";
 import { isPlsRoute } from "../helpers/pls-routes.js";

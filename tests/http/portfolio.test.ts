@@ -5,8 +5,8 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { items, memberships, portfolioEntries, portfolioLinks, type PlsVisibility } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/hub/people.js";
-import { createObjective, setObjectiveStatus } from "../../src/pls/objectives.js";
+import { createPerson } from "../../src/accounts/people.js";
+import { createObjective, setObjectiveStatus } from "../../src/pls/plan/objectives.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 const PASSWORD = "correct horse battery";

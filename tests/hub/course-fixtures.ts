@@ -2,7 +2,7 @@
 // run by Ida, the administrator), a learner (Maya), a TA-less course team, and
 // a quick way to put pointers into it.
 import { memberships, items, type NewItem, type Item } from "../../src/db/schema.js";
-import { createPerson } from "../../src/hub/people.js";
+import { createPerson } from "../../src/accounts/people.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 export interface CourseFixture {

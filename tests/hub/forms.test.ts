@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseTagList, readCourseForm } from "../../src/hub/courses.js";
-import { FormError } from "../../src/hub/form-error.js";
-import { hashPassword, verifyPassword } from "../../src/hub/passwords.js";
-import { readFeedSourceForm } from "../../src/hub/sources.js";
+import { FormError } from "../../src/core/errors.js";
+import { hashPassword, verifyPassword } from "../../src/accounts/passwords.js";
+import { readFeedSourceForm } from "../../src/hub/sources/sources.js";
 
 describe("course form", () => {
   it("reads tags as hashtags, normalised and de-duplicated", () => {

@@ -8,10 +8,10 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Source } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { FormError } from "../../src/hub/form-error.js";
-import { exportOpml, MAX_OPML_CHARS, MAX_OUTLINES, parseOpml } from "../../src/hub/opml.js";
-import { importRoster, MAX_LOOKUPS_PER_IMPORT } from "../../src/hub/opml-import.js";
-import { sourcesOf } from "../../src/hub/sources.js";
+import { FormError } from "../../src/core/errors.js";
+import { exportOpml, MAX_OPML_CHARS, MAX_OUTLINES, parseOpml } from "../../src/hub/sources/opml.js";
+import { importRoster, MAX_LOOKUPS_PER_IMPORT } from "../../src/hub/sources/opml-import.js";
+import { sourcesOf } from "../../src/hub/sources/sources.js";
 import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 

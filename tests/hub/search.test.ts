@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blockedAuthors, items } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createFirstAdmin } from "../../src/hub/people.js";
+import { createFirstAdmin } from "../../src/accounts/people.js";
 import { ftsQuery, searchItems, searchWords } from "../../src/hub/search.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 

@@ -4,7 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { items, spotlightEntries } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createFirstAdmin } from "../../src/hub/people.js";
+import { createFirstAdmin } from "../../src/accounts/people.js";
 import { addToSpotlight, copySpotlight, editNote, moveEntry, removeEntry, spotlightPage } from "../../src/hub/spotlight.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 

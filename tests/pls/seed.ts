@@ -2,7 +2,7 @@
 import { courses, items, people } from "../../src/db/schema.js";
 import type { Db } from "../../src/db/database.js";
 import { expect } from "vitest";
-import { FormError } from "../../src/hub/form-error.js";
+import { FormError } from "../../src/core/errors.js";
 
 /** Awaits `p`, expects it to fail with a FormError, and returns that error. */
 export async function formError(p: Promise<unknown>): Promise<FormError> {

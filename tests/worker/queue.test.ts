@@ -3,7 +3,7 @@
 // claim and queue; the queue consumer must ingest every feed once; a message
 // delivered twice must neither fetch again nor duplicate items.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PollMessage } from "../../src/ingest/fanout.js";
+import type { PollMessage } from "../../src/ingest/poll/fanout.js";
 import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
 import { Client, setUpCourse } from "../helpers/hub.js";
 import { buildWorker, declaredQueues, startWorker, type WorkerHarness } from "../helpers/worker.js";

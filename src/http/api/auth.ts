@@ -9,7 +9,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { eq } from "drizzle-orm";
 import { people, type Grant, type GrantScope, type Person } from "../../db/schema.js";
-import { checkSecret, hasScope, logAccess } from "../../pls/grants.js";
+import { checkSecret, hasScope, logAccess } from "../../pls/sharing/grants.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, jsonError } from "./errors.js";
 

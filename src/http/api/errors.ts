@@ -3,7 +3,7 @@
 // input (400), unless it names the thing in the path, which is then missing or not theirs (404).
 import type { Context, ErrorHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { FormError } from "../../hub/form-error.js";
+import { FormError } from "../../core/errors.js";
 
 export interface ApiErrorBody {
   error: string;

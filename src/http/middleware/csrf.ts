@@ -4,7 +4,7 @@
 // changes nothing.
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { randomToken, timingSafeEqual } from "../../hub/crypto.js";
+import { randomToken, timingSafeEqual } from "../../core/crypto.js";
 import { cookieName, cookieOptions } from "../cookies.js";
 import type { AppEnv } from "../env.js";
 import { errorPage } from "../page.js";

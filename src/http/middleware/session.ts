@@ -1,7 +1,7 @@
 // Loads the signed-in person (if any) from the session cookie, and the one-shot flash message.
 import type { MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
-import { personForSession } from "../../hub/sessions.js";
+import { personForSession } from "../../accounts/sessions.js";
 import { cookieName, cookieOptions } from "../cookies.js";
 import type { AppEnv } from "../env.js";
 

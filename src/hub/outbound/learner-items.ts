@@ -7,7 +7,7 @@
 // (an extension, as the spec allows) says whose posts these are, in which course, on which hub.
 import type { Db } from "../../db/database.js";
 import type { Course } from "../../db/schema.js";
-import { profileUrl } from "../identities.js";
+import { profileUrl } from "../../accounts/identities.js";
 import { listItems } from "../flow.js";
 import { EXTENSION_PATH, JSON_FEED_VERSION } from "./json-feed.js";
 import { coursePath } from "./lists.js";

@@ -11,8 +11,8 @@
 import { and, asc, eq, isNotNull, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
 import { blockedAuthors, identities, people, sources, type IdentityKind } from "../../db/schema.js";
-import { blogKey } from "../identities.js";
-import { opmlDocument, type OutlineAttrs } from "../opml.js";
+import { blogKey } from "../../accounts/identities.js";
+import { opmlDocument, type OutlineAttrs } from "../sources/opml.js";
 import { participantIds } from "./participants.js";
 import { cleanText, csvField, webUrlOrNull } from "./text.js";
 

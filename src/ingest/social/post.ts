@@ -4,7 +4,7 @@
 // (social/poll.ts) stores the posts, the cursor and the source's health in one
 // batch, so a crash mid-run repeats a page instead of skipping one.
 import type { Source } from "../../db/schema.js";
-import type { PollDeps } from "../deps.js";
+import type { Deps } from "../../db/deps.js";
 
 export type SocialKind = "mastodon" | "bluesky";
 
@@ -64,12 +64,12 @@ export interface SocialReader {
    * cursor). Throws IngestError with a plain-language message, HTTP status and
    * Retry-After (or the rate-limit reset, as a Retry-After value) on failure.
    */
-  read(deps: PollDeps, source: Source): Promise<SocialPage>;
+  read(deps: Deps, source: Source): Promise<SocialPage>;
   /**
    * Asks the source's server whether these posts (by remoteId) still exist.
    * A reader that gets the post back may answer with it, normalised, instead
    * of "present": an edit made since the post was read then reaches the hub
    * (a timeline read from a cursor never sees older posts again).
    */
-  recheck(deps: PollDeps, source: Source, remoteIds: string[]): Promise<Map<string, RecheckAnswer>>;
+  recheck(deps: Deps, source: Source, remoteIds: string[]): Promise<Map<string, RecheckAnswer>>;
 }

@@ -1,6 +1,6 @@
 // The social readers the hub ships, by kind.
-import { blueskyReader } from "../bluesky/reader.js";
-import { mastodonReader } from "../mastodon/reader.js";
+import { blueskyReader } from "./bluesky/reader.js";
+import { mastodonReader } from "./mastodon/reader.js";
 import type { SocialKind, SocialReader } from "./post.js";
 
 const readers: Record<SocialKind, SocialReader> = { mastodon: mastodonReader, bluesky: blueskyReader };

@@ -8,7 +8,7 @@ import { JSON_FEED_VERSION, renderJsonFeed } from "../../../src/hub/outbound/jso
 import { entryOf, tagUri, type OutboundFeed } from "../../../src/hub/outbound/model.js";
 import { renderRss } from "../../../src/hub/outbound/rss.js";
 import { cleanText, csvField, xmlAttr, xmlText } from "../../../src/hub/outbound/text.js";
-import { parseFeed } from "../../../src/ingest/parse.js";
+import { parseFeed } from "../../../src/ingest/parse/parse.js";
 import { all, kid, kids, parseStrict, type El } from "./strict-xml.js";
 
 const PUBLIC = "https://hub.example.org";

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { items, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
-import { linkIdentity, verifyIdentity } from "../../../src/hub/identities.js";
-import { createFirstAdmin, createPerson } from "../../../src/hub/people.js";
-import { addSocialSource } from "../../../src/hub/social-sources.js";
-import { pollDueSources } from "../../../src/ingest/poll.js";
-import { recheckDueItems } from "../../../src/ingest/recheck.js";
+import { linkIdentity, verifyIdentity } from "../../../src/accounts/identities.js";
+import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
+import { addSocialSource } from "../../../src/hub/sources/social-sources.js";
+import { pollDueSources } from "../../../src/ingest/poll/poll.js";
+import { recheckDueItems } from "../../../src/ingest/poll/recheck.js";
 import { blueskyStackMissing, createHubAccount, HUB_ACCOUNT, startBlueskyNetwork, underCi, type BlueskyNetwork } from "../../helpers/bluesky-network.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 

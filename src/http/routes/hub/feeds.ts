@@ -1,0 +1,72 @@
+// Every list of a course as RSS 2.0, Atom 1.0 and JSON Feed 1.1: the Flow,
+// Blog, Social, Spotlight, a learner's posts and a tag. Public like the pages
+// they mirror, with conditional GET and short public caching.
+import { Hono, type Context } from "hono";
+import type { Course } from "../../../db/schema.js";
+import { normaliseTag } from "../../../ingest/tags.js";
+import { sendFeed } from "../../feed-response.js";
+import { renderAtom } from "../../../hub/outbound/atom.js";
+import { EXTENSION_DOC, EXTENSION_PATH, renderJsonFeed } from "../../../hub/outbound/json-feed.js";
+import { buildFeed, type FeedList } from "../../../hub/outbound/lists.js";
+import { FEED_CONTENT_TYPES, feedFormats, type FeedFormat, type OutboundFeed } from "../../../hub/outbound/model.js";
+import { renderRss } from "../../../hub/outbound/rss.js";
+import { spotlightEntries } from "../../../hub/outbound/spotlight.js";
+import type { AppEnv } from "../../env.js";
+import { errorPage } from "../../page.js";
+import { withCourse } from "./course-access.js";
+
+export const feedRoutes = new Hono<AppEnv>();
+
+function render(feed: OutboundFeed, format: FeedFormat, publicUrl: string): string {
+  return format === "rss" ? renderRss(feed) : format === "atom" ? renderAtom(feed) : renderJsonFeed(feed, publicUrl);
+}
+
+async function serveFeed(c: Context<AppEnv>, course: Course, list: FeedList, format: FeedFormat): Promise<Response> {
+  const { db, config } = c.get("deps");
+  const feed = await buildFeed(db, course, list, config.publicUrl, spotlightEntries);
+  if (!feed) return errorPage(c, 404, "No such feed", "There is no such list in this course.");
+  return sendFeed(c, render(feed, format, config.publicUrl), feed.updated, FEED_CONTENT_TYPES[format]);
+}
+
+/** A list named by the path, or null when the path names none (a malformed learner id or tag). */
+type ListOf = (c: Context<AppEnv>) => FeedList | null;
+
+const TAG = /^[\p{L}\p{N}_]{1,100}$/u;
+
+const lists: Array<[string, ListOf]> = [
+  ["", () => ({ kind: "flow" })],
+  ["/blog", () => ({ kind: "blog" })],
+  ["/social", () => ({ kind: "social" })],
+  ["/spotlight", () => ({ kind: "spotlight" })],
+  [
+    "/people/:personId",
+    (c) => {
+      const raw = c.req.param("personId") ?? "";
+      return /^\d{1,15}$/.test(raw) ? { kind: "person", personId: Number(raw) } : null;
+    },
+  ],
+  [
+    "/tags/:tag",
+    (c) => {
+      const tag = normaliseTag(c.req.param("tag") ?? "");
+      return TAG.test(tag) ? { kind: "tag", tag } : null;
+    },
+  ],
+];
+
+for (const [path, listOf] of lists) {
+  for (const format of feedFormats) {
+    feedRoutes.get(`/c/:slug${path}/feed.${format}`, (c) =>
+      withCourse(c, (course) => {
+        const list = listOf(c);
+        if (!list) return errorPage(c, 404, "No such feed", "There is no such list in this course.");
+        return serveFeed(c, course, list, format);
+      }),
+    );
+  }
+}
+
+// The `about` page of the JSON Feed extension (JSON Feed 1.1: "Extensions").
+feedRoutes.get(EXTENSION_PATH, (c) =>
+  c.body(EXTENSION_DOC, 200, { "content-type": "text/plain; charset=utf-8", "cache-control": "public, max-age=86400" }),
+);

@@ -1,0 +1,94 @@
+// A course's people: who is in it and in which role, its join code, adding
+// TAs (by the email of an existing account) and removing members. Instructors
+// and TAs see the page and make or turn off the join code (they can set one in
+// the course settings too); only instructors (and administrators) add TAs and
+// remove members.
+import { Hono, type Context } from "hono";
+import type { Course } from "../../../db/schema.js";
+import { clearJoinCode, makeJoinCode } from "../../../hub/join.js";
+import { tagsOf } from "../../../hub/courses.js";
+import { addTa, canRunPeople, membersOf, readTaEmail, removeMember } from "../../../hub/members.js";
+import type { AppEnv } from "../../env.js";
+import { fieldErrors, flash, formBody } from "../../forms.js";
+import { errorPage, page } from "../../page.js";
+import { withManagedCourse } from "./course-access.js";
+
+export const memberRoutes = new Hono<AppEnv>();
+
+async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
+  const { db, config } = c.get("deps");
+  const [members, canRun, tags] = await Promise.all([membersOf(db, course.id), canRunPeople(db, c.get("viewer"), course.id), tagsOf(db, course.id)]);
+  const joinCode = course.joinCode;
+  return page(
+    c,
+    "members",
+    {
+      title: `People in ${course.title}`,
+      course,
+      tags,
+      members,
+      canRun,
+      viewerId: c.get("viewer")!.id,
+      joinCode,
+      joinLink: joinCode ? `${config.publicUrl}/c/${course.slug}/join?code=${encodeURIComponent(joinCode)}` : null,
+      ...extra,
+    },
+    status,
+  );
+}
+
+/** The course, for its instructors and administrators only (not TAs). */
+function withInstructorCourse(c: Context<AppEnv>, then: (course: Course) => Promise<Response>) {
+  return withManagedCourse(c, async (course) => {
+    if (!(await canRunPeople(c.get("deps").db, c.get("viewer"), course.id))) {
+      return errorPage(c, 403, "Not allowed", "Only this course's instructors can change who is in it.");
+    }
+    return then(course);
+  });
+}
+
+memberRoutes.get("/c/:slug/manage/people", (c) => withManagedCourse(c, (course) => peoplePage(c, course)));
+
+memberRoutes.post("/c/:slug/manage/people/tas", (c) =>
+  withInstructorCourse(c, async (course) => {
+    const { db, log } = c.get("deps");
+    const form = await formBody(c);
+    try {
+      const { person, promoted } = await addTa(db, course.id, readTaEmail(form));
+      log("info", "course.ta_added", { course: course.id, person: person.id });
+      flash(c, promoted ? `${person.displayName} was a learner here and is now a TA.` : `${person.displayName} is now a TA of ${course.title}.`);
+      return c.redirect(`/c/${course.slug}/manage/people`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (errors) return peoplePage(c, course, { values: form, errors }, 400);
+      throw err;
+    }
+  }),
+);
+
+memberRoutes.post("/c/:slug/manage/people/:personId/remove", (c) =>
+  withInstructorCourse(c, async (course) => {
+    const { db, log } = c.get("deps");
+    const personId = Number(c.req.param("personId"));
+    const outcome = Number.isInteger(personId) ? await removeMember(db, course.id, personId) : "not_member";
+    if (outcome === "not_member") return errorPage(c, 404, "No such member", "That person is not in this course.");
+    if (outcome === "instructor") return errorPage(c, 409, "Instructors stay", "An instructor cannot be removed from the course here.");
+    log("info", "course.member_removed", { course: course.id, person: personId });
+    flash(c, "Removed from the course. Their blog stays until you remove it on the Manage page.");
+    return c.redirect(`/c/${course.slug}/manage/people`, 303);
+  }),
+);
+
+// Instructors and TAs, as in the course settings where a code can also be typed.
+memberRoutes.post("/c/:slug/manage/people/join-code", (c) =>
+  withManagedCourse(c, async (course) => {
+    const { db, log } = c.get("deps");
+    const form = await formBody(c);
+    const off = form.action === "off";
+    if (off) await clearJoinCode(db, course.id);
+    else await makeJoinCode(db, course.id);
+    log("info", off ? "course.join_off" : "course.join_code_made", { course: course.id });
+    flash(c, off ? "Joining with a code is off. Nobody can join until you make a new code." : "New join code made. The old one no longer works.");
+    return c.redirect(`/c/${course.slug}/manage/people`, 303);
+  }),
+);

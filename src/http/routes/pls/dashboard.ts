@@ -1,0 +1,363 @@
+// The dashboard: objectives, plan steps, resources, templates, next steps, focus, the learner's courses.
+// Every page and action here is the signed-in learner's own: anonymous visitors are sent to sign
+// in, and an id that is not theirs answers 404 (the same as one that does not exist).
+import { Hono, type Context } from "hono";
+import { and, eq } from "drizzle-orm";
+import { objectives, objectiveStatuses, planSteps, type Objective, type Person } from "../../../db/schema.js";
+import { FormError } from "../../../core/errors.js";
+import { courseTemplatesForLearner } from "../../../pls/plan/course-templates.js";
+import { focusItems, FOCUS_WINDOW_DAYS } from "../../../pls/plan/focus.js";
+import { listChanges } from "../../../pls/plan/history.js";
+import { myCourses } from "../../../pls/plan/my-courses.js";
+import { nextSteps, UNTOUCHED_DAYS } from "../../../pls/plan/next-steps.js";
+import { createObjective, deleteObjective, getObjective, listObjectives, setObjectiveStatus, updateObjective } from "../../../pls/plan/objectives.js";
+import { autoLinkByTags, evidenceFor } from "../../../pls/portfolio/portfolio.js";
+import { addResource, deleteResource, listResources } from "../../../pls/plan/resources.js";
+import { visiblePlan } from "../../../pls/sharing/read-model.js";
+import { addStep, completeStep, deleteStep, listSteps, reorderSteps, updateStep } from "../../../pls/plan/steps.js";
+import { generalTemplates, instantiateTemplate } from "../../../pls/plan/templates.js";
+import type { AppEnv } from "../../env.js";
+import { fieldErrors, flash, formBody } from "../../forms.js";
+import { page } from "../../page.js";
+import { idParam, learnerAction, notFound } from "./actions.js";
+
+export const plsRoutes = new Hono<AppEnv>();
+
+type Ctx = Context<AppEnv>;
+type Form = Record<string, string>;
+
+/** Domain errors that mean "no such thing of yours": answered 404, never as a form error. */
+const MISSING = new Set(["objective", "step", "resource"]);
+
+
+/** Where a form may send the learner back to: the dashboard or one of its objective pages. */
+function backTo(raw: string | undefined): string {
+  return raw && /^\/pls(\/objectives\/\d{1,15})?$/.test(raw) ? raw : "/pls";
+}
+
+const act = learnerAction(MISSING);
+
+/** Tagged posts become evidence at once when an objective is active (autoLinkByTags is idempotent). */
+async function linkTaggedPosts(c: Ctx, personId: number, o: Objective): Promise<string> {
+  if (o.status !== "active" || !o.tags.length) return "";
+  const made = await autoLinkByTags(c.get("deps"), personId);
+  return made ? ` ${made === 1 ? "One of your tagged posts is" : `${made} of your tagged posts are`} now evidence.` : "";
+}
+
+const STATUS_LABEL: Record<Objective["status"], string> = { planned: "planned", active: "working on it", achieved: "achieved", dropped: "dropped" };
+const VISIBILITY_LABEL: Record<Objective["visibility"], string> = { private: "only you", grant: "people you share your plan with", course: "your classmates", public: "anyone" };
+
+// ---- Pages ----
+
+async function dashboard(c: Ctx, viewer: Person, extra: Record<string, unknown> = {}, status = 200) {
+  const deps = c.get("deps");
+  const [whole, next, courseGroups, courseRows, changes] = await Promise.all([
+    visiblePlan(deps, viewer.id, { kind: "owner" }),
+    nextSteps(deps, viewer.id, deps.now()),
+    courseTemplatesForLearner(deps, viewer.id),
+    myCourses(deps, viewer.id),
+    listChanges(deps, viewer.id),
+  ]);
+  const objectiveRows = whole.objectives;
+  const evidence = await evidenceFor(deps, objectiveRows.map((o) => o.id));
+  const plan = objectiveRows.map((o) => ({
+    objective: o,
+    steps: o.steps.length,
+    done: o.steps.filter((s) => s.status === "done").length,
+    evidence: evidence.get(o.id)?.length ?? 0,
+  }));
+  // Every resource, newest first, whether filed under an objective or not.
+  const resourceRows = [...objectiveRows.flatMap((o) => o.resources), ...whole.looseResources].sort((a, b) => b.id - a.id);
+  const titles = new Map(objectiveRows.map((o) => [o.id, o.title]));
+  return page(
+    c,
+    "pls-dashboard",
+    {
+      title: "Your plan",
+      plan,
+      next,
+      untouchedDays: UNTOUCHED_DAYS,
+      resources: resourceRows.map((r) => ({ ...r, objectiveTitle: r.objectiveId ? (titles.get(r.objectiveId) ?? null) : null })),
+      objectiveChoices: objectiveRows.map((o) => ({ id: o.id, title: o.title })),
+      generalTemplates,
+      courseTemplates: courseGroups,
+      courses: courseRows,
+      changes: changes.slice(0, 5),
+      statusLabel: STATUS_LABEL,
+      visibilityLabel: VISIBILITY_LABEL,
+      values: {},
+      errors: {},
+      resourceValues: {},
+      resourceErrors: {},
+      templateErrors: {},
+      ...extra,
+    },
+    status,
+  );
+}
+
+async function objectivePage(c: Ctx, viewer: Person, o: Objective, extra: Record<string, unknown> = {}, status = 200) {
+  const deps = c.get("deps");
+  const [steps, resourceRows, evidence, changes] = await Promise.all([
+    listSteps(deps, o.id),
+    listResources(deps, viewer.id),
+    evidenceFor(deps, [o.id]),
+    listChanges(deps, viewer.id),
+  ]);
+  return page(
+    c,
+    "pls-objective",
+    {
+      title: o.title,
+      objective: o,
+      steps,
+      resources: resourceRows.filter((r) => r.objectiveId === o.id),
+      evidence: evidence.get(o.id) ?? [],
+      changes: changes.filter((ch) => ch.objectiveId === o.id),
+      statuses: objectiveStatuses,
+      statusLabel: STATUS_LABEL,
+      visibilityLabel: VISIBILITY_LABEL,
+      values: { ...o, tags: o.tags.map((t) => `#${t}`).join(" "), targetDate: o.targetDate ?? "" },
+      errors: {},
+      statusErrors: {},
+      stepValues: {},
+      stepErrors: {},
+      editStep: null,
+      resourceValues: {},
+      resourceErrors: {},
+      ...extra,
+    },
+    status,
+  );
+}
+
+plsRoutes.get("/pls", (c) => act(c, (viewer) => dashboard(c, viewer)));
+
+plsRoutes.get("/pls/objectives/:id", (c) =>
+  act(c, async (viewer) => {
+    const id = idParam(c);
+    if (id === null) return notFound(c);
+    return objectivePage(c, viewer, await getObjective(c.get("deps"), viewer.id, id));
+  }),
+);
+
+plsRoutes.get("/pls/history", (c) =>
+  act(c, async (viewer) => {
+    const deps = c.get("deps");
+    const [changes, objectiveRows] = await Promise.all([listChanges(deps, viewer.id), listObjectives(deps, viewer.id)]);
+    const live = new Set(objectiveRows.map((o) => o.id));
+    return page(c, "pls-history", { title: "Your plan's history", changes: changes.map((ch) => ({ ...ch, live: ch.objectiveId !== null && live.has(ch.objectiveId) })) });
+  }),
+);
+
+plsRoutes.get("/pls/focus", (c) =>
+  act(c, async (viewer) => {
+    const deps = c.get("deps");
+    const [found, objectiveRows] = await Promise.all([focusItems(deps, viewer.id), listObjectives(deps, viewer.id)]);
+    const active = objectiveRows.filter((o) => o.status === "active");
+    return page(c, "pls-focus", { title: "Focus", found, active, windowDays: FOCUS_WINDOW_DAYS });
+  }),
+);
+
+// ---- Objectives ----
+
+plsRoutes.post("/pls/objectives", async (c) => {
+  const form = await formBody(c);
+  return act(
+    c,
+    async (viewer) => {
+      const o = await createObjective(c.get("deps"), viewer.id, form);
+      flash(c, `Added "${o.title}".${await linkTaggedPosts(c, viewer.id, o)}`);
+      return c.redirect(`/pls/objectives/${o.id}`, 303);
+    },
+    (viewer, errors) => dashboard(c, viewer, { values: form, errors }, 400),
+  );
+});
+
+plsRoutes.post("/pls/objectives/:id", async (c) => {
+  const form = await formBody(c);
+  const id = idParam(c);
+  return act(
+    c,
+    async (viewer) => {
+      if (id === null) return notFound(c);
+      const o = await updateObjective(c.get("deps"), viewer.id, id, form);
+      flash(c, `Saved "${o.title}".${await linkTaggedPosts(c, viewer.id, o)}`);
+      return c.redirect(`/pls/objectives/${o.id}`, 303);
+    },
+    async (viewer, errors) => objectivePage(c, viewer, await getObjective(c.get("deps"), viewer.id, id!), { values: form, errors }, 400),
+  );
+});
+
+plsRoutes.post("/pls/objectives/:id/status", async (c) => {
+  const form = await formBody(c);
+  const id = idParam(c);
+  return act(
+    c,
+    async (viewer) => {
+      if (id === null) return notFound(c);
+      const o = await setObjectiveStatus(c.get("deps"), viewer.id, id, form.status ?? "");
+      const linked = await linkTaggedPosts(c, viewer.id, o);
+      flash(c, o.status === "achieved" ? `Achieved: "${o.title}" now shows among your achievements in your portfolio.` : `"${o.title}" is now ${STATUS_LABEL[o.status]}.${linked}`);
+      return c.redirect(`/pls/objectives/${o.id}`, 303);
+    },
+    async (viewer, errors) => objectivePage(c, viewer, await getObjective(c.get("deps"), viewer.id, id!), { statusErrors: errors }, 400),
+  );
+});
+
+plsRoutes.post("/pls/objectives/:id/delete", (c) =>
+  act(c, async (viewer) => {
+    const id = idParam(c);
+    if (id === null) return notFound(c);
+    await deleteObjective(c.get("deps"), viewer.id, id);
+    flash(c, "Removed the objective and its steps. Your portfolio entries stay.");
+    return c.redirect("/pls", 303);
+  }),
+);
+
+// ---- Steps ----
+
+/** The learner's own step, with its objective; null when it is missing or someone else's. */
+async function ownStep(c: Ctx, personId: number, stepId: number | null) {
+  if (stepId === null) return null;
+  const [row] = await c
+    .get("deps")
+    .db.select({ step: planSteps, objective: objectives })
+    .from(planSteps)
+    .innerJoin(objectives, eq(objectives.id, planSteps.objectiveId))
+    .where(and(eq(planSteps.id, stepId), eq(objectives.personId, personId)));
+  return row ?? null;
+}
+
+plsRoutes.post("/pls/objectives/:id/steps", async (c) => {
+  const form = await formBody(c);
+  const id = idParam(c);
+  return act(
+    c,
+    async (viewer) => {
+      if (id === null) return notFound(c);
+      const s = await addStep(c.get("deps"), viewer.id, id, form);
+      flash(c, `Added the step "${s.title}".`);
+      return c.redirect(`/pls/objectives/${id}#steps`, 303);
+    },
+    async (viewer, errors) => objectivePage(c, viewer, await getObjective(c.get("deps"), viewer.id, id!), { stepValues: form, stepErrors: errors }, 400),
+  );
+});
+
+plsRoutes.post("/pls/steps/:id", async (c) => {
+  const form = await formBody(c);
+  return act(c, async (viewer) => {
+    const own = await ownStep(c, viewer.id, idParam(c));
+    if (!own) return notFound(c);
+    try {
+      await updateStep(c.get("deps"), viewer.id, own.step.id, form);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors || (err instanceof FormError && MISSING.has(err.field))) throw err;
+      return objectivePage(c, viewer, own.objective, { editStep: { id: own.step.id, values: form, errors } }, 400);
+    }
+    flash(c, "Saved the step.");
+    return c.redirect(`/pls/objectives/${own.objective.id}#steps`, 303);
+  });
+});
+
+plsRoutes.post("/pls/steps/:id/done", (c) =>
+  act(c, async (viewer) => {
+    const own = await ownStep(c, viewer.id, idParam(c));
+    if (!own) return notFound(c);
+    await completeStep(c.get("deps"), viewer.id, own.step.id);
+    flash(c, `Done: "${own.step.title}".`);
+    return c.redirect(`/pls/objectives/${own.objective.id}#steps`, 303);
+  }),
+);
+
+plsRoutes.post("/pls/steps/:id/delete", (c) =>
+  act(c, async (viewer) => {
+    const own = await ownStep(c, viewer.id, idParam(c));
+    if (!own) return notFound(c);
+    await deleteStep(c.get("deps"), viewer.id, own.step.id);
+    flash(c, `Removed the step "${own.step.title}".`);
+    return c.redirect(`/pls/objectives/${own.objective.id}#steps`, 303);
+  }),
+);
+
+plsRoutes.post("/pls/steps/:id/move", async (c) => {
+  const form = await formBody(c);
+  return act(c, async (viewer) => {
+    const own = await ownStep(c, viewer.id, idParam(c));
+    if (!own) return notFound(c);
+    if (form.direction !== "up" && form.direction !== "down") throw new FormError("direction", "Move a step up or down.");
+    const deps = c.get("deps");
+    const order = (await listSteps(deps, own.objective.id)).map((s) => s.id);
+    const at = order.indexOf(own.step.id);
+    const to = form.direction === "up" ? at - 1 : at + 1;
+    // Moving the first step up (or the last down) leaves the order as it is.
+    if (to >= 0 && to < order.length) {
+      [order[at], order[to]] = [order[to]!, order[at]!];
+      await reorderSteps(deps, viewer.id, own.objective.id, order);
+    }
+    return c.redirect(`/pls/objectives/${own.objective.id}#steps`, 303);
+  });
+});
+
+// ---- Resources ----
+
+plsRoutes.post("/pls/resources", async (c) => {
+  const form = await formBody(c);
+  const back = backTo(form.back);
+  const rerender = async (viewer: Person, errors: Record<string, string>) => {
+    const objectiveId = /^\/pls\/objectives\/(\d+)$/.exec(back)?.[1];
+    if (objectiveId) {
+      const [o] = await c
+        .get("deps")
+        .db.select()
+        .from(objectives)
+        .where(and(eq(objectives.id, Number(objectiveId)), eq(objectives.personId, viewer.id)));
+      if (o) return objectivePage(c, viewer, o, { resourceValues: form, resourceErrors: errors }, 400);
+    }
+    return dashboard(c, viewer, { resourceValues: form, resourceErrors: errors }, 400);
+  };
+  return act(
+    c,
+    async (viewer) => {
+      try {
+        const r = await addResource(c.get("deps"), viewer.id, form);
+        flash(c, `Added the resource "${r.title}".`);
+      } catch (err) {
+        // Filing it under an objective that is not theirs is a wrong choice in this form, not a missing page.
+        if (err instanceof FormError && err.field === "objective") return rerender(viewer, { objectiveId: "Choose one of your objectives." });
+        throw err;
+      }
+      return c.redirect(`${back}#resources`, 303);
+    },
+    rerender,
+  );
+});
+
+plsRoutes.post("/pls/resources/:id/delete", async (c) => {
+  const form = await formBody(c);
+  return act(c, async (viewer) => {
+    const id = idParam(c);
+    if (id === null) return notFound(c);
+    await deleteResource(c.get("deps"), viewer.id, id);
+    flash(c, "Removed the resource.");
+    return c.redirect(`${backTo(form.back)}#resources`, 303);
+  });
+});
+
+// ---- Templates ----
+
+plsRoutes.post("/pls/templates", async (c) => {
+  const form = await formBody(c);
+  return act(
+    c,
+    async (viewer) => {
+      const courseTemplate = form.courseTemplate;
+      const ref = courseTemplate ? { courseTemplateId: /^\d{1,15}$/.test(courseTemplate) ? Number(courseTemplate) : -1 } : { key: form.template ?? "" };
+      const o = await instantiateTemplate(c.get("deps"), viewer.id, ref);
+      flash(c, `Started "${o.title}" from a template: make it yours by editing it below.`);
+      return c.redirect(`/pls/objectives/${o.id}`, 303);
+    },
+    (viewer, errors) => dashboard(c, viewer, { templateErrors: errors }, 400),
+  );
+});

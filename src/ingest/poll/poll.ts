@@ -1,0 +1,193 @@
+// Polls due feed sources: claim → fetch → parse → keep the course's tagged
+// entries → upsert pointers → record the source's health and when to look
+// next. One bad source never stops the others: each is polled inside its own
+// try/catch and its error is written to its own row for people to see. A run
+// fetches several feeds at once but only a few from any one host (hosts.ts).
+import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
+import type { Deps } from "../../db/deps.js";
+import { sources, type Source } from "../../db/schema.js";
+import { decodeBody } from "../fetch/decode.js";
+import { describeError, IngestError } from "../errors.js";
+import { safeFetch } from "../fetch/fetch.js";
+import { hostLimiter, hostOf, mapPolitely, type HostLimiter } from "../fetch/hosts.js";
+import { parseFeed } from "../parse/parse.js";
+import { commit, finishRun, newPollRun, tagsOf, type PollRun } from "./run.js";
+import {
+  nextPollAfterFailure,
+  nextPollAfterFetch,
+  nextPollAfterUnchanged,
+  postDates,
+  previousIntervalMs,
+  retryAfterDate,
+  scheduleSettings,
+} from "./schedule.js";
+import type { PollDeps } from "../deps.js";
+import { summarise, type PollSummary, type SourceOutcome } from "./outcome.js";
+import { userAgent } from "../fetch/user-agent.js";
+import { dedupeByUrl, itemUpserts, movedPostUpdates, tombstonedUrls } from "./store.js";
+import { canonicalTags, matchCourseTags } from "../tags.js";
+import { pollSocialSource } from "./social.js";
+import { crossPostLinks } from "./social-store.js";
+
+export const LEASE_MS = 10 * 60_000;
+
+/**
+ * Claims up to `limit` due sources for this run by setting a lease, so that two
+ * overlapping runs (a slow cron tick, two Workers invocations) never poll the
+ * same source at once. A crashed run's lease simply expires.
+ */
+export async function claimDueSources(deps: Deps, limit: number): Promise<Source[]> {
+  const now = deps.now();
+  const due = deps.db
+    .select({ id: sources.id })
+    .from(sources)
+    .where(
+      and(
+        eq(sources.status, "active"),
+        lte(sources.nextPollAt, now),
+        or(isNull(sources.leaseUntil), lte(sources.leaseUntil, now)),
+      ),
+    )
+    .orderBy(asc(sources.nextPollAt))
+    .limit(limit);
+  const claimed = await deps.db
+    .update(sources)
+    .set({ leaseUntil: new Date(now.getTime() + LEASE_MS) })
+    .where(and(inArray(sources.id, due), or(isNull(sources.leaseUntil), lte(sources.leaseUntil, now))))
+    .returning();
+  return claimed.sort((a, b) => a.nextPollAt.getTime() - b.nextPollAt.getTime());
+}
+
+/**
+ * Polls one source of any kind. A feed is fetched and parsed here; a Mastodon
+ * or Bluesky tag is read by its reader (social/poll.ts). Either way a failure
+ * lands on the source's own row, with backoff, and is never thrown.
+ */
+export async function pollSource(deps: PollDeps, source: Source, run: PollRun = newPollRun()): Promise<SourceOutcome> {
+  const started = Date.now();
+  try {
+    if (source.kind === "feed") return await pollFeed(deps, source, run, started);
+    return await pollSocialSource(deps, source, run, started);
+  } catch (err) {
+    return recordFailure(deps, source, err, started);
+  }
+}
+
+async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: number): Promise<SourceOutcome> {
+  const { db, config, log } = deps;
+  const random = deps.random ?? Math.random;
+  const res = await safeFetch(source.url, {
+    fetch: deps.fetch,
+    timeoutMs: config.fetchTimeoutMs,
+    maxBytes: config.fetchMaxBytes,
+    userAgent: userAgent(config.publicUrl),
+    allowLoopback: config.allowLoopbackFetch,
+    etag: source.etag,
+    lastModified: source.lastModified,
+    resolveHost: deps.resolveHost,
+  });
+  const now = deps.now();
+  const healthy = {
+    leaseUntil: null,
+    lastPolledAt: now,
+    lastSuccessAt: now,
+    lastStatusCode: res.status,
+    failureCount: 0,
+    lastError: null,
+    ...(res.permanentUrl ? { url: res.permanentUrl } : {}),
+  };
+  if (res.notModified) {
+    const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps), random);
+    await commit(deps, run, [db.update(sources).set({ ...healthy, nextPollAt }).where(eq(sources.id, source.id))]);
+    log("info", "poll.unchanged", { source: source.id, ms: Date.now() - started });
+    return { sourceId: source.id, ok: true, notModified: true, entries: 0, stored: 0 };
+  }
+  const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
+  const tags = await tagsOf(deps, run, source.courseId);
+  const wanted = dedupeByUrl(
+    source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched),
+  );
+  const gone = await tombstonedUrls(db, source.courseId, wanted.map((e) => e.url));
+  const keep = wanted.filter((e) => !gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
+  const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
+  // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
+  const moves = await movedPostUpdates(db, target, keep);
+  const upserts = itemUpserts(db, target, keep, now);
+  // Items and the source's validators are written in one batch: a crash before
+  // it leaves the old ETag, so the next poll fetches and upserts again.
+  const sourceUpdate = db
+      .update(sources)
+      .set({
+        ...healthy,
+        // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
+        nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps), random),
+        etag: res.etag,
+        lastModified: res.lastModified,
+        title: source.title ?? (feed.title || null),
+        siteUrl: source.siteUrl ?? feed.link,
+      })
+      .where(eq(sources.id, source.id));
+  // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
+  const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId, [source.ownerId]) : [];
+  const learner = source.ownerId && keep.length ? { courseId: source.courseId, personIds: [source.ownerId], at: now } : undefined;
+  await commit(deps, run, [sourceUpdate, ...moves, ...upserts, ...crossPosts], learner);
+  log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
+  return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
+}
+
+/** Writes a failed poll onto the source: its error in plain words, and when to try again. */
+export async function recordFailure(deps: PollDeps, source: Source, err: unknown, started: number): Promise<SourceOutcome> {
+  const { db, config, log } = deps;
+  const random = deps.random ?? Math.random;
+  const now = deps.now();
+  const message = describeError(err);
+  const failures = source.failureCount + 1;
+  const status = err instanceof IngestError ? err.status : undefined;
+  // A server asking us to wait (429/503 Retry-After) is obeyed when it asks for longer than our backoff.
+  const backoff = nextPollAfterFailure(now, failures, config.pollIntervalMinutes, random);
+  const asked = err instanceof IngestError ? retryAfterDate(err.retryAfter ?? null, now) : null;
+  await db
+    .update(sources)
+    .set({
+      leaseUntil: null,
+      lastPolledAt: now,
+      lastStatusCode: status ?? null,
+      failureCount: failures,
+      lastError: message,
+      nextPollAt: asked && asked > backoff ? asked : backoff,
+      ...(status === 410 ? { status: "gone" as const } : {}),
+    })
+    .where(eq(sources.id, source.id));
+  log("warn", "poll.failed", {
+    source: source.id,
+    error: message,
+    ...(err instanceof IngestError ? { code: err.code } : { detail: String(err).slice(0, 300) }),
+    ms: Date.now() - started,
+  });
+  return { sourceId: source.id, ok: false, error: message };
+}
+
+/** The run's limits: POLL_CONCURRENCY feeds at once, POLL_PER_HOST of them from one host. */
+export function runLimiter(deps: Deps): HostLimiter {
+  return hostLimiter({ concurrency: deps.config.pollConcurrency, perHost: deps.config.pollPerHost });
+}
+
+/** Polls sources this run has claimed, politely: oldest-due first, within the run's host limits. */
+export async function pollClaimed(
+  deps: PollDeps,
+  claimed: Source[],
+  limiter: HostLimiter = runLimiter(deps),
+  run: PollRun = newPollRun(deps.db),
+): Promise<SourceOutcome[]> {
+  const outcomes = await mapPolitely(claimed, limiter, (s) => hostOf(s.url), (s) => pollSource(deps, s, run));
+  await finishRun(deps, run);
+  return outcomes;
+}
+
+export async function pollDueSources(deps: PollDeps, opts: { limit?: number } = {}): Promise<PollSummary> {
+  const started = Date.now();
+  const claimed = await claimDueSources(deps, opts.limit ?? deps.config.pollBatchSize);
+  const summary = summarise(await pollClaimed(deps, claimed), started);
+  deps.log("info", "poll.run", { ...summary });
+  return summary;
+}
