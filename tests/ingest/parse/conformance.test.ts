@@ -1,5 +1,5 @@
 // Feed-parsing conformance: every case in the shared corpus (converted from
-// feedparser's test suite, see shared/corpus/README.md) through the real path,
+// feedparser's test suite, see tests/fixtures/corpus/README.md) through the real path,
 // bytes → decodeBody (honouring the case's HTTP headers) → parseFeed. Reports the
 // pass rate per group and fails below 95% in either group.
 import { existsSync, readFileSync } from "node:fs";
@@ -38,15 +38,12 @@ const UNSUPPORTED: Record<string, string> = {
   "entities:rang": "&rang; follows today's HTML standard (U+27E9 ⟩), not HTML 4's deprecated U+232A; see entities:lang.",
 };
 
-// The corpus lives beside the repository (<repo>/../shared/corpus), here and in CI.
+// The corpus is part of the repository (tests/fixtures/corpus, with its licence), so a fresh
+// clone tests itself with nothing beside it.
 function corpusDir(): string {
-  const candidates = [
-    process.env.TRIBUTARY_CORPUS_DIR,
-    fileURLToPath(new URL("../../../../shared/corpus/", import.meta.url)),
-  ].filter((d): d is string => Boolean(d));
-  const found = candidates.find((d) => existsSync(`${d.replace(/\/?$/, "/")}cases.jsonl`));
-  if (!found) throw new Error(`Conformance corpus not found (looked in ${candidates.join(", ")}); clone shared/ beside the repository.`);
-  return found.replace(/\/?$/, "/");
+  const dir = fileURLToPath(new URL("../../fixtures/corpus/", import.meta.url));
+  if (!existsSync(`${dir}cases.jsonl`)) throw new Error(`Conformance corpus not found in ${dir}.`);
+  return dir;
 }
 
 const dir = corpusDir();

@@ -11,11 +11,9 @@ interface DateCase {
   expected: string | null;
 }
 
-// The corpus lives beside the repository (<repo>/../shared/corpus), here and in CI.
-const corpus = [process.env.TRIBUTARY_CORPUS_DIR, fileURLToPath(new URL("../../../../shared/corpus/", import.meta.url))]
-  .filter((d): d is string => Boolean(d))
-  .map((d) => d.replace(/\/?$/, "/dates.jsonl"))
-  .find((f) => existsSync(f));
+// The corpus is part of the repository (tests/fixtures/corpus), so a fresh clone has it.
+const corpusFile = fileURLToPath(new URL("../../fixtures/corpus/dates.jsonl", import.meta.url));
+const corpus = existsSync(corpusFile) ? corpusFile : undefined;
 
 const iso = (s: string) => {
   const d = parseDate(s);
@@ -24,7 +22,7 @@ const iso = (s: string) => {
 
 describe("parseDate: corpus", () => {
   it("finds the corpus", () => {
-    expect(corpus, "shared/corpus/dates.jsonl beside the repository").toBeTruthy();
+    expect(corpus, "tests/fixtures/corpus/dates.jsonl").toBeTruthy();
   });
   const cases: DateCase[] = corpus
     ? readFileSync(corpus, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as DateCase)
