@@ -37,13 +37,20 @@ const ingestSteps = [
 function ordered(list, what, exceptions = {}) {
   return list.slice(0, -1).map(([name, path], i) => ({
     name: `${what}-${name}`,
-    comment: `${name} imports only itself and the ${what === "layer" ? "layers" : "steps"} to its left (${list
-      .slice(0, i)
-      .map(([n]) => n)
-      .join(", ") || "nothing"}).`,
+    comment: `${name} imports only itself and the ${what === "layer" ? "layers" : "steps"} to its left (${
+      list
+        .slice(0, i)
+        .map(([n]) => n)
+        .join(", ") || "nothing"
+    }).`,
     severity: "error",
     from: { path, ...(exceptions[name] ? { pathNot: exceptions[name] } : {}) },
-    to: { path: list.slice(i + 1).map(([, p]) => `(${p})`).join("|") },
+    to: {
+      path: list
+        .slice(i + 1)
+        .map(([, p]) => `(${p})`)
+        .join("|"),
+    },
   }));
 }
 

@@ -5,7 +5,9 @@
 export const TAG = "t509massive";
 
 const WORDS =
-  "learners publish on their own blogs and the course hub points at each post so conversation moves between sites while every learner keeps their writing where they chose to put it".split(" ");
+  "learners publish on their own blogs and the course hub points at each post so conversation moves between sites while every learner keeps their writing where they chose to put it".split(
+    " ",
+  );
 
 /** ~700 characters of HTML per item, varied so the parser cannot coast on repetition. */
 function itemBody(feed: number, item: number): string {

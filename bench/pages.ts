@@ -31,7 +31,9 @@ function envInt(name: string, fallback: number): number {
 /** Two words that appear together in about 1% of the posts. */
 const SEARCH = "networks w0";
 const WORDS =
-  "networks learners open pedagogy connectivism rhizome reflection blog community practice commons remix annotation inquiry identity participation".split(" ");
+  "networks learners open pedagogy connectivism rhizome reflection blog community practice commons remix annotation inquiry identity participation".split(
+    " ",
+  );
 
 // Real writing has a large vocabulary in which most words are rare: besides the
 // course's common words, each text draws from 5,000 made-up words, so a search
@@ -39,7 +41,9 @@ const WORDS =
 const RARE = Array.from({ length: 5000 }, (_, i) => `w${(i * 2654435761) % 1_000_003}`);
 
 function text(i: number, n: number): string {
-  return Array.from({ length: n }, (_, k) => (k % 3 === 0 ? WORDS[(i * 7 + k * 3) % WORDS.length] : RARE[(i * 31 + k * 97) % RARE.length])).join(" ");
+  return Array.from({ length: n }, (_, k) =>
+    k % 3 === 0 ? WORDS[(i * 7 + k * 3) % WORDS.length] : RARE[(i * 31 + k * 97) % RARE.length],
+  ).join(" ");
 }
 
 /** Seeds with multi-row INSERTs inside transactions: 200,000 rows in seconds, FTS triggers included. */
@@ -49,13 +53,24 @@ export async function seed(url: string, itemCount: number, courseCount: number):
   await tuneLocalFile(database.client);
   await migrateLibsql(database);
   const { db, client } = database;
-  const admin = await createFirstAdmin(db, { email: "bench@example.org", displayName: "Bench", password: randomBytes(16).toString("base64url") });
+  const admin = await createFirstAdmin(db, {
+    email: "bench@example.org",
+    displayName: "Bench",
+    password: randomBytes(16).toString("base64url"),
+  });
   const courses = [];
   for (let c = 0; c <= courseCount; c++) {
     courses.push(
       await createCourse(
         db,
-        { title: c === 0 ? "Bench course" : `Other course ${c}`, slug: c === 0 ? "bench" : `other-${c}`, tags: [c === 0 ? "t509massive" : `course${c}`], description: "", startsOn: null, endsOn: null },
+        {
+          title: c === 0 ? "Bench course" : `Other course ${c}`,
+          slug: c === 0 ? "bench" : `other-${c}`,
+          tags: [c === 0 ? "t509massive" : `course${c}`],
+          description: "",
+          startsOn: null,
+          endsOn: null,
+        },
         admin!,
       ),
     );
@@ -81,7 +96,21 @@ export async function seed(url: string, itemCount: number, courseCount: number):
       for (let i = from; i < Math.min(n, from + BATCH); i++) {
         const at = start + i * 60_000;
         values.push("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        args.push(id, kinds[i % 4]!, `c${id}-${i}`, `https://learner${i % 300}.example.org/${id}/${i}/`, `Post ${i}: ${text(i, 6)}`, text(i + 1, 40), `Learner ${i % 300}`, '["t509massive"]', at, at, at, `@learner${i % 300}@example.social`, firstLearner + (i % LEARNERS));
+        args.push(
+          id,
+          kinds[i % 4]!,
+          `c${id}-${i}`,
+          `https://learner${i % 300}.example.org/${id}/${i}/`,
+          `Post ${i}: ${text(i, 6)}`,
+          text(i + 1, 40),
+          `Learner ${i % 300}`,
+          '["t509massive"]',
+          at,
+          at,
+          at,
+          `@learner${i % 300}@example.social`,
+          firstLearner + (i % LEARNERS),
+        );
       }
       await client.batch(
         [
@@ -115,7 +144,15 @@ async function startHub(dbUrl: string, port: number, extraEnv: Record<string, st
   const root = fileURLToPath(new URL("..", import.meta.url));
   const child = spawn(process.execPath, ["--max-old-space-size=512", "--import", "tsx", "src/node.ts"], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: dbUrl, PORT: String(port), HOST: "127.0.0.1", POLL_CRON: "0 0 1 1 *", PUBLIC_URL: `http://127.0.0.1:${port}`, ...extraEnv },
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      POLL_CRON: "0 0 1 1 *",
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...extraEnv,
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const until = Date.now() + 30_000;
@@ -159,7 +196,9 @@ export async function run(): Promise<void> {
   let hub: ChildProcess | null = null;
   try {
     const seeded = await seed(dbUrl, itemCount, courseCount);
-    console.log(`pages: seeded ${itemCount} items in one course + ${courseCount} courses × 1,000 in ${seeded.seconds.toFixed(1)} s; ${connections} connections, ${seconds} s each, hub in a child process`);
+    console.log(
+      `pages: seeded ${itemCount} items in one course + ${courseCount} courses × 1,000 in ${seeded.seconds.toFixed(1)} s; ${connections} connections, ${seconds} s each, hub in a child process`,
+    );
     const port = 20000 + Math.floor(Math.random() * 20000);
     hub = await startHub(dbUrl, port);
     const base = `http://127.0.0.1:${port}/c/${seeded.slug}`;
@@ -178,7 +217,9 @@ export async function run(): Promise<void> {
     await load("search", `${base}/search?q=${encodeURIComponent(SEARCH)}`, seconds, connections);
     await load("Atom feed", `${base}/feed.atom`, seconds, connections);
     const peak = hub.pid ? peakRss(hub.pid) : null;
-    console.log(`pages: hub peak RSS ${peak ? `${Math.round(peak / 1024 / 1024)} MB` : "unknown (no /proc)"} (anonymous micro-cache on: PAGE_CACHE_SECONDS=2, the default)`);
+    console.log(
+      `pages: hub peak RSS ${peak ? `${Math.round(peak / 1024 / 1024)} MB` : "unknown (no /proc)"} (anonymous micro-cache on: PAGE_CACHE_SECONDS=2, the default)`,
+    );
     // The same pages with the micro-cache off: what every signed-in viewer gets.
     hub.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 500));

@@ -34,7 +34,11 @@ export async function seedDemoPls(db: Db, courseId: number, personId: number): P
   await completeStep(deps, personId, s1.id);
   await addStep(deps, personId, design.id, { title: "Draft the first week's invitation", dueDate: "2026-12-01" });
   await addStep(deps, personId, design.id, { title: "Ask two classmates for feedback on the draft" });
-  await addResource(deps, personId, { title: "Connected Courses: a guide", url: "https://example.org/connected-courses", objectiveId: String(design.id) });
+  await addResource(deps, personId, {
+    title: "Connected Courses: a guide",
+    url: "https://example.org/connected-courses",
+    objectiveId: String(design.id),
+  });
   const open = await createObjective(deps, personId, {
     title: "Write in the open every week",
     why: "Blogging weekly is how I think; the course is my reason to keep it up.",
@@ -60,5 +64,9 @@ export async function seedDemoPls(db: Db, courseId: number, personId: number): P
     }
   }
   await setObjectiveStatus(deps, personId, open.id, "achieved");
-  await issueGrant(deps, personId, { audience: "Ms Rivera, my coach", audienceKind: "coach", scopes: ["plan:read", "portfolio:read", "suggest"] });
+  await issueGrant(deps, personId, {
+    audience: "Ms Rivera, my coach",
+    audienceKind: "coach",
+    scopes: ["plan:read", "portfolio:read", "suggest"],
+  });
 }

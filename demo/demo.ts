@@ -32,7 +32,9 @@ interface FeedFile {
 /** Reads demo/feeds/*.xml once; Atom or RSS is told by the root element. */
 function loadFeeds(): Map<string, FeedFile> {
   const feeds = new Map<string, FeedFile>();
-  for (const name of readdirSync(FEEDS_DIR).filter((n) => n.endsWith(".xml")).sort()) {
+  for (const name of readdirSync(FEEDS_DIR)
+    .filter((n) => n.endsWith(".xml"))
+    .sort()) {
     const body = readFileSync(FEEDS_DIR + name);
     const atom = /<feed[\s>]/.test(body.toString("utf8", 0, 2048));
     feeds.set(`/${name}`, {
@@ -54,7 +56,9 @@ async function startFeedServer(feeds: Map<string, FeedFile>): Promise<{ server: 
     const feed = feeds.get((req.url ?? "/").split("?")[0]!);
     if (!feed || (req.method !== "GET" && req.method !== "HEAD")) {
       // Relative post links in sam-hugo.xml resolve to this server; they are only sample links.
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Only the sample feeds live here; their posts are made up.\n");
+      res
+        .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+        .end("Only the sample feeds live here; their posts are made up.\n");
       return;
     }
     const validators = { etag: feed.etag, "last-modified": feed.lastModified };
@@ -77,7 +81,9 @@ async function startFeedServer(feeds: Map<string, FeedFile>): Promise<{ server: 
 /** Deletes a local demo database and its WAL files, so every run starts from the same state. */
 function resetDatabase(url: string): void {
   if (!url.startsWith("file:")) {
-    throw new Error(`The demo resets its database each run, so it only uses a local file (DEMO_DATABASE_URL=file:...), not ${url.split("?")[0]}.`);
+    throw new Error(
+      `The demo resets its database each run, so it only uses a local file (DEMO_DATABASE_URL=file:...), not ${url.split("?")[0]}.`,
+    );
   }
   const path = url.slice("file:".length).split("?")[0]!;
   if (!path || path === ":memory:") return;
@@ -143,7 +149,12 @@ async function main(): Promise<void> {
   while ((await hub.pollNow()) === "skipped") await new Promise((ok) => setTimeout(ok, 50));
 
   // Two curated picks, so the Spotlight shows what instructors' notes look like.
-  const picks = await db.select({ id: items.id }).from(items).where(eq(items.courseId, course.id)).orderBy(desc(items.publishedAt)).limit(2);
+  const picks = await db
+    .select({ id: items.id })
+    .from(items)
+    .where(eq(items.courseId, course.id))
+    .orderBy(desc(items.publishedAt))
+    .limit(2);
   const notes = [
     "A model reflection: it links two classmates' posts and says what changed in the author's thinking.",
     "Worth reading before Thursday's session: a clear question we will come back to.",

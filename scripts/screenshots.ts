@@ -36,7 +36,14 @@ const empty = await startNodeHub({ PORT: "0", DATABASE_URL: `file:${join(dir, "e
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -45,7 +52,12 @@ try {
 
   await page.goto(ready.flow);
   await page.screenshot({ path: `${out}/flow.png` });
-  for (const [name, path] of [["blog", "/blog"], ["spotlight", "/spotlight"], ["people", "/people"], ["search", "/search?q=network"]] as const) {
+  for (const [name, path] of [
+    ["blog", "/blog"],
+    ["spotlight", "/spotlight"],
+    ["people", "/people"],
+    ["search", "/search?q=network"],
+  ] as const) {
     await page.goto(ready.flow + path);
     await page.screenshot({ path: `${out}/${name}.png` });
   }
@@ -69,7 +81,10 @@ try {
   await learner.click("button[type=submit]");
   await learner.waitForURL(/\/pls$/);
   await learner.screenshot({ path: `${out}/pls-dashboard.png` });
-  for (const [name, path] of [["pls-portfolio", "/pls/portfolio"], ["pls-sharing", "/pls/sharing"]] as const) {
+  for (const [name, path] of [
+    ["pls-portfolio", "/pls/portfolio"],
+    ["pls-sharing", "/pls/sharing"],
+  ] as const) {
     await learner.goto(ready.base + path);
     await learner.screenshot({ path: `${out}/${name}.png` });
   }

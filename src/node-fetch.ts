@@ -22,7 +22,9 @@ export function guardedLookup(allowLoopback: boolean) {
       for (const { address } of addresses) {
         const reason = refusedAddressReason(address, { allowLoopback });
         if (reason) {
-          const refused = Object.assign(new Error(`${hostname} points to a ${reason} address; the hub only reads public web addresses.`), { code: "EADDRNOTALLOWED" });
+          const refused = Object.assign(new Error(`${hostname} points to a ${reason} address; the hub only reads public web addresses.`), {
+            code: "EADDRNOTALLOWED",
+          });
           return callback(refused, []);
         }
       }

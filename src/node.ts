@@ -43,7 +43,8 @@ export async function startNodeHub(env: NodeJS.ProcessEnv = process.env, log: Lo
   const database = openLibsql(databaseUrl, env.DATABASE_AUTH_TOKEN);
   if (databaseUrl.startsWith("file:")) await tuneLocalFile(database.client);
   await migrateLibsql(database);
-  if (config.allowLoopbackFetch) log("warn", "config.loopback_fetch_allowed", { note: "feeds on 127.0.0.1 may be fetched; never on a public hub" });
+  if (config.allowLoopbackFetch)
+    log("warn", "config.loopback_fetch_allowed", { note: "feeds on 127.0.0.1 may be fetched; never on a public hub" });
 
   const deps: PollDeps = hubDeps({
     db: database.db,

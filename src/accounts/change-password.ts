@@ -34,7 +34,12 @@ export function readPasswordChangeForm(form: Record<string, unknown>): PasswordC
  * session for the browser that made the change, all in one batch. Returns the
  * new session's token for the cookie. Throws WrongPasswordError.
  */
-export async function changePassword(db: Db, person: Person, input: PasswordChange, now: Date): Promise<{ token: string; expiresAt: Date }> {
+export async function changePassword(
+  db: Db,
+  person: Person,
+  input: PasswordChange,
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
   // Read afresh: the person loaded with the session may predate another change.
   const [row] = await db.select({ passwordHash: people.passwordHash }).from(people).where(eq(people.id, person.id));
   if (!row || !(await verifyPassword(input.currentPassword, row.passwordHash))) {

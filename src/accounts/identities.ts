@@ -78,7 +78,9 @@ export function blogKey(url: string): string {
 /** Adds an identity to verify, with its one-time code. Linking the same one twice returns the first. */
 export async function linkIdentity(db: Db, personId: number, kind: IdentityKind, raw: string): Promise<Identity> {
   const parsed = parseIdentity(kind, raw);
-  const code = `tributary-${randomToken(9).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+  const code = `tributary-${randomToken(9)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")}`;
   await db
     .insert(identities)
     .values({ personId, kind, address: parsed.address, authorKey: parsed.authorKey, verifyCode: code })
@@ -103,11 +105,17 @@ export async function verifiedIdentitiesOf(db: Db, personId: number): Promise<Id
 }
 
 export async function unlinkIdentity(db: Db, personId: number, identityId: number): Promise<void> {
-  const [row] = await db.select().from(identities).where(and(eq(identities.id, identityId), eq(identities.personId, personId)));
+  const [row] = await db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.id, identityId), eq(identities.personId, personId)));
   if (!row) return;
   await db.batch([
     // Their posts become a guest's again: attribution follows the proof.
-    db.update(items).set({ personId: null, crossPostOf: null }).where(and(eq(items.personId, personId), eq(items.authorKey, row.authorKey))),
+    db
+      .update(items)
+      .set({ personId: null, crossPostOf: null })
+      .where(and(eq(items.personId, personId), eq(items.authorKey, row.authorKey))),
     db.delete(identities).where(eq(identities.id, identityId)),
   ]);
 }
@@ -195,7 +203,10 @@ export type VerifyResult = { ok: true; via: "rel_me" | "code" } | { ok: false; e
  */
 export async function verifyIdentity(deps: Deps, personId: number, identityId: number): Promise<VerifyResult> {
   const { db } = deps;
-  const [identity] = await db.select().from(identities).where(and(eq(identities.id, identityId), eq(identities.personId, personId)));
+  const [identity] = await db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.id, identityId), eq(identities.personId, personId)));
   if (!identity) return { ok: false, error: "There is no such account on your profile." };
   let evidence: ProfileEvidence;
   try {
@@ -225,7 +236,14 @@ export async function verifyIdentity(deps: Deps, personId: number, identityId: n
   const [taken] = await db
     .select({ id: identities.id })
     .from(identities)
-    .where(and(eq(identities.kind, identity.kind), eq(identities.authorKey, authorKey), isNotNull(identities.verifiedAt), sql`${identities.personId} != ${personId}`));
+    .where(
+      and(
+        eq(identities.kind, identity.kind),
+        eq(identities.authorKey, authorKey),
+        isNotNull(identities.verifiedAt),
+        sql`${identities.personId} != ${personId}`,
+      ),
+    );
   if (taken) {
     const error = "Another learner on this hub has already verified this account.";
     await db.update(identities).set({ lastCheckError: error }).where(eq(identities.id, identity.id));
@@ -252,10 +270,16 @@ async function attributePastItems(deps: Deps, personId: number, kind: IdentityKi
     if (ids.length === 0) return;
     await db.batch([
       db.update(sources).set({ ownerId: personId }).where(inArray(sources.id, ids)),
-      db.update(items).set({ personId }).where(and(inArray(items.sourceId, ids), isNull(items.personId))),
+      db
+        .update(items)
+        .set({ personId })
+        .where(and(inArray(items.sourceId, ids), isNull(items.personId))),
     ]);
   } else {
-    await db.update(items).set({ personId }).where(and(eq(items.kind, kind), eq(items.authorKey, authorKey), isNull(items.personId)));
+    await db
+      .update(items)
+      .set({ personId })
+      .where(and(eq(items.kind, kind), eq(items.authorKey, authorKey), isNull(items.personId)));
   }
   const courses = await db.selectDistinct({ id: items.courseId }).from(items).where(eq(items.personId, personId));
   for (const c of courses) await db.batch(crossPostLinks(db, c.id, [personId]) as [ReturnType<typeof crossPostLinks>[number]]);

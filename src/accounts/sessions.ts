@@ -55,7 +55,12 @@ export async function sessionsOf(db: Db, personId: number, currentToken: string 
     .from(sessions)
     .where(and(eq(sessions.personId, personId), gt(sessions.expiresAt, now)))
     .orderBy(desc(sessions.createdAt));
-  return rows.map((r) => ({ id: sessionIdOf(r.tokenHash), createdAt: r.createdAt, expiresAt: r.expiresAt, current: r.tokenHash === currentHash }));
+  return rows.map((r) => ({
+    id: sessionIdOf(r.tokenHash),
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    current: r.tokenHash === currentHash,
+  }));
 }
 
 /** Ends every session of the person except the one holding `keepToken` ("sign out everywhere else"). */

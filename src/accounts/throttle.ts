@@ -97,7 +97,9 @@ export async function recordFailure(db: Db, key: string, policy: ThrottlePolicy,
         WHEN window_start <= ${windowOpen} THEN NULL
         ELSE locked_until END
     RETURNING locked_until`);
-  await db.run(sql`DELETE FROM login_throttle WHERE window_start < ${t - FORGET_AFTER_MS} AND (locked_until IS NULL OR locked_until < ${t})`);
+  await db.run(
+    sql`DELETE FROM login_throttle WHERE window_start < ${t - FORGET_AFTER_MS} AND (locked_until IS NULL OR locked_until < ${t})`,
+  );
   const until = rows[0]?.locked_until;
   return until && until > t ? new Date(until) : null;
 }

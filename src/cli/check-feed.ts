@@ -45,7 +45,10 @@ export async function checkFile(path: string, maxBytes: number): Promise<Checked
   if (size > maxBytes) throw new IngestError("too_large", `${path} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB.`);
   const text = decodeBody(new Uint8Array(await readFile(path)), null);
   if (HTML_START.test(text.slice(0, 4096))) {
-    throw new IngestError("not_a_feed", `${path} is a web page, not a feed. Give check-feed the blog's web address instead, and its feed will be found.`);
+    throw new IngestError(
+      "not_a_feed",
+      `${path} is a web page, not a feed. Give check-feed the blog's web address instead, and its feed will be found.`,
+    );
   }
   return { feed: await parseFeed(text, null), readFrom: path, note: null };
 }

@@ -30,17 +30,19 @@ export interface JsonEntry {
 }
 
 export function toJson(checked: Checked, tags: string[]): string {
-  const entries = checked.feed.entries.map((e): JsonEntry => ({
-    id: e.id,
-    url: e.url,
-    title: e.title,
-    published: iso(e.published),
-    updated: iso(e.updated),
-    author: e.author,
-    tags: e.tags,
-    excerpt: e.excerpt,
-    ...(tags.length ? { hasTag: matchCourseTags(e, tags).matched } : {}),
-  }));
+  const entries = checked.feed.entries.map(
+    (e): JsonEntry => ({
+      id: e.id,
+      url: e.url,
+      title: e.title,
+      published: iso(e.published),
+      updated: iso(e.updated),
+      author: e.author,
+      tags: e.tags,
+      excerpt: e.excerpt,
+      ...(tags.length ? { hasTag: matchCourseTags(e, tags).matched } : {}),
+    }),
+  );
   const json = JSON.stringify({ feed: { title: checked.feed.title, link: checked.feed.link }, entries }, null, 2);
   // JSON.stringify leaves DEL, C1 and bidi controls raw; as \u escapes the JSON is the same, and safe to print.
   return json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -64,7 +66,11 @@ function entryLines(e: NormalisedEntry, n: number, match: TagMatch | null): stri
 
 export function toText(checked: Checked, tags: string[]): string {
   const { feed } = checked;
-  const out = [`Feed:      ${clean(feed.title) || "(untitled)"}`, `Link:      ${feed.link ? clean(feed.link) : "(none)"}`, `Read from: ${clean(checked.readFrom)}`];
+  const out = [
+    `Feed:      ${clean(feed.title) || "(untitled)"}`,
+    `Link:      ${feed.link ? clean(feed.link) : "(none)"}`,
+    `Read from: ${clean(checked.readFrom)}`,
+  ];
   if (checked.note) out.push(`Found:     ${clean(checked.note)}`);
   const matches = feed.entries.map((e) => (tags.length ? matchCourseTags(e, tags) : null));
   if (tags.length) {

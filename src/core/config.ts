@@ -85,10 +85,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
-  const publicUrl = (str(env, "PUBLIC_URL") ?? defaults.publicUrl ?? "http://localhost:8787").replace(
-    /\/+$/,
-    "",
-  );
+  const publicUrl = (str(env, "PUBLIC_URL") ?? defaults.publicUrl ?? "http://localhost:8787").replace(/\/+$/, "");
   try {
     new URL(publicUrl);
   } catch {

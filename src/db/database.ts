@@ -9,7 +9,5 @@ import type * as schema from "./schema.js";
 export type Schema = typeof schema;
 
 export type Db = BaseSQLiteDatabase<"async", unknown, Schema> & {
-  batch<U extends BatchItem<"sqlite">, T extends Readonly<[U, ...U[]]>>(
-    batch: T,
-  ): Promise<BatchResponse<T>>;
+  batch<U extends BatchItem<"sqlite">, T extends Readonly<[U, ...U[]]>>(batch: T): Promise<BatchResponse<T>>;
 };

@@ -5,19 +5,9 @@
 // Times are UTC, stored as integer milliseconds since the epoch (drizzle's
 // `timestamp_ms` mode), which sorts and pages cheaply on SQLite and D1 alike.
 import { sql } from "drizzle-orm";
-import {
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-const createdAt = () =>
-  integer("created_at", { mode: "timestamp_ms" })
-    .notNull()
-    .default(sql`(unixepoch() * 1000)`);
+const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`);
 
 /** Accounts. The first account made on an empty hub is its administrator. */
 export const people = sqliteTable("people", {
@@ -79,10 +69,7 @@ export const memberships = sqliteTable(
     role: text("role", { enum: ["instructor", "ta", "learner"] }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [
-    primaryKey({ columns: [t.courseId, t.personId] }),
-    index("memberships_person_idx").on(t.personId),
-  ],
+  (t) => [primaryKey({ columns: [t.courseId, t.personId] }), index("memberships_person_idx").on(t.personId)],
 );
 
 /**
@@ -102,7 +89,9 @@ export const sources = sqliteTable(
     title: text("title"),
     siteUrl: text("site_url"),
     /** `tagged`: keep only entries carrying a course tag; `all`: a blog made for the course. */
-    filter: text("filter", { enum: ["tagged", "all"] }).notNull().default("tagged"),
+    filter: text("filter", { enum: ["tagged", "all"] })
+      .notNull()
+      .default("tagged"),
     status: text("status", { enum: ["pending", "active", "paused", "blocked", "gone"] })
       .notNull()
       .default("active"),
@@ -130,10 +119,7 @@ export const sources = sqliteTable(
     cursor: text("cursor"),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex("sources_course_kind_url_uq").on(t.courseId, t.kind, t.url),
-    index("sources_due_idx").on(t.status, t.nextPollAt),
-  ],
+  (t) => [uniqueIndex("sources_course_kind_url_uq").on(t.courseId, t.kind, t.url), index("sources_due_idx").on(t.status, t.nextPollAt)],
 );
 
 export const itemKinds = ["blog", "mastodon", "bluesky"] as const;
@@ -520,7 +506,9 @@ export const suggestions = sqliteTable(
     /** An objective's "why", or a resource's note. */
     body: text("body").notNull().default(""),
     url: text("url"),
-    status: text("status", { enum: ["pending", "accepted", "declined"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "accepted", "declined"] })
+      .notNull()
+      .default("pending"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     decidedAt: integer("decided_at", { mode: "timestamp_ms" }),
   },

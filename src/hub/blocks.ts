@@ -16,10 +16,7 @@ export async function blockAuthor(db: Db, courseId: number, itemId: number, bloc
   // Learners are the course's own: an instructor removes or hides their posts instead.
   if (item.personId !== null) throw new FormError("item", "This post is by a learner of the hub, not a guest; hide the post instead.");
   const label = item.handle ?? item.name ?? item.authorKey;
-  await db
-    .insert(blockedAuthors)
-    .values({ courseId, kind: item.kind, authorKey: item.authorKey, label, blockedBy })
-    .onConflictDoNothing();
+  await db.insert(blockedAuthors).values({ courseId, kind: item.kind, authorKey: item.authorKey, label, blockedBy }).onConflictDoNothing();
   return { label };
 }
 

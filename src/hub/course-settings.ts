@@ -21,7 +21,10 @@ export function readSettingsForm(form: Record<string, unknown>, course: Pick<Cou
   const { slug: _slug, ...input } = readCourseForm({ ...form, slug: course.slug });
   const code = optionalText(form, "joinCode", 200);
   if (code && (!JOIN_CODE.test(code) || !normaliseJoinCode(code))) {
-    throw new FormError("joinCode", "Use 4 to 64 letters, digits, hyphens or underscores for the join code (no spaces), or leave it empty.");
+    throw new FormError(
+      "joinCode",
+      "Use 4 to 64 letters, digits, hyphens or underscores for the join code (no spaces), or leave it empty.",
+    );
   }
   return { ...input, joinCode: code || null };
 }

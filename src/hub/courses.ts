@@ -83,7 +83,11 @@ export async function courseBySlug(db: Db, slug: string): Promise<Course | null>
 }
 
 export async function tagsOf(db: Db, courseId: number): Promise<string[]> {
-  const rows = await db.select({ tag: courseTags.tag }).from(courseTags).where(eq(courseTags.courseId, courseId)).orderBy(asc(courseTags.tag));
+  const rows = await db
+    .select({ tag: courseTags.tag })
+    .from(courseTags)
+    .where(eq(courseTags.courseId, courseId))
+    .orderBy(asc(courseTags.tag));
   return rows.map((r) => r.tag);
 }
 

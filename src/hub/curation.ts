@@ -37,8 +37,14 @@ export async function hiddenItems(db: Db, courseId: number, opts: { before?: str
     .orderBy(desc(items.publishedAt), desc(items.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const also = await alsoOnFor(db, page.map((i) => i.id));
-  return { items: page.map((i) => ({ ...i, alsoOn: also.get(i.id) ?? [] })), next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+  const also = await alsoOnFor(
+    db,
+    page.map((i) => i.id),
+  );
+  return {
+    items: page.map((i) => ({ ...i, alsoOn: also.get(i.id) ?? [] })),
+    next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+  };
 }
 
 export type SourceAction = "pause" | "resume" | "block";
@@ -55,7 +61,10 @@ const NEXT_STATUS: Record<SourceAction, Source["status"]> = { pause: "paused", r
  * until a curator shows them again. Null when the source is not in this course.
  */
 export async function setSourceStatus(db: Db, courseId: number, sourceId: number, action: SourceAction, now: Date): Promise<Source | null> {
-  const [source] = await db.select().from(sources).where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)));
+  const [source] = await db
+    .select()
+    .from(sources)
+    .where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)));
   if (!source) return null;
   const status = NEXT_STATUS[action];
   const mine = and(eq(items.sourceId, source.id), eq(items.courseId, courseId), isNull(items.deletedAt));
@@ -68,7 +77,12 @@ export async function setSourceStatus(db: Db, courseId: number, sourceId: number
     ...(action === "block"
       ? [db.update(items).set({ hidden: true }).where(mine)]
       : action === "resume" && source.status === "blocked"
-        ? [db.update(items).set({ hidden: false }).where(and(mine, ne(items.kind, "bluesky")))]
+        ? [
+            db
+              .update(items)
+              .set({ hidden: false })
+              .where(and(mine, ne(items.kind, "bluesky"))),
+          ]
         : []),
   ]);
   return updated[0] ?? null;

@@ -93,8 +93,14 @@ export async function listItems(
     .orderBy(desc(items.publishedAt), desc(items.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const also = await alsoOnFor(db, page.map((i) => i.id));
-  return { items: page.map((i) => ({ ...i, alsoOn: also.get(i.id) ?? [] })), next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+  const also = await alsoOnFor(
+    db,
+    page.map((i) => i.id),
+  );
+  return {
+    items: page.map((i) => ({ ...i, alsoOn: also.get(i.id) ?? [] })),
+    next: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+  };
 }
 
 /** The Flow: everything visible in the course. */

@@ -43,7 +43,11 @@ export async function makeJoinCode(db: Db, courseId: number): Promise<string> {
   for (;;) {
     const code = newJoinCode();
     // Codes are typed on their own at /join, so no two courses may share one.
-    const [taken] = await db.select({ id: courses.id }).from(courses).where(sql`${storedCode} = ${normaliseJoinCode(code)}`).limit(1);
+    const [taken] = await db
+      .select({ id: courses.id })
+      .from(courses)
+      .where(sql`${storedCode} = ${normaliseJoinCode(code)}`)
+      .limit(1);
     if (taken) continue;
     await db.update(courses).set({ joinCode: code }).where(eq(courses.id, courseId));
     return code;
@@ -86,7 +90,10 @@ export interface Joined {
  */
 export async function joinWithCode(db: Db, course: Course, personId: number, code: string): Promise<Joined> {
   if (!opens(course, code)) {
-    throw new JoinRefused("code", "That code does not open this course. Check it with your instructor: codes change when a new one is made.");
+    throw new JoinRefused(
+      "code",
+      "That code does not open this course. Check it with your instructor: codes change when a new one is made.",
+    );
   }
   if (course.archived) throw new JoinRefused("code", "This course is archived and takes no new learners.");
   const inserted = await db

@@ -20,7 +20,13 @@ export interface Member {
 /** Instructors first, then TAs, then learners; by name within each. */
 export async function membersOf(db: Db, courseId: number): Promise<Member[]> {
   return db
-    .select({ personId: people.id, displayName: people.displayName, email: people.email, role: memberships.role, since: memberships.createdAt })
+    .select({
+      personId: people.id,
+      displayName: people.displayName,
+      email: people.email,
+      role: memberships.role,
+      since: memberships.createdAt,
+    })
     .from(memberships)
     .innerJoin(people, eq(people.id, memberships.personId))
     .where(eq(memberships.courseId, courseId))
@@ -51,13 +57,19 @@ export async function addTa(db: Db, courseId: number, email: string): Promise<{ 
   if (role === "ta") throw new FormError("email", `${person.displayName} is already a TA of this course.`);
   if (role === "instructor") throw new FormError("email", `${person.displayName} is an instructor of this course already.`);
   if (role === "learner") {
-    await db.update(memberships).set({ role: "ta" }).where(and(eq(memberships.courseId, courseId), eq(memberships.personId, person.id)));
+    await db
+      .update(memberships)
+      .set({ role: "ta" })
+      .where(and(eq(memberships.courseId, courseId), eq(memberships.personId, person.id)));
     return { person, promoted: true };
   }
-  await db.insert(memberships).values({ courseId, personId: person.id, role: "ta" }).onConflictDoUpdate({
-    target: [memberships.courseId, memberships.personId],
-    set: { role: "ta" },
-  });
+  await db
+    .insert(memberships)
+    .values({ courseId, personId: person.id, role: "ta" })
+    .onConflictDoUpdate({
+      target: [memberships.courseId, memberships.personId],
+      set: { role: "ta" },
+    });
   return { person, promoted: false };
 }
 
@@ -72,6 +84,8 @@ export async function removeMember(db: Db, courseId: number, personId: number): 
   const role = await roleIn(db, personId, courseId);
   if (!role) return "not_member";
   if (role === "instructor") return "instructor";
-  await db.delete(memberships).where(and(eq(memberships.courseId, courseId), eq(memberships.personId, personId), sql`${memberships.role} <> 'instructor'`));
+  await db
+    .delete(memberships)
+    .where(and(eq(memberships.courseId, courseId), eq(memberships.personId, personId), sql`${memberships.role} <> 'instructor'`));
   return "removed";
 }

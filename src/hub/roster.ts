@@ -94,7 +94,14 @@ async function linksOf(db: Db, courseId: number, ids: number[]) {
     db
       .select({ ownerId: sources.ownerId, url: sources.url, title: sources.title, home: sources.homePageUrl, site: sources.siteUrl })
       .from(sources)
-      .where(and(eq(sources.courseId, courseId), eq(sources.kind, "feed"), isNotNull(sources.ownerId), inArray(sources.status, ["active", "paused", "pending"])))
+      .where(
+        and(
+          eq(sources.courseId, courseId),
+          eq(sources.kind, "feed"),
+          isNotNull(sources.ownerId),
+          inArray(sources.status, ["active", "paused", "pending"]),
+        ),
+      )
       .orderBy(asc(sources.id)),
     Promise.all(
       slices(ids).map((part) =>
@@ -144,8 +151,15 @@ export async function courseMember(db: Db, courseId: number, personId: number): 
       .from(people)
       .leftJoin(memberships, and(eq(memberships.personId, people.id), eq(memberships.courseId, courseId)))
       .where(eq(people.id, personId)),
-    db.select({ n: count() }).from(items).where(and(visibleIn(courseId), eq(items.personId, personId))),
-    db.select({ id: items.id }).from(items).where(and(eq(items.courseId, courseId), eq(items.personId, personId))).limit(1),
+    db
+      .select({ n: count() })
+      .from(items)
+      .where(and(visibleIn(courseId), eq(items.personId, personId))),
+    db
+      .select({ id: items.id })
+      .from(items)
+      .where(and(eq(items.courseId, courseId), eq(items.personId, personId)))
+      .limit(1),
   ]);
   if (!person || (person.role !== "learner" && !any)) return null;
   const { blogs, accounts } = await linksOf(db, courseId, [personId]);

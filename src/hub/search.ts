@@ -26,7 +26,11 @@ const MAX_QUERY_CHARS = 200;
 
 /** The words of a query: runs of letters and digits (what the unicode61 tokenizer indexes). */
 export function searchWords(raw: string): string[] {
-  const words = raw.slice(0, MAX_QUERY_CHARS).normalize("NFC").match(/[\p{L}\p{N}]+(?:['’_][\p{L}\p{N}]+)*/gu) ?? [];
+  const words =
+    raw
+      .slice(0, MAX_QUERY_CHARS)
+      .normalize("NFC")
+      .match(/[\p{L}\p{N}]+(?:['’_][\p{L}\p{N}]+)*/gu) ?? [];
   return [...new Set(words.map((w) => w.toLowerCase()))].slice(0, MAX_WORDS);
 }
 
@@ -55,12 +59,7 @@ export interface SearchPage {
  * word in the title weighs more than in the excerpt or the author's name),
  * newer first among equals.
  */
-export async function searchItems(
-  db: Db,
-  courseId: number,
-  q: string,
-  opts: { page?: number; limit?: number } = {},
-): Promise<SearchPage> {
+export async function searchItems(db: Db, courseId: number, q: string, opts: { page?: number; limit?: number } = {}): Promise<SearchPage> {
   const words = searchWords(q);
   const match = ftsQuery(q);
   if (!match) return { items: [], next: null, words };
@@ -77,7 +76,10 @@ export async function searchItems(
     .limit(limit + 1)
     .offset((page - 1) * limit);
   const found = rows.slice(0, limit).map((r) => r.item);
-  const also = await alsoOnFor(db, found.map((i) => i.id));
+  const also = await alsoOnFor(
+    db,
+    found.map((i) => i.id),
+  );
   return {
     items: found.map((i) => ({ ...i, alsoOn: also.get(i.id) ?? [] })),
     next: rows.length > limit && page < SEARCH_MAX_PAGES ? page + 1 : null,

@@ -17,7 +17,13 @@ import { optionalText } from "../core/form-text.js";
 export const SPOTLIGHT_PAGE_SIZE = 30;
 export const MAX_NOTE_CHARS = 1000;
 
-export type SpotlightEntry = FlowItem & { note: string; curatorName: string | null; spotlightedAt: Date; position: number; entryId: number };
+export type SpotlightEntry = FlowItem & {
+  note: string;
+  curatorName: string | null;
+  spotlightedAt: Date;
+  position: number;
+  entryId: number;
+};
 
 export interface SpotlightPage {
   entries: SpotlightEntry[];
@@ -48,14 +54,20 @@ export async function spotlightPage(db: Db, courseId: number, opts: { before?: s
         eq(spotlightEntries.courseId, courseId),
         visibleIn(courseId),
         cursor
-          ? or(gt(spotlightEntries.position, cursor.position), and(eq(spotlightEntries.position, cursor.position), lt(spotlightEntries.id, cursor.id)))
+          ? or(
+              gt(spotlightEntries.position, cursor.position),
+              and(eq(spotlightEntries.position, cursor.position), lt(spotlightEntries.id, cursor.id)),
+            )
           : undefined,
       ),
     )
     .orderBy(asc(spotlightEntries.position), desc(spotlightEntries.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const also = await alsoOnFor(db, page.map((r) => r.item.id));
+  const also = await alsoOnFor(
+    db,
+    page.map((r) => r.item.id),
+  );
   const last = page[page.length - 1];
   return {
     entries: page.map((r) => ({
@@ -116,7 +128,11 @@ export async function addToSpotlight(
     .select({ id: items.id, title: items.title })
     .from(items)
     .where(and(eq(items.id, input.itemId), visibleIn(courseId)));
-  if (!item) throw new FormError("item", "That post is not shown in this course (it may have been hidden or withdrawn), so it cannot go in the Spotlight.");
+  if (!item)
+    throw new FormError(
+      "item",
+      "That post is not shown in this course (it may have been hidden or withdrawn), so it cannot go in the Spotlight.",
+    );
   const [existing] = await db
     .select({ id: spotlightEntries.id })
     .from(spotlightEntries)
@@ -126,9 +142,15 @@ export async function addToSpotlight(
     return { added: false, title: item.title };
   }
   await db.batch([
-    db.update(spotlightEntries).set({ position: sql`${spotlightEntries.position} + 1` }).where(eq(spotlightEntries.courseId, courseId)),
+    db
+      .update(spotlightEntries)
+      .set({ position: sql`${spotlightEntries.position} + 1` })
+      .where(eq(spotlightEntries.courseId, courseId)),
     // Two curators adding the same post at once: the unique index keeps one, the renumbering closes the gap.
-    db.insert(spotlightEntries).values({ courseId, itemId: item.id, curatorId: input.curatorId, note: input.note, position: 0 }).onConflictDoNothing(),
+    db
+      .insert(spotlightEntries)
+      .values({ courseId, itemId: item.id, curatorId: input.curatorId, note: input.note, position: 0 })
+      .onConflictDoNothing(),
     renumber(db, courseId),
   ]);
   return { added: true, title: item.title };
@@ -176,11 +198,20 @@ export async function moveEntry(db: Db, courseId: number, entryId: number, direc
         eq(spotlightEntries.courseId, courseId),
         visibleIn(courseId),
         up
-          ? or(lt(spotlightEntries.position, entry.position), and(eq(spotlightEntries.position, entry.position), gt(spotlightEntries.id, entry.id)))
-          : or(gt(spotlightEntries.position, entry.position), and(eq(spotlightEntries.position, entry.position), lt(spotlightEntries.id, entry.id))),
+          ? or(
+              lt(spotlightEntries.position, entry.position),
+              and(eq(spotlightEntries.position, entry.position), gt(spotlightEntries.id, entry.id)),
+            )
+          : or(
+              gt(spotlightEntries.position, entry.position),
+              and(eq(spotlightEntries.position, entry.position), lt(spotlightEntries.id, entry.id)),
+            ),
       ),
     )
-    .orderBy(up ? desc(spotlightEntries.position) : asc(spotlightEntries.position), up ? asc(spotlightEntries.id) : desc(spotlightEntries.id))
+    .orderBy(
+      up ? desc(spotlightEntries.position) : asc(spotlightEntries.position),
+      up ? asc(spotlightEntries.id) : desc(spotlightEntries.id),
+    )
     .limit(1);
   if (!neighbour) return false;
   await db.batch([
@@ -301,7 +332,10 @@ export async function copySpotlight(
 }
 
 /** Other courses whose Spotlight has posts to copy, newest course first. */
-export async function coursesWithSpotlight(db: Db, exceptCourseId: number): Promise<Array<{ id: number; title: string; slug: string; entries: number }>> {
+export async function coursesWithSpotlight(
+  db: Db,
+  exceptCourseId: number,
+): Promise<Array<{ id: number; title: string; slug: string; entries: number }>> {
   return db
     .select({ id: courses.id, title: courses.title, slug: courses.slug, entries: count(spotlightEntries.id) })
     .from(courses)

@@ -16,10 +16,19 @@ export async function withdrawItem(db: Db, personId: number, itemId: number, now
   await db.batch([
     db.update(items).set({ deletedAt: now, recheckAt: null }).where(eq(items.id, item.id)),
     // Its announcements on Mastodon or Bluesky go with it.
-    db.update(items).set({ deletedAt: now, recheckAt: null }).where(and(eq(items.crossPostOf, item.id), eq(items.personId, personId))),
+    db
+      .update(items)
+      .set({ deletedAt: now, recheckAt: null })
+      .where(and(eq(items.crossPostOf, item.id), eq(items.personId, personId))),
     db
       .insert(tombstones)
-      .values({ courseId: item.courseId, canonicalUrl: item.canonicalUrl, externalId: item.externalId, reason: "withdrawn", createdAt: now })
+      .values({
+        courseId: item.courseId,
+        canonicalUrl: item.canonicalUrl,
+        externalId: item.externalId,
+        reason: "withdrawn",
+        createdAt: now,
+      })
       .onConflictDoNothing(),
   ]);
   return true;
@@ -27,5 +36,10 @@ export async function withdrawItem(db: Db, personId: number, itemId: number, now
 
 /** The learner's items across every course, newest first: what they may withdraw. */
 export async function itemsOfPerson(db: Db, personId: number, limit = 200) {
-  return db.select().from(items).where(and(eq(items.personId, personId), isNull(items.deletedAt))).orderBy(desc(items.publishedAt)).limit(limit);
+  return db
+    .select()
+    .from(items)
+    .where(and(eq(items.personId, personId), isNull(items.deletedAt)))
+    .orderBy(desc(items.publishedAt))
+    .limit(limit);
 }

@@ -27,10 +27,7 @@ export interface TagMatch {
   reason: string;
 }
 
-export function matchCourseTags(
-  entry: { categories: string[]; title: string; text: string },
-  courseTags: string[],
-): TagMatch {
+export function matchCourseTags(entry: { categories: string[]; title: string; text: string }, courseTags: string[]): TagMatch {
   const wanted = courseTags.map(normaliseTag);
   const wantedSquashed = new Set(wanted.map(squash));
   const category = entry.categories.find((c) => wantedSquashed.has(squash(c)));

@@ -26,12 +26,10 @@ export async function ingestTick(
     deps.log("error", "poll.crashed", { error: String(err).slice(0, 500) });
     return null;
   });
-  const recheck = await recheckDueItems(deps, opts.recheckLimit === undefined ? {} : { limit: opts.recheckLimit }).catch(
-    (err: unknown) => {
-      deps.log("error", "recheck.crashed", { error: String(err).slice(0, 500) });
-      return null;
-    },
-  );
+  const recheck = await recheckDueItems(deps, opts.recheckLimit === undefined ? {} : { limit: opts.recheckLimit }).catch((err: unknown) => {
+    deps.log("error", "recheck.crashed", { error: String(err).slice(0, 500) });
+    return null;
+  });
   const follows = await pollFollows(deps, { limit: opts.followsLimit ?? FOLLOWS_PER_TICK }).catch((err: unknown) => {
     deps.log("error", "follows.crashed", { error: String(err).slice(0, 500) });
     return null;

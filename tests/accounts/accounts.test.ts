@@ -34,7 +34,12 @@ describe("reading the password change form", () => {
 describe("changing a password", () => {
   it("refuses a wrong current password and changes nothing", async () => {
     const s = await createSession(hub.deps.db, maya.id, hub.clock.now);
-    const err = await changePassword(hub.deps.db, maya, { currentPassword: "wrong password", newPassword: "a new long password" }, hub.clock.now).catch((e) => e);
+    const err = await changePassword(
+      hub.deps.db,
+      maya,
+      { currentPassword: "wrong password", newPassword: "a new long password" },
+      hub.clock.now,
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(WrongPasswordError);
     expect(err).toBeInstanceOf(FormError);
     expect(await authenticate(hub.deps.db, "maya@example.org", "correct horse battery")).not.toBeNull();
@@ -44,7 +49,12 @@ describe("changing a password", () => {
   it("sets the new password and ends every old session, opening one new session", async () => {
     const a = await createSession(hub.deps.db, maya.id, hub.clock.now);
     const b = await createSession(hub.deps.db, maya.id, hub.clock.now);
-    const fresh = await changePassword(hub.deps.db, maya, { currentPassword: "correct horse battery", newPassword: "a new long password" }, hub.clock.now);
+    const fresh = await changePassword(
+      hub.deps.db,
+      maya,
+      { currentPassword: "correct horse battery", newPassword: "a new long password" },
+      hub.clock.now,
+    );
     expect(await personForSession(hub.deps.db, a.token, hub.clock.now)).toBeNull();
     expect(await personForSession(hub.deps.db, b.token, hub.clock.now)).toBeNull();
     expect((await personForSession(hub.deps.db, fresh.token, hub.clock.now))?.id).toBe(maya.id);

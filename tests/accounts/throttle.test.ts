@@ -1,7 +1,15 @@
 // The login throttle against a real libSQL file, with the test hub's clock.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loginThrottle } from "../../src/db/schema.js";
-import { addressKey, clearFailures, LOGIN_EMAIL, lockedUntil, recordFailure, throttleKey, waitInWords } from "../../src/accounts/throttle.js";
+import {
+  addressKey,
+  clearFailures,
+  LOGIN_EMAIL,
+  lockedUntil,
+  recordFailure,
+  throttleKey,
+  waitInWords,
+} from "../../src/accounts/throttle.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

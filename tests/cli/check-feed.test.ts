@@ -20,10 +20,15 @@ interface Run {
 
 function tributary(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["bin/tributary.js", ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["bin/tributary.js", ...args],
+      { cwd: root, env: { ...process.env, ...env }, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -98,7 +103,10 @@ describe("check-feed on a file", () => {
   it("keeps terminal control sequences from a feed out of the output", async () => {
     const path = join(tmp, "hostile.xml");
     const esc = "\u001b[2J\u001b]0;pwned\u0007";
-    writeFileSync(path, `<?xml version="1.0"?><rss version="2.0"><channel><title>Evil${esc}</title><item><title>Post ${esc}\u202e gnp.exe</title><link>https://e.org/1</link></item></channel></rss>`);
+    writeFileSync(
+      path,
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>Evil${esc}</title><item><title>Post ${esc}\u202e gnp.exe</title><link>https://e.org/1</link></item></channel></rss>`,
+    );
     const text = await tributary(["check-feed", path]);
     expect(text.code).toBe(0);
     expect(text.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
@@ -146,7 +154,9 @@ describe("check-feed on a web address", () => {
 
     const json = await tributary(["check-feed", server.url("/"), "--allow-loopback", "--json", "--tag", "t509massive"]);
     expect(json.code).toBe(0);
-    expect(json.stderr).toBe(`Read ${server.url("/tag/t509massive/feed/")}: WordPress blog: using its tag feed for #t509massive, so only course posts are read.\n`);
+    expect(json.stderr).toBe(
+      `Read ${server.url("/tag/t509massive/feed/")}: WordPress blog: using its tag feed for #t509massive, so only course posts are read.\n`,
+    );
     expect((JSON.parse(json.stdout) as { entries: unknown[] }).entries).toHaveLength(3);
   });
 
@@ -168,7 +178,14 @@ describe("check-feed on a web address", () => {
 
 describe("usage", () => {
   it("exits 2 with the usage on stderr for a wrong command line, 0 for --help", async () => {
-    for (const args of [[], ["check-feed"], ["fetch", feedFile], ["check-feed", feedFile, "--bogus"], ["check-feed", feedFile, "--tag"], ["check-feed", feedFile, "extra"]]) {
+    for (const args of [
+      [],
+      ["check-feed"],
+      ["fetch", feedFile],
+      ["check-feed", feedFile, "--bogus"],
+      ["check-feed", feedFile, "--tag"],
+      ["check-feed", feedFile, "extra"],
+    ]) {
       const r = await tributary(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stdout).toBe("");

@@ -9,7 +9,9 @@ import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;
 const match = async (q: string) =>
-  (await hub.deps.db.all<{ id: number }>(sql`SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ${q} ORDER BY rowid`)).map((r) => r.id);
+  (await hub.deps.db.all<{ id: number }>(sql`SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ${q} ORDER BY rowid`)).map(
+    (r) => r.id,
+  );
 
 beforeEach(async () => {
   hub = await createTestHub();
@@ -21,15 +23,30 @@ afterEach(async () => hub.close());
 describe("the search index", () => {
   it("indexes new items, follows edits, and forgets deleted ones", async () => {
     const base = { courseId: 1, kind: "blog" as const, publishedAt: hub.clock.now, firstSeenAt: hub.clock.now, lastSeenAt: hub.clock.now };
-    const [a] = await hub.deps.db.insert(items).values({ ...base, externalId: "a", canonicalUrl: "https://a.example/1", title: "Networks of learners", excerpt: "Connectivism and café culture", authorName: "Maya" }).returning();
-    await hub.deps.db.insert(items).values({ ...base, externalId: "b", canonicalUrl: "https://b.example/1", title: "Open pedagogy", excerpt: "", authorName: "Omar" });
+    const [a] = await hub.deps.db
+      .insert(items)
+      .values({
+        ...base,
+        externalId: "a",
+        canonicalUrl: "https://a.example/1",
+        title: "Networks of learners",
+        excerpt: "Connectivism and café culture",
+        authorName: "Maya",
+      })
+      .returning();
+    await hub.deps.db
+      .insert(items)
+      .values({ ...base, externalId: "b", canonicalUrl: "https://b.example/1", title: "Open pedagogy", excerpt: "", authorName: "Omar" });
     expect(await match("networks")).toEqual([a!.id]);
     expect(await match("cafe")).toEqual([a!.id]); // diacritics folded
     expect(await match("maya")).toEqual([a!.id]);
     await hub.deps.db
       .insert(items)
       .values({ ...base, externalId: "a", canonicalUrl: "https://a.example/1", title: "Rhizomes", excerpt: "", authorName: "Maya" })
-      .onConflictDoUpdate({ target: [items.courseId, items.canonicalUrl], set: { title: sql`excluded.title`, excerpt: sql`excluded.excerpt` } });
+      .onConflictDoUpdate({
+        target: [items.courseId, items.canonicalUrl],
+        set: { title: sql`excluded.title`, excerpt: sql`excluded.excerpt` },
+      });
     expect(await match("networks")).toEqual([]);
     expect(await match("rhizomes")).toEqual([a!.id]);
     await hub.deps.db.delete(items).where(eq(items.id, a!.id));

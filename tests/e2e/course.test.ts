@@ -39,7 +39,6 @@ describe.skipIf(skip)("a course, end to end in Chromium", () => {
 
   const newPage = () => openPage(browser, dialogs);
 
-
   async function submit(page: Page, action: string, fields: Record<string, string>): Promise<void> {
     for (const [name, value] of Object.entries(fields)) await page.fill(`form[action="${action}"] [name="${name}"]`, value);
     await Promise.all([page.waitForLoadState("load"), page.click(`form[action="${action}"] button[type=submit]`)]);
@@ -56,7 +55,13 @@ describe.skipIf(skip)("a course, end to end in Chromium", () => {
     );
     blog.feed("/feed.xml", blogFeed(base));
     hub = await startNodeHub(
-      { PORT: "0", DATABASE_URL: `file:${join(dir, "hub.db")}`, ALLOW_LOOPBACK_FETCH: "true", POLL_CRON: "0 0 1 1 *", PAGE_CACHE_SECONDS: "0" },
+      {
+        PORT: "0",
+        DATABASE_URL: `file:${join(dir, "hub.db")}`,
+        ALLOW_LOOPBACK_FETCH: "true",
+        POLL_CRON: "0 0 1 1 *",
+        PAGE_CACHE_SECONDS: "0",
+      },
       () => {},
     );
     browser = await launchChromium();
@@ -97,7 +102,9 @@ describe.skipIf(skip)("a course, end to end in Chromium", () => {
     await Promise.all([ida.waitForLoadState("load"), approve.click()]);
 
     await maya.goto(`${hub.url}/c/t509`);
-    await expect.poll(async () => (await maya.reload(), await maya.textContent("main")), { timeout: 10_000 }).toContain("Week 1: learning in the open");
+    await expect
+      .poll(async () => (await maya.reload(), await maya.textContent("main")), { timeout: 10_000 })
+      .toContain("Week 1: learning in the open");
     expect(await maya.textContent("main")).toContain("Maya Learner");
     await maya.goto(`${hub.url}/c/t509/blog`);
     expect(await maya.textContent("main")).toContain("Week 1: learning in the open");
@@ -120,7 +127,7 @@ describe.skipIf(skip)("a course, end to end in Chromium", () => {
     expect(spot).toContain("Week 1: learning in the open");
     expect(spot).toContain("A clear first post: the network is the people.");
     const atom = await (await fetch(`${hub.url}/c/t509/spotlight/feed.atom`)).text();
-    expect(atom).toContain("<title type=\"text\">Week 1: learning in the open</title>");
+    expect(atom).toContain('<title type="text">Week 1: learning in the open</title>');
     expect(atom).toContain("A clear first post: the network is the people.");
     for (const path of ["/c/t509", "/c/t509/blog", "/c/t509/people", "/c/t509/search?q=week"]) {
       await visitor.goto(`${hub.url}${path}`);

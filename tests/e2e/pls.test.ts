@@ -39,7 +39,6 @@ describe.skipIf(skip)("a learner's plan, portfolio and sharing, end to end in Ch
 
   const newPage = () => openPage(browser, dialogs);
 
-
   /** Clicks a form's submit button and waits for the page it leads to. */
   async function send(page: Page, form: string): Promise<void> {
     await Promise.all([page.waitForLoadState("load"), page.click(`${form} button[type=submit]`)]);
@@ -50,18 +49,38 @@ describe.skipIf(skip)("a learner's plan, portfolio and sharing, end to end in Ch
     blog = await startFeedServer();
     blog.feed("/feed.xml", blogFeed(blog.url("").replace(/\/$/, "")));
     hub = await startNodeHub(
-      { PORT: "0", DATABASE_URL: `file:${join(dir, "hub.db")}`, ALLOW_LOOPBACK_FETCH: "true", POLL_CRON: "0 0 1 1 *", PAGE_CACHE_SECONDS: "0" },
+      {
+        PORT: "0",
+        DATABASE_URL: `file:${join(dir, "hub.db")}`,
+        ALLOW_LOOPBACK_FETCH: "true",
+        POLL_CRON: "0 0 1 1 *",
+        PAGE_CACHE_SECONDS: "0",
+      },
       () => {},
     );
     // The course side is the hub's own end-to-end test; here it is set up directly: Ida's course,
     // Maya a learner in it with her blog approved, read once.
     const { db } = hub.deps;
     const ida = (await createPerson(db, { email: "ida@example.org", displayName: "Ida Instructor", password: PASSWORD }))!;
-    const course = await createCourse(db, { title: "T509 Massive", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, ida);
+    const course = await createCourse(
+      db,
+      { title: "T509 Massive", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+      ida,
+    );
     const maya = (await createPerson(db, { email: "maya@example.org", displayName: "Maya Learner", password: PASSWORD }))!;
     await db.insert(memberships).values({ courseId: course.id, personId: maya.id, role: "learner" });
     const now = hub.deps.now();
-    await db.insert(sources).values({ courseId: course.id, kind: "feed", url: blog.url("/feed.xml"), status: "active", ownerId: maya.id, nextPollAt: now, createdAt: now });
+    await db
+      .insert(sources)
+      .values({
+        courseId: course.id,
+        kind: "feed",
+        url: blog.url("/feed.xml"),
+        status: "active",
+        ownerId: maya.id,
+        nextPollAt: now,
+        createdAt: now,
+      });
     expect(await hub.pollNow()).toBe("ran");
     browser = await launchChromium();
   }, 60_000);

@@ -160,7 +160,22 @@ async function startRedis(dir: string): Promise<Redis> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--daemonize",
+      "no",
+      "--loglevel",
+      "warning",
+    ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
@@ -258,7 +273,10 @@ export const HUB_ACCOUNT = { handle: "hub.test", email: "hub@test.com", password
  * Creates the hub's account through `sc` (a dev-env SeedClient) and an app
  * password for it, which is what BLUESKY_APP_PASSWORD holds in production.
  */
-export async function createHubAccount(net: BlueskyNetwork, sc: { createAccount(name: string, a: typeof HUB_ACCOUNT): Promise<unknown> }): Promise<string> {
+export async function createHubAccount(
+  net: BlueskyNetwork,
+  sc: { createAccount(name: string, a: typeof HUB_ACCOUNT): Promise<unknown> },
+): Promise<string> {
   const { AtpAgent } = await import("@atproto/api");
   await sc.createAccount("hub", HUB_ACCOUNT);
   const agent = new AtpAgent({ service: net.pdsUrl });

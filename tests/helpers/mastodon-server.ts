@@ -139,7 +139,10 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
       s.edited_at = at.toISOString();
       // Mastodon parses an edited status's hashtags again: an edit can add or drop a tag.
       const base = String((s.tags[0]?.url ?? "").replace(/\/tags\/.*$/, ""));
-      s.tags = [...new Set([...content.matchAll(/#(?:<span>)?([\p{L}\p{N}_]+)/gu)].map((m) => m[1]!.toLowerCase()))].map((name) => ({ name, url: `${base}/tags/${name}` }));
+      s.tags = [...new Set([...content.matchAll(/#(?:<span>)?([\p{L}\p{N}_]+)/gu)].map((m) => m[1]!.toLowerCase()))].map((name) => ({
+        name,
+        url: `${base}/tags/${name}`,
+      }));
       return s;
     },
     delete(id) {
@@ -231,7 +234,9 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
     const timelineMatch = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(url.pathname);
     const statusMatch = /^\/api\/v1\/statuses\/([^/]+)$/.exec(url.pathname);
     if (!timelineMatch && !statusMatch) {
-      res.writeHead(404, { "content-type": "text/html; charset=utf-8" }).end("<!DOCTYPE html><html><body><h1>The page you are looking for isn't here.</h1></body></html>");
+      res
+        .writeHead(404, { "content-type": "text/html; charset=utf-8" })
+        .end("<!DOCTYPE html><html><body><h1>The page you are looking for isn't here.</h1></body></html>");
       return;
     }
     if (state.rateLimit.remaining <= 0) {
@@ -271,7 +276,10 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
     let page: StatusJson[];
     if (minId) {
       // paginate_by_min_id: the `limit` statuses just above min_id, then newest first.
-      page = list.filter((s) => compareIds(s.id, minId) > 0).slice(0, limit).reverse();
+      page = list
+        .filter((s) => compareIds(s.id, minId) > 0)
+        .slice(0, limit)
+        .reverse();
     } else {
       page = list.slice().reverse().slice(0, limit);
     }

@@ -19,7 +19,11 @@ const wrangler = join(root, "node_modules/.bin/wrangler");
 const quiet = { WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
 
 export function buildWorker(): string {
-  execFileSync(join(root, "node_modules/.bin/tsx"), ["scripts/build-worker.ts"], { cwd: root, stdio: "ignore", env: { ...process.env, ...quiet } });
+  execFileSync(join(root, "node_modules/.bin/tsx"), ["scripts/build-worker.ts"], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, ...quiet },
+  });
   return join(root, "dist/worker/worker.js");
 }
 
@@ -60,7 +64,11 @@ export interface WorkerHarness {
   close(): Promise<void>;
 }
 
-export async function startWorker(scriptPath: string, bindings: Record<string, string> = {}, opts: WorkerOptions = {}): Promise<WorkerHarness> {
+export async function startWorker(
+  scriptPath: string,
+  bindings: Record<string, string> = {},
+  opts: WorkerOptions = {},
+): Promise<WorkerHarness> {
   const persistTo = mkdtempSync(join(tmpdir(), "tributary-d1-"));
   applyD1Migrations(persistTo);
   const { compatibilityDate, databaseId } = wranglerToml();
@@ -73,13 +81,16 @@ export async function startWorker(scriptPath: string, bindings: Record<string, s
     d1Persist: join(persistTo, "v3", "d1"),
     bindings,
     ...(opts.queues ? declaredQueues() : {}),
-    ...(opts.onLog ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => void (pipeLines(stdout, opts.onLog!), stderr.resume()) } : {}),
+    ...(opts.onLog
+      ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => void (pipeLines(stdout, opts.onLog!), stderr.resume()) }
+      : {}),
   });
   await mf.ready;
   return {
     mf,
     persistTo,
-    fetch: (path, init) => mf.dispatchFetch(`http://localhost:8787${path}`, { redirect: "manual", ...init } as never) as unknown as Promise<Response>,
+    fetch: (path, init) =>
+      mf.dispatchFetch(`http://localhost:8787${path}`, { redirect: "manual", ...init } as never) as unknown as Promise<Response>,
     async scheduled(cron = "*/10 * * * *") {
       const worker = await mf.getWorker();
       await worker.scheduled({ cron, scheduledTime: new Date() });

@@ -51,9 +51,19 @@ describe("sign-up", () => {
     const browser = from("198.51.100.7");
     const login = await (await browser.get("/login?next=%2Fc%2Ft509%2Fjoin%3Fcode%3DABCD-EFGH")).text();
     expect(login).toContain('href="/signup?next=%2Fc%2Ft509%2Fjoin%3Fcode%3DABCD-EFGH"');
-    const res = await browser.submit("/signup?next=%2Fc%2Ft509%2Fjoin", "/signup", { displayName: "Noor", email: "noor@example.org", password: PASSWORD, next: "/c/t509/join?code=ABCD-EFGH" });
+    const res = await browser.submit("/signup?next=%2Fc%2Ft509%2Fjoin", "/signup", {
+      displayName: "Noor",
+      email: "noor@example.org",
+      password: PASSWORD,
+      next: "/c/t509/join?code=ABCD-EFGH",
+    });
     expect(res.headers.get("location")).toBe("/c/t509/join?code=ABCD-EFGH");
-    const evil = await from("198.51.100.8").submit("/signup", "/signup", { displayName: "Eve", email: "eve@example.org", password: PASSWORD, next: "//evil.example/" });
+    const evil = await from("198.51.100.8").submit("/signup", "/signup", {
+      displayName: "Eve",
+      email: "eve@example.org",
+      password: PASSWORD,
+      next: "//evil.example/",
+    });
     expect(evil.headers.get("location")).toBe("/join");
   });
 
@@ -106,9 +116,14 @@ describe("sign-up", () => {
     expect(paused.headers.get("retry-after")).toBe("3600");
     expect(await paused.text()).toContain("sign-up is paused here for a while. Try again in 60 minutes.");
     // Another network is not affected, and the pause ends.
-    expect((await from("203.0.113.9").submit("/signup", "/signup", { displayName: "Elsewhere", email: "else@example.org", password: PASSWORD })).status).toBe(303);
+    expect(
+      (await from("203.0.113.9").submit("/signup", "/signup", { displayName: "Elsewhere", email: "else@example.org", password: PASSWORD }))
+        .status,
+    ).toBe(303);
     hub.clock.advance(60 * MIN);
-    expect((await browser.submit("/signup", "/signup", { displayName: "Later", email: "later@example.org", password: PASSWORD })).status).toBe(303);
+    expect(
+      (await browser.submit("/signup", "/signup", { displayName: "Later", email: "later@example.org", password: PASSWORD })).status,
+    ).toBe(303);
   });
 });
 
@@ -124,7 +139,9 @@ describe("sign-in throttling", () => {
     const fifth = await signIn(browser, "maya@example.org", "wrong password");
     expect(fifth.status).toBe(429);
     expect(fifth.headers.get("retry-after")).toBe("900");
-    expect(await fifth.text()).toContain("Too many failed sign-ins. For your security, signing in to this account or from your network is paused. Try again in 15 minutes.");
+    expect(await fifth.text()).toContain(
+      "Too many failed sign-ins. For your security, signing in to this account or from your network is paused. Try again in 15 minutes.",
+    );
     // Even the right password is refused while paused, from any address, and no session is made.
     const right = await signIn(from("203.0.113.9"), "MAYA@example.org", PASSWORD);
     expect(right.status).toBe(429);
@@ -155,7 +172,8 @@ describe("sign-in throttling", () => {
 
   it("pauses an address that fails on many accounts, and only that address", async () => {
     const browser = from("2001:db8:1:2::7");
-    for (let i = 0; i < LOGIN_ADDRESS.max - 1; i++) expect((await signIn(browser, `guess${i}@example.org`, "wrong password")).status).toBe(401);
+    for (let i = 0; i < LOGIN_ADDRESS.max - 1; i++)
+      expect((await signIn(browser, `guess${i}@example.org`, "wrong password")).status).toBe(401);
     // Another address in the same /64 is the same client.
     expect((await signIn(from("2001:db8:1:2::8"), "last@example.org", "wrong password")).status).toBe(429);
     expect((await signIn(browser, "maya@example.org", PASSWORD)).status).toBe(429);
@@ -163,11 +181,12 @@ describe("sign-in throttling", () => {
   });
 
   it("reads the address from cf-connecting-ip where there is no socket (Workers)", async () => {
-    const worker = (ip: string) => new Client((req) => {
-      const headers = new Headers(req.headers);
-      headers.set("cf-connecting-ip", ip);
-      return hub.app.fetch(new Request(req, { headers }));
-    });
+    const worker = (ip: string) =>
+      new Client((req) => {
+        const headers = new Headers(req.headers);
+        headers.set("cf-connecting-ip", ip);
+        return hub.app.fetch(new Request(req, { headers }));
+      });
     const browser = worker("198.51.100.7");
     await signIn(browser, "a@example.org", "wrong password");
     const keys = (await hub.deps.db.select().from(loginThrottle)).map((r) => r.key).sort();
@@ -247,7 +266,10 @@ describe("the account page", () => {
     const phone = from("198.51.100.8");
     await signIn(laptop, "maya@example.org");
     await signIn(phone, "maya@example.org");
-    const wrong = await laptop.submit("/account", "/account/password", { currentPassword: "not my password", newPassword: "a new long password" });
+    const wrong = await laptop.submit("/account", "/account/password", {
+      currentPassword: "not my password",
+      newPassword: "a new long password",
+    });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain("That is not your current password.");
     const short = await laptop.submit("/account", "/account/password", { currentPassword: PASSWORD, newPassword: "short" });
@@ -266,7 +288,8 @@ describe("the account page", () => {
   it("counts wrong current passwords as failed sign-ins, so a borrowed session cannot guess it", async () => {
     const laptop = from("198.51.100.7");
     await signIn(laptop, "maya@example.org");
-    for (let i = 0; i < 5; i++) await laptop.submit("/account", "/account/password", { currentPassword: `guess ${i}`, newPassword: "a new long password" });
+    for (let i = 0; i < 5; i++)
+      await laptop.submit("/account", "/account/password", { currentPassword: `guess ${i}`, newPassword: "a new long password" });
     const locked = await laptop.submit("/account", "/account/password", { currentPassword: PASSWORD, newPassword: "a new long password" });
     expect(locked.status).toBe(429);
     expect(await locked.text()).toContain("Too many wrong passwords");

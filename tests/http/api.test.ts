@@ -98,7 +98,12 @@ describe("who may call", () => {
     const them = await api("GET", "/api/v1/me", { token: g.token });
     expect(them.status).toBe(200);
     expect(them.json).toEqual({
-      grant: { id: g.grant.id, audience: "Coach plan:read+suggest", scopes: ["plan:read", "suggest"], expiresAt: "2026-12-31T23:59:59.999Z" },
+      grant: {
+        id: g.grant.id,
+        audience: "Coach plan:read+suggest",
+        scopes: ["plan:read", "suggest"],
+        expiresAt: "2026-12-31T23:59:59.999Z",
+      },
       learner: { id: maya, displayName: "Maya" },
       via: "token",
     });
@@ -132,7 +137,11 @@ describe("who may call", () => {
       expect(json.error).toBe("json_required");
     }
     const noType = await hub.app.fetch(
-      new Request(`${ORIGIN}/api/v1/objectives`, { method: "POST", headers: { cookie: `tributary_session=${mayaSession}` }, body: '{"title":"Forged"}' }),
+      new Request(`${ORIGIN}/api/v1/objectives`, {
+        method: "POST",
+        headers: { cookie: `tributary_session=${mayaSession}` },
+        body: '{"title":"Forged"}',
+      }),
     );
     expect(noType.status).toBe(403);
     expect(await countOf(objectives)).toBe(0);
@@ -163,11 +172,24 @@ describe("who may call", () => {
 describe("the plan, for the learner", () => {
   it("creates, changes and removes objectives, steps and resources, and shows them in /plan", async () => {
     const created = await asMaya("POST", "/api/v1/objectives", {
-      body: { title: "Learn data visualisation", why: "For my thesis", tags: ["#DataVis", "charts"], targetDate: "2027-03-31", status: "active" },
+      body: {
+        title: "Learn data visualisation",
+        why: "For my thesis",
+        tags: ["#DataVis", "charts"],
+        targetDate: "2027-03-31",
+        status: "active",
+      },
     });
     expect(created.status).toBe(201);
     const o = created.json.objective;
-    expect(o).toMatchObject({ title: "Learn data visualisation", why: "For my thesis", tags: ["datavis", "charts"], targetDate: "2027-03-31", status: "active", visibility: "private" });
+    expect(o).toMatchObject({
+      title: "Learn data visualisation",
+      why: "For my thesis",
+      tags: ["datavis", "charts"],
+      targetDate: "2027-03-31",
+      status: "active",
+      visibility: "private",
+    });
     expect(o.createdAt).toBe("2026-11-01T12:00:00.000Z");
 
     // Tags as a string, as on the form.
@@ -177,16 +199,33 @@ describe("the plan, for the learner", () => {
     // PATCH keeps what is not sent.
     const patched = await asMaya("PATCH", `/api/v1/objectives/${o.id}`, { body: { status: "achieved" } });
     expect(patched.status).toBe(200);
-    expect(patched.json.objective).toMatchObject({ title: "Learn data visualisation", why: "For my thesis", tags: ["datavis", "charts"], targetDate: "2027-03-31", status: "achieved" });
+    expect(patched.json.objective).toMatchObject({
+      title: "Learn data visualisation",
+      why: "For my thesis",
+      tags: ["datavis", "charts"],
+      targetDate: "2027-03-31",
+      status: "achieved",
+    });
     expect(patched.json.objective.achievedAt).toBe("2026-11-01T12:00:00.000Z");
 
-    const step = await asMaya("POST", `/api/v1/objectives/${o.id}/steps`, { body: { title: "Read Tufte", dueDate: "2026-12-01", resourceUrl: "https://example.org/tufte" } });
+    const step = await asMaya("POST", `/api/v1/objectives/${o.id}/steps`, {
+      body: { title: "Read Tufte", dueDate: "2026-12-01", resourceUrl: "https://example.org/tufte" },
+    });
     expect(step.status).toBe(201);
-    expect(step.json.step).toMatchObject({ objectiveId: o.id, title: "Read Tufte", status: "todo", dueDate: "2026-12-01", resourceUrl: "https://example.org/tufte", position: 0 });
+    expect(step.json.step).toMatchObject({
+      objectiveId: o.id,
+      title: "Read Tufte",
+      status: "todo",
+      dueDate: "2026-12-01",
+      resourceUrl: "https://example.org/tufte",
+      position: 0,
+    });
     const done = await asMaya("PATCH", `/api/v1/steps/${step.json.step.id}`, { body: { status: "done" } });
     expect(done.json.step).toMatchObject({ title: "Read Tufte", status: "done", dueDate: "2026-12-01" });
 
-    const filed = await asMaya("POST", "/api/v1/resources", { body: { title: "Chart chooser", url: "https://example.org/charts", objectiveId: o.id } });
+    const filed = await asMaya("POST", "/api/v1/resources", {
+      body: { title: "Chart chooser", url: "https://example.org/charts", objectiveId: o.id },
+    });
     expect(filed.status).toBe(201);
     const loose = await asMaya("POST", "/api/v1/resources", { body: { title: "Loose", url: "https://example.org/loose", note: "later" } });
     expect(loose.json.resource).toMatchObject({ objectiveId: null, note: "later", suggestedBy: null });
@@ -290,7 +329,9 @@ describe("the plan, for the learner", () => {
     const { status, json } = await asMaya("GET", "/api/v1/next-steps");
     expect(status).toBe(200);
     expect(json.noEvidence.map((o: { title: string }) => o.title)).toEqual(["Ship a portfolio"]);
-    expect(json.overdue.map((o: { step: { title: string }; objective: { id: number } }) => [o.step.title, o.objective.id])).toEqual([["Late", id]]);
+    expect(json.overdue.map((o: { step: { title: string }; objective: { id: number } }) => [o.step.title, o.objective.id])).toEqual([
+      ["Late", id],
+    ]);
     expect(json.untouched).toEqual([]);
   });
 });
@@ -298,23 +339,40 @@ describe("the plan, for the learner", () => {
 describe("the portfolio, for the learner", () => {
   it("adds own posts and external links, links them to objectives, edits and removes them", async () => {
     const course = await addCourse(hub.deps.db, "t509");
-    const mine = await addItem(hub.deps.db, { courseId: course, personId: maya, url: "https://maya.example.org/post", tags: [], title: "My post" });
+    const mine = await addItem(hub.deps.db, {
+      courseId: course,
+      personId: maya,
+      url: "https://maya.example.org/post",
+      tags: [],
+      title: "My post",
+    });
     const theirs = await addItem(hub.deps.db, { courseId: course, personId: noor, url: "https://noor.example.org/post", tags: [] });
     const goal = await objective("Write in public", "grant");
 
     const fromItem = await asMaya("POST", "/api/v1/portfolio/entries", { body: { itemId: mine, reflection: "My first post" } });
     expect(fromItem.status).toBe(201);
-    expect(fromItem.json.entry).toMatchObject({ kind: "item", itemId: mine, url: "https://maya.example.org/post", title: "My post", reflection: "My first post", visibility: "private" });
+    expect(fromItem.json.entry).toMatchObject({
+      kind: "item",
+      itemId: mine,
+      url: "https://maya.example.org/post",
+      title: "My post",
+      reflection: "My first post",
+      visibility: "private",
+    });
     const refused = await asMaya("POST", "/api/v1/portfolio/entries", { body: { itemId: theirs } });
     expect(refused.status).toBe(400);
     expect(refused.json.field).toBe("itemId");
-    const ext = await asMaya("POST", "/api/v1/portfolio/entries", { body: { url: "https://github.com/maya/thesis", title: "Thesis code", visibility: "grant" } });
+    const ext = await asMaya("POST", "/api/v1/portfolio/entries", {
+      body: { url: "https://github.com/maya/thesis", title: "Thesis code", visibility: "grant" },
+    });
     expect(ext.json.entry).toMatchObject({ kind: "external", itemId: null, visibility: "grant" });
 
     const e = ext.json.entry.id;
     expect((await asMaya("PUT", `/api/v1/portfolio/entries/${e}/objectives/${goal}`)).status).toBe(204);
     let p = await asMaya("GET", "/api/v1/portfolio");
-    expect(p.json.entries.find((x: { id: number }) => x.id === e).objectives).toEqual([{ id: goal, title: "Write in public", status: "planned", auto: false }]);
+    expect(p.json.entries.find((x: { id: number }) => x.id === e).objectives).toEqual([
+      { id: goal, title: "Write in public", status: "planned", auto: false },
+    ]);
 
     const edited = await asMaya("PATCH", `/api/v1/portfolio/entries/${e}`, { body: { reflection: "Chapter 3 code" } });
     expect(edited.json.entry).toMatchObject({ title: "Thesis code", reflection: "Chapter 3 code", visibility: "grant" });
@@ -337,12 +395,21 @@ describe("the portfolio, for the learner", () => {
 
 describe("grants and their scopes", () => {
   it("issues a grant with its secrets once, lists it without them, revokes it and shows its log", async () => {
-    const made = await asMaya("POST", "/api/v1/grants", { body: { audience: "Ms Rivera", audienceKind: "coach", scopes: "plan:read portfolio:read", expiresOn: "2027-01-31" } });
+    const made = await asMaya("POST", "/api/v1/grants", {
+      body: { audience: "Ms Rivera", audienceKind: "coach", scopes: "plan:read portfolio:read", expiresOn: "2027-01-31" },
+    });
     expect(made.status).toBe(201);
     const { grant: g, link, token } = made.json;
     expect(token).toMatch(/^trt_/);
     expect(link).toMatch(/^http:\/\/localhost:8787\/share\/trl_/);
-    expect(g).toMatchObject({ audience: "Ms Rivera", audienceKind: "coach", scopes: ["plan:read", "portfolio:read"], state: "active", expiresAt: "2027-01-31T23:59:59.999Z", revokedAt: null });
+    expect(g).toMatchObject({
+      audience: "Ms Rivera",
+      audienceKind: "coach",
+      scopes: ["plan:read", "portfolio:read"],
+      state: "active",
+      expiresAt: "2027-01-31T23:59:59.999Z",
+      revokedAt: null,
+    });
     const creation = seen.length;
 
     expect((await api("GET", "/api/v1/plan", { token })).status).toBe(200);
@@ -372,16 +439,24 @@ describe("grants and their scopes", () => {
     const g = await grant(["plan:read"]);
     const plan = await api("GET", "/api/v1/plan", { token: g.token });
     expect(plan.status).toBe(200);
-    expect(plan.json.objectives.map((o: { title: string }) => o.title)).toEqual(["Objective-grant", "Objective-course", "Objective-public"]);
+    expect(plan.json.objectives.map((o: { title: string }) => o.title)).toEqual([
+      "Objective-grant",
+      "Objective-course",
+      "Objective-public",
+    ]);
     expect(plan.json.looseResources).toEqual([]);
     expect(JSON.stringify(plan.json)).not.toContain("Objective-private");
 
     const portfolio = await api("GET", "/api/v1/portfolio", { token: g.token });
     expect(portfolio.status).toBe(403);
     expect(portfolio.json.error).toBe("insufficient_scope");
-    expect(portfolio.res.headers.get("www-authenticate")).toBe('Bearer realm="tributary", error="insufficient_scope", scope="portfolio:read"');
+    expect(portfolio.res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="tributary", error="insufficient_scope", scope="portfolio:read"',
+    );
     expect((await api("GET", "/api/v1/suggestions", { token: g.token })).status).toBe(403);
-    expect((await api("POST", "/api/v1/suggestions", { token: g.token, body: { title: "x", url: "https://example.org" } })).status).toBe(403);
+    expect((await api("POST", "/api/v1/suggestions", { token: g.token, body: { title: "x", url: "https://example.org" } })).status).toBe(
+      403,
+    );
   });
 
   it("portfolio:read opens the portfolio (never a private entry) and not the plan", async () => {
@@ -469,16 +544,29 @@ describe("suggestions", () => {
     expect(owner.status).toBe(403);
     expect(owner.json.error).toBe("grant_only");
 
-    const res = await api("POST", "/api/v1/suggestions", { token: g.token, body: { kind: "resource", title: "Chart chooser", url: "https://example.org/charts", objectiveId: goal, note: "Try this" } });
+    const res = await api("POST", "/api/v1/suggestions", {
+      token: g.token,
+      body: { kind: "resource", title: "Chart chooser", url: "https://example.org/charts", objectiveId: goal, note: "Try this" },
+    });
     expect(res.status).toBe(201);
-    expect(res.json.suggestion).toMatchObject({ kind: "resource", title: "Chart chooser", body: "Try this", objectiveId: goal, from: "Coach suggest+plan:read", status: "pending" });
+    expect(res.json.suggestion).toMatchObject({
+      kind: "resource",
+      title: "Chart chooser",
+      body: "Try this",
+      objectiveId: goal,
+      from: "Coach suggest+plan:read",
+      status: "pending",
+    });
     const step = await api("POST", "/api/v1/suggestions", { token: g.token, body: { kind: "step", title: "Sketch first" } });
     expect(step.status).toBe(400);
     expect(step.json.field).toBe("objectiveId");
     const hidden = await api("POST", "/api/v1/suggestions", { token: g.token, body: { kind: "step", title: "Peek", objectiveId: secret } });
     expect(hidden.status).toBe(400);
     expect(hidden.json.field).toBe("objectiveId");
-    const obj = await api("POST", "/api/v1/suggestions", { token: other.token, body: { kind: "objective", title: "Learn D3", why: "Interactive charts" } });
+    const obj = await api("POST", "/api/v1/suggestions", {
+      token: other.token,
+      body: { kind: "objective", title: "Learn D3", why: "Interactive charts" },
+    });
     expect(obj.status).toBe(201);
 
     const mine = await api("GET", "/api/v1/suggestions", { token: g.token });
@@ -495,11 +583,16 @@ describe("suggestions", () => {
     expect(again.status).toBe(409);
     expect(again.json.error).toBe("already_decided");
     const plan = await asMaya("GET", "/api/v1/plan");
-    expect(plan.json.objectives[0].resources).toEqual([expect.objectContaining({ title: "Chart chooser", url: "https://example.org/charts", suggestedBy: "Coach suggest+plan:read" })]);
+    expect(plan.json.objectives[0].resources).toEqual([
+      expect.objectContaining({ title: "Chart chooser", url: "https://example.org/charts", suggestedBy: "Coach suggest+plan:read" }),
+    ]);
 
     const declined = await asMaya("POST", `/api/v1/suggestions/${obj.json.suggestion.id}/decline`);
     expect(declined.json.suggestion.status).toBe("declined");
-    expect((await asMaya("GET", "/api/v1/plan")).json.objectives.map((o: { title: string }) => o.title)).toEqual(["Public goal", "Private goal"]);
+    expect((await asMaya("GET", "/api/v1/plan")).json.objectives.map((o: { title: string }) => o.title)).toEqual([
+      "Public goal",
+      "Private goal",
+    ]);
     // The holder sees how their suggestion was answered.
     expect((await api("GET", "/api/v1/suggestions", { token: g.token })).json.suggestions[0].status).toBe("accepted");
   });

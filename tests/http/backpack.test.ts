@@ -51,7 +51,14 @@ afterEach(async () => {
 describe("who may use the backpack pages", () => {
   it("sends anonymous visitors to sign in, for every page and download", async () => {
     const anonymous = Client.forApp(a.app);
-    for (const path of ["/pls/backpack", "/pls/backpack/export.json", "/pls/backpack/xapi.json", "/pls/home", "/pls/follows", "/pls/delete"]) {
+    for (const path of [
+      "/pls/backpack",
+      "/pls/backpack/export.json",
+      "/pls/backpack/xapi.json",
+      "/pls/home",
+      "/pls/follows",
+      "/pls/delete",
+    ]) {
       const res = await anonymous.get(path);
       expect([path, res.status, res.headers.get("location")]).toEqual([path, 302, `/login?next=${encodeURIComponent(path)}`]);
     }
@@ -80,7 +87,11 @@ describe("downloads", () => {
     const res = await client.get("/pls/backpack/xapi.json");
     expect(res.headers.get("content-disposition")).toBe('attachment; filename="tributary-xapi-2026-11-01.json"');
     const statements = (await res.json()) as Array<{ verb: { id: string } }>;
-    expect(statements.map((s) => s.verb.id).sort()).toEqual(["http://activitystrea.ms/schema/1.0/author", "http://activitystrea.ms/schema/1.0/author", "http://adlnet.gov/expapi/verbs/completed"]);
+    expect(statements.map((s) => s.verb.id).sort()).toEqual([
+      "http://activitystrea.ms/schema/1.0/author",
+      "http://activitystrea.ms/schema/1.0/author",
+      "http://adlnet.gov/expapi/verbs/completed",
+    ]);
   });
 });
 
@@ -104,7 +115,9 @@ describe("import", () => {
     expect(res.headers.get("location")).toBe("/pls");
     // The flash is encoded once by the hub and once more by the cookie.
     const flash = decodeURIComponent(decodeURIComponent(there.cookie("__Host-tributary_flash") ?? ""));
-    expect(flash).toBe("Imported 3 objectives and 3 portfolio entries (0 matched to your posts here). 2 sharing grants need a new secret before use.");
+    expect(flash).toBe(
+      "Imported 3 objectives and 3 portfolio entries (0 matched to your posts here). 2 sharing grants need a new secret before use.",
+    );
     const again = JSON.parse(await (await there.get("/pls/backpack/export.json")).text()) as Backpack;
     const original = JSON.parse(backpack) as Backpack;
     expect(again.plan).toEqual(original.plan);

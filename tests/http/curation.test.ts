@@ -31,7 +31,13 @@ async function positions() {
 async function feedSource(over: Partial<typeof sources.$inferInsert> = {}) {
   const [row] = await db()
     .insert(sources)
-    .values({ courseId: 1, kind: "feed", url: `https://blog${Math.random()}.example.org/feed`, nextPollAt: new Date(f.hub.clock.now.getTime() - 1000), ...over })
+    .values({
+      courseId: 1,
+      kind: "feed",
+      url: `https://blog${Math.random()}.example.org/feed`,
+      nextPollAt: new Date(f.hub.clock.now.getTime() - 1000),
+      ...over,
+    })
     .returning();
   return row!;
 }
@@ -126,7 +132,11 @@ describe("hiding posts", () => {
       const res = await f.ida.submit("/c/t509", `/c/t509/manage/items/${item.id}/hide`, { back });
       expect(res.headers.get("location"), back).toBe("/c/t509");
     }
-    const other = await createCourse(db(), { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null }, { id: 1 } as never);
+    const other = await createCourse(
+      db(),
+      { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null },
+      { id: 1 } as never,
+    );
     const theirs = await f.item({ courseId: other.id });
     expect((await f.ida.submit("/c/t509", `/c/t509/manage/items/${theirs.id}/hide`, {})).status).toBe(404);
     expect((await f.ida.submit("/c/t509", "/c/t509/manage/items/abc/hide", {})).status).toBe(404);
@@ -136,7 +146,11 @@ describe("hiding posts", () => {
 describe("the Spotlight", () => {
   it("adds posts at the top with notes, edits a note, moves entries, removes one, and keeps positions dense", async () => {
     const [a, b, c] = [await f.item({ title: "Alpha" }), await f.item({ title: "Beta" }), await f.item({ title: "Gamma" })];
-    for (const [item, note] of [[a, "Read this first"], [b, ""], [c, "Gamma's note <b>"]] as const) {
+    for (const [item, note] of [
+      [a, "Read this first"],
+      [b, ""],
+      [c, "Gamma's note <b>"],
+    ] as const) {
       const res = await f.ida.submit("/c/t509", "/c/t509/manage/spotlight", { item: String(item.id), note, back: "/c/t509" });
       expect(res.status).toBe(303);
     }
@@ -153,7 +167,12 @@ describe("the Spotlight", () => {
     expect(await text(f.ida, "/c/t509")).toContain("in the Spotlight");
 
     const entryOf = async (itemId: number) =>
-      (await db().select().from(spotlightEntries).where(and(eq(spotlightEntries.courseId, 1), eq(spotlightEntries.itemId, itemId))))[0]!.id;
+      (
+        await db()
+          .select()
+          .from(spotlightEntries)
+          .where(and(eq(spotlightEntries.courseId, 1), eq(spotlightEntries.itemId, itemId)))
+      )[0]!.id;
     const managed = await text(f.ida, "/c/t509/spotlight");
     expect(managed).toContain(`action="/c/t509/manage/spotlight/${await entryOf(c.id)}/up"`);
     expect(managed).toMatch(/Move up<span class="visually-hidden">: Gamma<\/span>/);
@@ -169,7 +188,10 @@ describe("the Spotlight", () => {
 
     await f.ida.submit("/c/t509/spotlight", `/c/t509/manage/spotlight/${await entryOf(c.id)}/note`, { note: "Better note" });
     expect((await positions())[1]!.note).toBe("Better note");
-    const tooLong = await f.ida.submit("/c/t509/spotlight", `/c/t509/manage/spotlight/${await entryOf(c.id)}/note`, { note: "x".repeat(1001), back: "/c/t509/spotlight" });
+    const tooLong = await f.ida.submit("/c/t509/spotlight", `/c/t509/manage/spotlight/${await entryOf(c.id)}/note`, {
+      note: "x".repeat(1001),
+      back: "/c/t509/spotlight",
+    });
     expect(tooLong.status).toBe(303);
     expect(await text(f.ida, "/c/t509/spotlight")).toContain("Keep the note to 1000 characters or fewer.");
     expect((await positions())[1]!.note).toBe("Better note");
@@ -255,11 +277,23 @@ describe("course settings", () => {
     expect(form).toContain('value="#t509massive"');
     expect(form).toContain('<label for="f-joinCode">');
     const res = await f.ida.submit("/c/t509/manage/settings", "/c/t509/manage/settings", {
-      title: "T509 Massive <2027>", tags: "#T509Massive, #t509_2027", startsOn: "2027-01-10", endsOn: "2027-05-01", description: "Spring cohort", joinCode: "spring-2027",
+      title: "T509 Massive <2027>",
+      tags: "#T509Massive, #t509_2027",
+      startsOn: "2027-01-10",
+      endsOn: "2027-05-01",
+      description: "Spring cohort",
+      joinCode: "spring-2027",
     });
     expect(res.status).toBe(303);
     const [course] = await db().select().from(courses).where(eq(courses.id, 1));
-    expect(course).toMatchObject({ slug: "t509", title: "T509 Massive <2027>", startsOn: "2027-01-10", endsOn: "2027-05-01", description: "Spring cohort", joinCode: "spring-2027" });
+    expect(course).toMatchObject({
+      slug: "t509",
+      title: "T509 Massive <2027>",
+      startsOn: "2027-01-10",
+      endsOn: "2027-05-01",
+      description: "Spring cohort",
+      joinCode: "spring-2027",
+    });
     const tags = (await db().select().from(courseTags).where(eq(courseTags.courseId, 1))).map((t) => t.tag).sort();
     expect(tags).toEqual(["t509_2027", "t509massive"]);
     const flow = await text(f.visitor(), "/c/t509");
@@ -271,14 +305,21 @@ describe("course settings", () => {
   });
 
   it("explains each mistake on the form and saves nothing", async () => {
-    const other = await createCourse(db(), { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null }, { id: 1 } as never);
+    const other = await createCourse(
+      db(),
+      { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null },
+      { id: 1 } as never,
+    );
     await db().update(courses).set({ joinCode: "TAKEN-code" }).where(eq(courses.id, other.id));
     const cases: Array<[Record<string, string>, string]> = [
       [{ title: "", tags: "t509massive" }, "Title is required."],
       [{ title: "T", tags: "not a-tag!" }, "is not a hashtag"],
       [{ title: "T", tags: "t509massive", startsOn: "2027-05-01", endsOn: "2027-01-01" }, "The course cannot end before it starts."],
       [{ title: "T", tags: "t509massive", startsOn: "next week" }, "Use a date like 2026-09-01."],
-      [{ title: "T", tags: "t509massive", joinCode: "has spaces" }, "Use 4 to 64 letters, digits, hyphens or underscores for the join code"],
+      [
+        { title: "T", tags: "t509massive", joinCode: "has spaces" },
+        "Use 4 to 64 letters, digits, hyphens or underscores for the join code",
+      ],
       [{ title: "T", tags: "t509massive", joinCode: "taken-CODE" }, "Another course already uses this join code"],
       // At /join, case and hyphens do not count: TAKENCODE would open both courses.
       [{ title: "T", tags: "t509massive", joinCode: "takencode" }, "Another course already uses this join code"],
@@ -301,7 +342,14 @@ describe("a new cohort starts from the previous cohort's Spotlight", () => {
   it("copies the chosen posts as this course's own pointers, with their notes, after what it has", async () => {
     // Last year's course (id 1) and its Spotlight.
     const a = await f.item({ title: "Old favourite", personId: f.mayaId, tags: ["t509massive"], excerpt: "Worth rereading" });
-    const b = await f.item({ kind: "mastodon", title: "A great thread", canonicalUrl: "https://mastodon.social/@x/9", authorKey: "x@mastodon.social", authorHandle: "@x@mastodon.social", remoteId: "9" });
+    const b = await f.item({
+      kind: "mastodon",
+      title: "A great thread",
+      canonicalUrl: "https://mastodon.social/@x/9",
+      authorKey: "x@mastodon.social",
+      authorHandle: "@x@mastodon.social",
+      remoteId: "9",
+    });
     const hidden = await f.item({ title: "Hidden since", hidden: false });
     await f.ida.submit("/c/t509", "/c/t509/manage/spotlight", { item: String(b.id), note: "Thread note" });
     await f.ida.submit("/c/t509", "/c/t509/manage/spotlight", { item: String(a.id), note: "Start here" });
@@ -311,10 +359,19 @@ describe("a new cohort starts from the previous cohort's Spotlight", () => {
     // This year's course, made by Ida, with one pick of its own and one post already read.
     await f.ida.submit("/courses/new", "/courses", { title: "T509 2027", slug: "t509-2027", tags: "#t509massive" });
     const [next] = await db().select().from(courses).where(eq(courses.slug, "t509-2027"));
-    const [own] = await db().insert(items).values({
-      courseId: next!.id, kind: "blog", externalId: "n1", canonicalUrl: "https://new.example.org/1", title: "New cohort post",
-      publishedAt: f.hub.clock.now, firstSeenAt: f.hub.clock.now, lastSeenAt: f.hub.clock.now,
-    }).returning();
+    const [own] = await db()
+      .insert(items)
+      .values({
+        courseId: next!.id,
+        kind: "blog",
+        externalId: "n1",
+        canonicalUrl: "https://new.example.org/1",
+        title: "New cohort post",
+        publishedAt: f.hub.clock.now,
+        firstSeenAt: f.hub.clock.now,
+        lastSeenAt: f.hub.clock.now,
+      })
+      .returning();
     await f.ida.submit("/c/t509-2027", "/c/t509-2027/manage/spotlight", { item: String(own!.id), note: "Ours" });
 
     const settings = await text(f.ida, "/c/t509-2027/manage/settings");
@@ -344,7 +401,11 @@ describe("a new cohort starts from the previous cohort's Spotlight", () => {
     // Copying again adds nothing twice.
     await f.ida.submit("/c/t509-2027/manage/settings", "/c/t509-2027/manage/settings/copy-spotlight", { fromCourse: "1" });
     expect(await text(f.ida, "/c/t509-2027/spotlight")).toContain("Copied 0 post(s) from the Spotlight of T509 Massive; 2 already here.");
-    const entries = await db().select().from(spotlightEntries).where(eq(spotlightEntries.courseId, next!.id)).orderBy(asc(spotlightEntries.position));
+    const entries = await db()
+      .select()
+      .from(spotlightEntries)
+      .where(eq(spotlightEntries.courseId, next!.id))
+      .orderBy(asc(spotlightEntries.position));
     expect(entries.map((e) => e.position)).toEqual([0, 1, 2]);
   });
 
@@ -355,7 +416,9 @@ describe("a new cohort starts from the previous cohort's Spotlight", () => {
     const [next] = await db().select().from(courses).where(eq(courses.slug, "next"));
     await db().insert(tombstones).values({ courseId: next!.id, canonicalUrl: a.canonicalUrl, reason: "withdrawn" });
     await f.ida.submit("/c/next/manage/settings", "/c/next/manage/settings/copy-spotlight", { fromCourse: "1" });
-    expect(await text(f.ida, "/c/next/spotlight")).toContain("Copied 0 post(s) from the Spotlight of T509 Massive; 1 not brought back (withdrawn from this course).");
+    expect(await text(f.ida, "/c/next/spotlight")).toContain(
+      "Copied 0 post(s) from the Spotlight of T509 Massive; 1 not brought back (withdrawn from this course).",
+    );
     expect(await db().select().from(items).where(eq(items.courseId, next!.id))).toEqual([]);
 
     for (const fromCourse of [String(next!.id), "999", "abc"]) {

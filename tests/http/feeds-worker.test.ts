@@ -11,7 +11,16 @@ let client: Client;
 
 beforeAll(async () => {
   worker = await startWorker(buildWorker(), { PAGE_CACHE_SECONDS: "0", PUBLIC_URL: "https://hub.example.org" });
-  client = new Client((req) => worker.mf.dispatchFetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", duplex: "half" } as never) as unknown as Promise<Response>);
+  client = new Client(
+    (req) =>
+      worker.mf.dispatchFetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        redirect: "manual",
+        duplex: "half",
+      } as never) as unknown as Promise<Response>,
+  );
   await setUpCourse(client);
   const db = await worker.d1();
   const now = Date.now();

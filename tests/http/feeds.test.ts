@@ -23,8 +23,16 @@ async function item(title: string, over: Partial<typeof items.$inferInsert> = {}
   const [row] = await hub.deps.db
     .insert(items)
     .values({
-      courseId: 1, kind: "blog", externalId: title, canonicalUrl: `https://maya.example.org/${encodeURIComponent(title)}`, title,
-      excerpt: `About ${title}`, publishedAt: at, firstSeenAt: at, lastSeenAt: at, tags: ["t509massive"],
+      courseId: 1,
+      kind: "blog",
+      externalId: title,
+      canonicalUrl: `https://maya.example.org/${encodeURIComponent(title)}`,
+      title,
+      excerpt: `About ${title}`,
+      publishedAt: at,
+      firstSeenAt: at,
+      lastSeenAt: at,
+      tags: ["t509massive"],
       ...over,
     })
     .returning();
@@ -47,18 +55,34 @@ beforeEach(async () => {
   hub = await createTestHub({ PUBLIC_URL: PUBLIC });
   await setUpCourse(hub.app);
   visitor = Client.forApp(hub.app);
-  mayaId = (await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya Okafor", password: "correct horse battery" }))!.id;
+  mayaId = (await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya Okafor", password: "correct horse battery" }))!
+    .id;
   samId = (await createPerson(hub.deps.db, { email: "sam@example.org", displayName: "Sam Stone", password: "correct horse battery" }))!.id;
   await hub.deps.db.insert(memberships).values({ courseId: 1, personId: samId, role: "learner" });
 
   const post = await item("Maya's post", { personId: mayaId, tags: ["t509massive", "illich"] });
-  await item("A guest toot", { kind: "mastodon", canonicalUrl: "https://mastodon.social/@g/1", authorKey: "g@mastodon.social", authorHandle: "@g@mastodon.social" });
+  await item("A guest toot", {
+    kind: "mastodon",
+    canonicalUrl: "https://mastodon.social/@g/1",
+    authorKey: "g@mastodon.social",
+    authorHandle: "@g@mastodon.social",
+  });
   await item("Maya's skeet", { kind: "bluesky", canonicalUrl: "https://bsky.app/profile/maya/post/1", personId: mayaId, tags: ["illich"] });
   await item("Hidden post", { hidden: true, tags: ["illich"] });
   await item("Withdrawn post", { deletedAt: hub.clock.now, personId: mayaId, tags: ["illich"] });
-  await item("Blocked guest's toot", { kind: "mastodon", canonicalUrl: "https://spam.example/@x/1", authorKey: "x@spam.example", tags: ["illich"] });
+  await item("Blocked guest's toot", {
+    kind: "mastodon",
+    canonicalUrl: "https://spam.example/@x/1",
+    authorKey: "x@spam.example",
+    tags: ["illich"],
+  });
   await hub.deps.db.insert(blockedAuthors).values({ courseId: 1, kind: "mastodon", authorKey: "x@spam.example", label: "@x@spam.example" });
-  await item("Maya announces her post", { kind: "mastodon", canonicalUrl: "https://mastodon.social/@maya/2", personId: mayaId, crossPostOf: post.id });
+  await item("Maya announces her post", {
+    kind: "mastodon",
+    canonicalUrl: "https://mastodon.social/@maya/2",
+    personId: mayaId,
+    crossPostOf: post.id,
+  });
 });
 afterEach(async () => hub.close());
 
@@ -79,7 +103,8 @@ describe("course feeds", () => {
         expect(res.status, `${path}/feed.${format}`).toBe(200);
         expect(res.headers.get("content-type")).toBe(type);
         const body = await res.text();
-        for (const gone of ["Hidden post", "Withdrawn post", "Blocked guest", "announces her post"]) expect(body, `${path} ${format}`).not.toContain(gone);
+        for (const gone of ["Hidden post", "Withdrawn post", "Blocked guest", "announces her post"])
+          expect(body, `${path} ${format}`).not.toContain(gone);
         expect(await titles(path, format), `${path}/feed.${format}`).toEqual(expected);
       }
     }
@@ -91,15 +116,22 @@ describe("course feeds", () => {
     expect(atom).toContain(`<link rel="alternate" type="text/html" href="${PUBLIC}/c/t509/tags/illich"/>`);
     const [course] = await hub.deps.db.select().from(courses);
     expect(atom).toContain(`<id>tag:hub.example.org,${course!.createdAt.toISOString().slice(0, 10)}:/c/t509/tags/illich</id>`);
-    expect(atom).toContain("<title type=\"text\">T509 Massive: #illich</title>");
+    expect(atom).toContain('<title type="text">T509 Massive: #illich</title>');
     const person = await parseFeed(await (await visitor.get(`/c/t509/people/${mayaId}/feed.json`)).text());
     expect(person.title).toBe("T509 Massive: posts by Maya Okafor");
     expect(person.link).toBe(`${PUBLIC}/c/t509/people/${mayaId}`);
   });
 
   it("answer 404 for a course, learner or tag that is not there", async () => {
-    const nobody = (await createPerson(hub.deps.db, { email: "zed@example.org", displayName: "Zed", password: "correct horse battery" }))!.id;
-    for (const path of ["/c/nope/feed.rss", `/c/t509/people/${nobody}/feed.atom`, "/c/t509/people/999/feed.json", "/c/t509/people/x/feed.rss", "/c/t509/tags/no%20spaces/feed.rss"]) {
+    const nobody = (await createPerson(hub.deps.db, { email: "zed@example.org", displayName: "Zed", password: "correct horse battery" }))!
+      .id;
+    for (const path of [
+      "/c/nope/feed.rss",
+      `/c/t509/people/${nobody}/feed.atom`,
+      "/c/t509/people/999/feed.json",
+      "/c/t509/people/x/feed.rss",
+      "/c/t509/tags/no%20spaces/feed.rss",
+    ]) {
       expect((await visitor.get(path)).status, path).toBe(404);
     }
   });
@@ -147,10 +179,21 @@ describe("course feeds", () => {
 
 describe("feed autodiscovery", () => {
   it("puts the list's feeds and the course's OPML in the page head, escaped", () => {
-    const html = render("error", { title: "x", heading: "x", message: "x", alternates: alternatesFor("t509", "/tags/illich", 'T509 "Massive" <Blog>') });
-    expect(html).toContain('<link rel="alternate" type="application/rss+xml" title="T509 &quot;Massive&quot; &lt;Blog&gt; (RSS)" href="/c/t509/tags/illich/feed.rss">');
-    expect(html).toContain('<link rel="alternate" type="application/atom+xml" title="T509 &quot;Massive&quot; &lt;Blog&gt; (Atom)" href="/c/t509/tags/illich/feed.atom">');
-    expect(html).toContain('<link rel="alternate" type="application/feed+json" title="T509 &quot;Massive&quot; &lt;Blog&gt; (JSON Feed)" href="/c/t509/tags/illich/feed.json">');
+    const html = render("error", {
+      title: "x",
+      heading: "x",
+      message: "x",
+      alternates: alternatesFor("t509", "/tags/illich", 'T509 "Massive" <Blog>'),
+    });
+    expect(html).toContain(
+      '<link rel="alternate" type="application/rss+xml" title="T509 &quot;Massive&quot; &lt;Blog&gt; (RSS)" href="/c/t509/tags/illich/feed.rss">',
+    );
+    expect(html).toContain(
+      '<link rel="alternate" type="application/atom+xml" title="T509 &quot;Massive&quot; &lt;Blog&gt; (Atom)" href="/c/t509/tags/illich/feed.atom">',
+    );
+    expect(html).toContain(
+      '<link rel="alternate" type="application/feed+json" title="T509 &quot;Massive&quot; &lt;Blog&gt; (JSON Feed)" href="/c/t509/tags/illich/feed.json">',
+    );
     expect(html).toContain('<link rel="alternate" type="text/x-opml" title="The course&#39;s blogs (OPML)" href="/c/t509/blogs.opml">');
     expect(render("error", { title: "x", heading: "x", message: "x" })).not.toContain('rel="alternate"');
   });
@@ -181,10 +224,19 @@ describe("the Spotlight feed", () => {
       expect(feed.entries[1]!.text).toContain("Why it is in the Spotlight (Ida Instructor): A model of <b>linking</b> & citing");
       expect(feed.entries[0]!.text).not.toContain("Why it is in the Spotlight");
     }
-    const json = (await (await visitor.get("/c/t509/spotlight/feed.json")).json()) as { items: Array<{ _tributary: { spotlight?: { note: string; curator: string; position: number } } }> };
-    expect(json.items[1]!._tributary.spotlight).toMatchObject({ note: "A model of <b>linking</b> & citing", curator: "Ida Instructor", position: 1 });
+    const json = (await (await visitor.get("/c/t509/spotlight/feed.json")).json()) as {
+      items: Array<{ _tributary: { spotlight?: { note: string; curator: string; position: number } } }>;
+    };
+    expect(json.items[1]!._tributary.spotlight).toMatchObject({
+      note: "A model of <b>linking</b> & citing",
+      curator: "Ida Instructor",
+      position: 1,
+    });
 
-    await hub.deps.db.update(items).set({ hidden: true }).where(eq(items.id, byTitle("Maya's post").id));
+    await hub.deps.db
+      .update(items)
+      .set({ hidden: true })
+      .where(eq(items.id, byTitle("Maya's post").id));
     const after = await parseFeed(await (await visitor.get("/c/t509/spotlight/feed.atom")).text());
     expect(after.entries.map((e) => e.title)).toEqual(["A guest toot"]);
   });

@@ -86,9 +86,13 @@ describe("joining with /join", () => {
   it("sends a visitor to sign in, keeping a shared link's code", async () => {
     const visitor = Client.forApp(hub.app);
     expect((await visitor.get("/join")).headers.get("location")).toBe("/login?next=%2Fjoin");
-    expect((await visitor.get("/c/t509/join?code=ABCD-EFGH")).headers.get("location")).toBe("/login?next=%2Fc%2Ft509%2Fjoin%3Fcode%3DABCD-EFGH");
+    expect((await visitor.get("/c/t509/join?code=ABCD-EFGH")).headers.get("location")).toBe(
+      "/login?next=%2Fc%2Ft509%2Fjoin%3Fcode%3DABCD-EFGH",
+    );
     await visitor.get("/login");
-    expect((await visitor.post("/join", { _csrf: visitor.cookie("tributary_csrf")!, code })).headers.get("location")).toBe("/login?next=%2Fjoin");
+    expect((await visitor.post("/join", { _csrf: visitor.cookie("tributary_csrf")!, code })).headers.get("location")).toBe(
+      "/login?next=%2Fjoin",
+    );
   });
 
   it("is refused without the form's CSRF token", async () => {

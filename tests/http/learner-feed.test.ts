@@ -37,9 +37,17 @@ describe("a learner's items feed", () => {
     const { db } = hub.deps;
     // A newer post, one hidden by an instructor, one withdrawn, and one in another course.
     await db.insert(items).values({
-      courseId, personId: maya.id, kind: "blog", externalId: "n", canonicalUrl: "https://maya.example.org/newest/", title: "Newest",
-      excerpt: "A short excerpt.", tags: ["t509massive"], publishedAt: new Date("2026-10-20T00:00:00Z"),
-      firstSeenAt: new Date("2026-10-20T00:00:00Z"), lastSeenAt: new Date("2026-10-20T00:00:00Z"),
+      courseId,
+      personId: maya.id,
+      kind: "blog",
+      externalId: "n",
+      canonicalUrl: "https://maya.example.org/newest/",
+      title: "Newest",
+      excerpt: "A short excerpt.",
+      tags: ["t509massive"],
+      publishedAt: new Date("2026-10-20T00:00:00Z"),
+      firstSeenAt: new Date("2026-10-20T00:00:00Z"),
+      lastSeenAt: new Date("2026-10-20T00:00:00Z"),
     });
     await addItem(db, { courseId, personId: maya.id, url: "https://maya.example.org/hidden/", tags: [] });
     await db.update(items).set({ hidden: true }).where(eq(items.canonicalUrl, "https://maya.example.org/hidden/"));
@@ -58,10 +66,19 @@ describe("a learner's items feed", () => {
       title: "T509 Massive: posts by Maya",
       home_page_url: `http://localhost:8787/c/t509/people/${maya.id}`,
       feed_url: `http://localhost:8787/c/t509/people/${maya.id}/items.json`,
-      _tributary: { about: "http://localhost:8787/feeds/json-feed-extension", person_id: maya.id, course_slug: "t509", hub_url: "http://localhost:8787" },
+      _tributary: {
+        about: "http://localhost:8787/feeds/json-feed-extension",
+        person_id: maya.id,
+        course_slug: "t509",
+        hub_url: "http://localhost:8787",
+      },
     });
     // The two older posts share a date: the later one read comes first, as on the course pages.
-    expect(doc.items.map((i) => i.url)).toEqual(["https://maya.example.org/newest/", "https://maya.example.org/hello/", "https://maya.example.org/charts/"]);
+    expect(doc.items.map((i) => i.url)).toEqual([
+      "https://maya.example.org/newest/",
+      "https://maya.example.org/hello/",
+      "https://maya.example.org/charts/",
+    ]);
     expect(doc.items[0]).toEqual({
       id: "https://maya.example.org/newest/",
       url: "https://maya.example.org/newest/",
@@ -90,18 +107,33 @@ describe("a learner's items feed", () => {
     expect(etag).toMatch(/^"[\w-]+"$/);
     const again = await anonymous().request(path, { headers: { "if-none-match": etag } });
     expect(again.status).toBe(304);
-    const [post] = await hub.deps.db.select().from(items).where(and(eq(items.personId, maya.id), eq(items.canonicalUrl, "https://maya.example.org/charts/")));
+    const [post] = await hub.deps.db
+      .select()
+      .from(items)
+      .where(and(eq(items.personId, maya.id), eq(items.canonicalUrl, "https://maya.example.org/charts/")));
     await withdrawItem(hub.deps.db, maya.id, post!.id, hub.clock.now);
     const after = await anonymous().request(path, { headers: { "if-none-match": etag } });
     expect(after.status).toBe(200);
-    expect(((await after.json()) as { items: Array<{ url: string }> }).items.map((i) => i.url)).toEqual(["https://maya.example.org/hello/"]);
+    expect(((await after.json()) as { items: Array<{ url: string }> }).items.map((i) => i.url)).toEqual([
+      "https://maya.example.org/hello/",
+    ]);
   });
 
   it("holds the newest 200 posts at most", async () => {
     const { db } = hub.deps;
     const rows = Array.from({ length: 205 }, (_, i) => {
       const at = new Date(Date.parse("2026-09-01T00:00:00Z") + i * 3_600_000);
-      return { courseId, personId: maya.id, kind: "blog" as const, externalId: `p${i}`, canonicalUrl: `https://maya.example.org/p${i}/`, title: `P${i}`, publishedAt: at, firstSeenAt: at, lastSeenAt: at };
+      return {
+        courseId,
+        personId: maya.id,
+        kind: "blog" as const,
+        externalId: `p${i}`,
+        canonicalUrl: `https://maya.example.org/p${i}/`,
+        title: `P${i}`,
+        publishedAt: at,
+        firstSeenAt: at,
+        lastSeenAt: at,
+      };
     });
     for (let i = 0; i < rows.length; i += 20) await db.insert(items).values(rows.slice(i, i + 20));
     const { doc } = await feedOf(`/c/t509/people/${maya.id}/items.json`);

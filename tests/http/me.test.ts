@@ -15,8 +15,16 @@ async function item(over: Partial<typeof items.$inferInsert> = {}) {
   const [row] = await hub.deps.db
     .insert(items)
     .values({
-      courseId: 1, kind: "mastodon", externalId: `u${Math.random()}`, canonicalUrl: `https://mastodon.social/@g/${Math.random()}`, title: "A toot",
-      authorKey: "g@mastodon.social", authorHandle: "@g@mastodon.social", publishedAt: hub.clock.now, firstSeenAt: hub.clock.now, lastSeenAt: hub.clock.now,
+      courseId: 1,
+      kind: "mastodon",
+      externalId: `u${Math.random()}`,
+      canonicalUrl: `https://mastodon.social/@g/${Math.random()}`,
+      title: "A toot",
+      authorKey: "g@mastodon.social",
+      authorHandle: "@g@mastodon.social",
+      publishedAt: hub.clock.now,
+      firstSeenAt: hub.clock.now,
+      lastSeenAt: hub.clock.now,
       ...over,
     })
     .returning();
@@ -26,7 +34,11 @@ async function item(over: Partial<typeof items.$inferInsert> = {}) {
 beforeEach(async () => {
   hub = await createTestHub({ PUBLIC_URL: "https://hub.example.org" });
   ida = await setUpCourse(hub.app);
-  mayaId = (await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya <Learner>", password: "correct horse battery" }))!.id;
+  mayaId = (await createPerson(hub.deps.db, {
+    email: "maya@example.org",
+    displayName: "Maya <Learner>",
+    password: "correct horse battery",
+  }))!.id;
   maya = Client.forApp(hub.app);
   const res = await maya.submit("/login", "/login", { email: "maya@example.org", password: "correct horse battery" });
   expect(res.status).toBe(303);
@@ -71,7 +83,14 @@ describe("a learner's own page", () => {
 describe("the public profile", () => {
   it("links verified accounts back with rel=me, and only verified ones", async () => {
     await hub.deps.db.insert(identities).values([
-      { personId: mayaId, kind: "mastodon", address: "@maya@mastodon.social", authorKey: "maya@mastodon.social", verifyCode: "a", verifiedAt: hub.clock.now },
+      {
+        personId: mayaId,
+        kind: "mastodon",
+        address: "@maya@mastodon.social",
+        authorKey: "maya@mastodon.social",
+        verifyCode: "a",
+        verifiedAt: hub.clock.now,
+      },
       { personId: mayaId, kind: "bluesky", address: "fake.bsky.social", authorKey: "handle:fake.bsky.social", verifyCode: "b" },
     ]);
     const html = await (await Client.forApp(hub.app).get(`/people/${mayaId}`)).text();
@@ -84,7 +103,13 @@ describe("the public profile", () => {
 describe("the course's social side", () => {
   it("marks guests in the Flow, lets an instructor block one, and refuses a learner who tries", async () => {
     const guest = await item({ title: "Guest toot" });
-    await item({ title: "Learner toot", personId: mayaId, authorKey: "maya@mastodon.social", authorHandle: "@maya@mastodon.social", authorName: "Maya" });
+    await item({
+      title: "Learner toot",
+      personId: mayaId,
+      authorKey: "maya@mastodon.social",
+      authorHandle: "@maya@mastodon.social",
+      authorName: "Maya",
+    });
     const flow = await (await ida.get("/c/t509")).text();
     expect(flow).toMatch(/@g@mastodon.social<\/span> <span class="badge guest">guest<\/span>/);
     // A learner links to their page in the course, under their hub name.
@@ -94,12 +119,19 @@ describe("the course's social side", () => {
     const after = await (await ida.get("/c/t509")).text();
     expect(after).not.toContain("Guest toot");
     expect(await (await ida.get("/c/t509/manage")).text()).toContain("Blocked guests");
-    expect((await ida.submit("/c/t509/manage", "/c/t509/blocks/remove", { kind: "mastodon", authorKey: "g@mastodon.social" })).status).toBe(303);
+    expect((await ida.submit("/c/t509/manage", "/c/t509/blocks/remove", { kind: "mastodon", authorKey: "g@mastodon.social" })).status).toBe(
+      303,
+    );
     expect(await (await ida.get("/c/t509")).text()).toContain("Guest toot");
   });
 
   it("follows the tag on a Mastodon instance with a token it never shows back, and refuses a tag the course does not use", async () => {
-    const wrong = await ida.submit("/c/t509/manage", "/c/t509/manage/social", { kind: "mastodon_tag", instance: "https://mastodon.social", tag: "othertag", accessToken: "s3cret-token" });
+    const wrong = await ida.submit("/c/t509/manage", "/c/t509/manage/social", {
+      kind: "mastodon_tag",
+      instance: "https://mastodon.social",
+      tag: "othertag",
+      accessToken: "s3cret-token",
+    });
     expect(wrong.status).toBe(400);
     const body = await wrong.text();
     expect(body).toContain("Follow one of the course&#39;s tags");
@@ -107,7 +139,12 @@ describe("the course's social side", () => {
     const noBluesky = await ida.submit("/c/t509/manage", "/c/t509/manage/social", { kind: "bluesky_tag", tag: "" });
     expect(await noBluesky.text()).toContain("Bluesky is not set up on this hub");
     // The route reads the new source at once: a closed port on 127.0.0.1, so no traffic leaves the machine.
-    const ok = await ida.submit("/c/t509/manage", "/c/t509/manage/social", { kind: "mastodon_tag", instance: "http://127.0.0.1:9/about", tag: "#T509Massive", accessToken: "s3cret-token" });
+    const ok = await ida.submit("/c/t509/manage", "/c/t509/manage/social", {
+      kind: "mastodon_tag",
+      instance: "http://127.0.0.1:9/about",
+      tag: "#T509Massive",
+      accessToken: "s3cret-token",
+    });
     expect(ok.status).toBe(303);
     const [source] = await hub.deps.db.select().from(sources).where(eq(sources.kind, "mastodon_tag"));
     expect(source).toMatchObject({ url: "http://127.0.0.1:9", tag: "t509massive", accessToken: "s3cret-token" });

@@ -51,7 +51,12 @@ describe("the People page", () => {
   it("lists members by role for instructors and TAs, with the join code, and links from the Manage page", async () => {
     expect(await (await ines.get("/c/t509/manage")).text()).toContain('href="/c/t509/manage/people"');
     const html = await (await ines.get("/c/t509/manage/people")).text();
-    const order = [[1, "Ida Instructor"], [ids.Ines, "Ines"], [ids.Tomas, "Tomas"], [ids.Maya, "Maya"]].map(([id, n]) => html.indexOf(`href="/people/${id}">${n}</a>`));
+    const order = [
+      [1, "Ida Instructor"],
+      [ids.Ines, "Ines"],
+      [ids.Tomas, "Tomas"],
+      [ids.Maya, "Maya"],
+    ].map(([id, n]) => html.indexOf(`href="/people/${id}">${n}</a>`));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(html).toContain("Joining is off");
@@ -66,14 +71,19 @@ describe("the People page", () => {
 
   it("is refused to learners and sends visitors to sign in", async () => {
     expect((await maya.get("/c/t509/manage/people")).status).toBe(403);
-    expect((await Client.forApp(hub.app).get("/c/t509/manage/people")).headers.get("location")).toBe("/login?next=%2Fc%2Ft509%2Fmanage%2Fpeople");
+    expect((await Client.forApp(hub.app).get("/c/t509/manage/people")).headers.get("location")).toBe(
+      "/login?next=%2Fc%2Ft509%2Fmanage%2Fpeople",
+    );
   });
 });
 
 describe("the join code", () => {
   it("is made, replaced and turned off by an instructor, and shown with a link to share", async () => {
     expect((await ines.submit("/c/t509/manage/people", "/c/t509/manage/people/join-code", { action: "new" })).status).toBe(303);
-    const [{ joinCode: first }] = (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId))) as [{ joinCode: string }];
+    const [{ joinCode: first }] = (await hub.deps.db
+      .select({ joinCode: courses.joinCode })
+      .from(courses)
+      .where(eq(courses.id, courseId))) as [{ joinCode: string }];
     expect(first).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     const shown = first;
     const html = await (await ines.get("/c/t509/manage/people")).text();
@@ -81,7 +91,10 @@ describe("the join code", () => {
     expect(html).toContain(`https://hub.example.org/c/t509/join?code=${shown}`);
 
     await ines.submit("/c/t509/manage/people", "/c/t509/manage/people/join-code", { action: "new" });
-    const [{ joinCode: second }] = (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId))) as [{ joinCode: string }];
+    const [{ joinCode: second }] = (await hub.deps.db
+      .select({ joinCode: courses.joinCode })
+      .from(courses)
+      .where(eq(courses.id, courseId))) as [{ joinCode: string }];
     expect(second).not.toBe(first);
     // The old code no longer opens the course.
     const noor = Client.forApp(hub.app);
@@ -90,14 +103,20 @@ describe("the join code", () => {
     expect((await noor.submit("/join", "/join", { code: second })).status).toBe(303);
 
     await ines.submit("/c/t509/manage/people", "/c/t509/manage/people/join-code", { action: "off" });
-    expect((await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode).toBeNull();
+    expect(
+      (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode,
+    ).toBeNull();
   });
 
   it("is made by a TA too, as in the course settings, but not by a learner", async () => {
     expect((await maya.submit("/c/t509/my-sources", "/c/t509/manage/people/join-code", { action: "new" })).status).toBe(403);
-    expect((await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode).toBeNull();
+    expect(
+      (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode,
+    ).toBeNull();
     expect((await tomas.submit("/c/t509/manage/people", "/c/t509/manage/people/join-code", { action: "new" })).status).toBe(303);
-    expect((await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode).not.toBeNull();
+    expect(
+      (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode,
+    ).not.toBeNull();
   });
 });
 

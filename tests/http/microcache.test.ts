@@ -10,8 +10,14 @@ let ida: Client;
 
 async function addItem(title: string) {
   await hub.deps.db.insert(items).values({
-    courseId: 1, kind: "blog", externalId: title, canonicalUrl: `https://b.example/${encodeURIComponent(title)}`, title,
-    publishedAt: hub.clock.now, firstSeenAt: hub.clock.now, lastSeenAt: hub.clock.now,
+    courseId: 1,
+    kind: "blog",
+    externalId: title,
+    canonicalUrl: `https://b.example/${encodeURIComponent(title)}`,
+    title,
+    publishedAt: hub.clock.now,
+    firstSeenAt: hub.clock.now,
+    lastSeenAt: hub.clock.now,
   });
 }
 

@@ -27,7 +27,9 @@ async function signIn(key: string): Promise<Client> {
 }
 
 async function identity(personId: number, kind: "mastodon" | "bluesky" | "blog", address: string, authorKey: string, verified = true) {
-  await hub.deps.db.insert(identities).values({ personId, kind, address, authorKey, verifyCode: `c${Math.random()}`, verifiedAt: verified ? hub.clock.now : null });
+  await hub.deps.db
+    .insert(identities)
+    .values({ personId, kind, address, authorKey, verifyCode: `c${Math.random()}`, verifiedAt: verified ? hub.clock.now : null });
 }
 
 beforeEach(async () => {
@@ -47,8 +49,16 @@ beforeEach(async () => {
   // Lee has no membership, but the course shows Lee's posts: Lee takes part.
   const at = hub.clock.now;
   await db.insert(items).values({
-    courseId: 1, kind: "mastodon", externalId: "l1", canonicalUrl: "https://scholar.social/@lee/1", title: "Lee's toot",
-    personId: lee, authorKey: "lee@scholar.social", publishedAt: at, firstSeenAt: at, lastSeenAt: at,
+    courseId: 1,
+    kind: "mastodon",
+    externalId: "l1",
+    canonicalUrl: "https://scholar.social/@lee/1",
+    title: "Lee's toot",
+    personId: lee,
+    authorKey: "lee@scholar.social",
+    publishedAt: at,
+    firstSeenAt: at,
+    lastSeenAt: at,
   });
 
   await identity(1, "mastodon", "@ida@hci.social", "ida@hci.social");
@@ -65,8 +75,13 @@ beforeEach(async () => {
   await identity(zed, "mastodon", "@zed@mastodon.social", "zed@mastodon.social");
   await db.insert(blockedAuthors).values({ courseId: 1, kind: "mastodon", authorKey: "lee@spam.example", label: "@lee@spam.example" });
   await db.insert(sources).values({
-    courseId: 1, kind: "feed", url: "https://sam.example.org/tag/t509massive/feed/", title: "Sam & the Web", homePageUrl: "https://sam.example.org/",
-    ownerId: sam, nextPollAt: at,
+    courseId: 1,
+    kind: "feed",
+    url: "https://sam.example.org/tag/t509massive/feed/",
+    title: "Sam & the Web",
+    homePageUrl: "https://sam.example.org/",
+    ownerId: sam,
+    nextPollAt: at,
   });
 });
 afterEach(async () => hub.close());
@@ -108,8 +123,18 @@ describe("take your network with you", () => {
     const json = (await (await maya.get("/c/t509/network/bluesky.json")).json()) as { course: unknown; accounts: unknown };
     expect(json.course).toEqual({ title: "T509 Massive", url: "https://hub.example.org/c/t509" });
     expect(json.accounts).toEqual([
-      { name: "Lee Park", handle: null, did: "did:plc:zyxwvutsrqponmlkjihgfedc", profile: "https://bsky.app/profile/did%3Aplc%3Azyxwvutsrqponmlkjihgfedc" },
-      { name: "Sam Stone", handle: "sam.bsky.social", did: "did:plc:abcdefghijklmnopqrstuvwx", profile: "https://bsky.app/profile/did%3Aplc%3Aabcdefghijklmnopqrstuvwx" },
+      {
+        name: "Lee Park",
+        handle: null,
+        did: "did:plc:zyxwvutsrqponmlkjihgfedc",
+        profile: "https://bsky.app/profile/did%3Aplc%3Azyxwvutsrqponmlkjihgfedc",
+      },
+      {
+        name: "Sam Stone",
+        handle: "sam.bsky.social",
+        did: "did:plc:abcdefghijklmnopqrstuvwx",
+        profile: "https://bsky.app/profile/did%3Aplc%3Aabcdefghijklmnopqrstuvwx",
+      },
     ]);
   });
 
@@ -122,7 +147,13 @@ describe("take your network with you", () => {
     const lines = parseOpml(opml);
     expect(lines.map(({ ownerName, title, xmlUrl, htmlUrl, problem }) => ({ ownerName, title, xmlUrl, htmlUrl, problem }))).toEqual([
       { ownerName: "Lee Park", title: null, xmlUrl: null, htmlUrl: "https://lee.example.net/", problem: null },
-      { ownerName: "Sam Stone", title: "Sam & the Web", xmlUrl: "https://sam.example.org/tag/t509massive/feed/", htmlUrl: "https://sam.example.org/", problem: null },
+      {
+        ownerName: "Sam Stone",
+        title: "Sam & the Web",
+        xmlUrl: "https://sam.example.org/tag/t509massive/feed/",
+        htmlUrl: "https://sam.example.org/",
+        problem: null,
+      },
     ]);
   });
 
@@ -132,7 +163,8 @@ describe("take your network with you", () => {
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/login?next=%2Fc%2Ft509%2Fnetwork%2Fmastodon.csv");
     const outsider = await signIn("out");
-    for (const f of ["blogs.opml", "mastodon.csv", "bluesky.txt", "bluesky.json"]) expect((await outsider.get(`/c/t509/network/${f}`)).status, f).toBe(403);
+    for (const f of ["blogs.opml", "mastodon.csv", "bluesky.txt", "bluesky.json"])
+      expect((await outsider.get(`/c/t509/network/${f}`)).status, f).toBe(403);
     expect((await outsider.get("/c/nope/network/mastodon.csv")).status).toBe(404);
     // Lee takes part through posts; the instructor runs the course.
     const lee = await signIn("lee");

@@ -56,8 +56,14 @@ describe("the OpenAPI document", () => {
       for (const method of Object.keys(item)) if (METHODS.includes(method)) inDoc.add(`${method.toUpperCase()} ${path}`);
     }
     expect(inApp.size).toBeGreaterThan(20);
-    expect([...inApp].filter((r) => !inDoc.has(r)), "routes missing from the document").toEqual([]);
-    expect([...inDoc].filter((r) => !inApp.has(r)), "documented routes the app does not have").toEqual([]);
+    expect(
+      [...inApp].filter((r) => !inDoc.has(r)),
+      "routes missing from the document",
+    ).toEqual([]);
+    expect(
+      [...inDoc].filter((r) => !inApp.has(r)),
+      "documented routes the app does not have",
+    ).toEqual([]);
   });
 
   it("has a unique operationId, security, responses and its path parameters declared on every operation", () => {
@@ -72,10 +78,12 @@ describe("the OpenAPI document", () => {
         for (const req of op.security) for (const scheme of Object.keys(req)) expect(doc.components.securitySchemes).toHaveProperty(scheme);
         expect(Object.keys(op.responses).length, `${name}: responses`).toBeGreaterThan(0);
         expect(op.responses, `${name}: 401`).toHaveProperty("401");
-        const declared = (op.parameters ?? []).filter((p: { in: string }) => p.in === "path").map((p: { name: string; required: boolean }) => {
-          expect(p.required).toBe(true);
-          return p.name;
-        });
+        const declared = (op.parameters ?? [])
+          .filter((p: { in: string }) => p.in === "path")
+          .map((p: { name: string; required: boolean }) => {
+            expect(p.required).toBe(true);
+            return p.name;
+          });
         expect(declared.sort(), `${name}: path parameters`).toEqual(params);
       }
     }
@@ -95,7 +103,9 @@ describe("the OpenAPI document", () => {
   });
 
   it("is public: no session or token needed", async () => {
-    const res = await hub.app.fetch(new Request("http://localhost:8787/api/openapi.json", { headers: { authorization: "Bearer trt_nope" } }));
+    const res = await hub.app.fetch(
+      new Request("http://localhost:8787/api/openapi.json", { headers: { authorization: "Bearer trt_nope" } }),
+    );
     expect(res.status).toBe(200);
   });
 });

@@ -19,13 +19,26 @@ const text = async (path: string) => {
 
 beforeAll(async () => {
   worker = await startWorker(buildWorker(), { PAGE_CACHE_SECONDS: "0" });
-  ida = new Client((req) => worker.mf.dispatchFetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", duplex: "half" } as never) as unknown as Promise<Response>);
+  ida = new Client(
+    (req) =>
+      worker.mf.dispatchFetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        redirect: "manual",
+        duplex: "half",
+      } as never) as unknown as Promise<Response>,
+  );
   await setUpCourse(ida);
   d1 = await worker.d1();
   const now = Date.now();
   await d1.prepare("INSERT INTO people (email, display_name, password_hash) VALUES ('sam@example.org', 'Sam Stone', 'x')").run();
   await d1.prepare("INSERT INTO memberships (course_id, person_id, role) VALUES (1, 2, 'learner')").run();
-  await d1.prepare("INSERT INTO sources (course_id, kind, url, status, next_poll_at) VALUES (1, 'feed', 'https://sam.example.org/feed', 'active', 0)").run();
+  await d1
+    .prepare(
+      "INSERT INTO sources (course_id, kind, url, status, next_poll_at) VALUES (1, 'feed', 'https://sam.example.org/feed', 'active', 0)",
+    )
+    .run();
   const rows = [
     ["blog", "https://sam.example.org/a", "Rhizomes and <networks>", "An excerpt on rhizomes", 2, 0, 1],
     ["blog", "https://sam.example.org/b", "Open pedagogy", "", 2, 0, 1],
@@ -54,18 +67,33 @@ describe("course pages in workerd", () => {
     expect(titlesIn(await text("/c/t509/people/2"))).toEqual(["Rhizomes and &lt;networks&gt;", "Open pedagogy"]);
     expect(await text("/c/t509/people")).toContain('<a href="/c/t509/people/2">Sam Stone</a>');
     expect(titlesIn(await text("/c/t509/search?q=rhizomes"))).toEqual(["Rhizomes and &lt;networks&gt;", "A guest toot on rhizomes"]);
-    for (const q of ['"a" OR title:*', "NEAR(", "*"]) expect((await ida.get(`/c/t509/search?q=${encodeURIComponent(q)}`)).status, q).toBe(200);
+    for (const q of ['"a" OR title:*', "NEAR(", "*"])
+      expect((await ida.get(`/c/t509/search?q=${encodeURIComponent(q)}`)).status, q).toBe(200);
   });
 
   it("curates on D1: Spotlight with dense positions, hiding, blocking a source, settings, and the commons copy", async () => {
-    for (const id of [1, 2, 3]) expect((await ida.submit("/c/t509", "/c/t509/manage/spotlight", { item: String(id), note: `note ${id}` })).status).toBe(303);
+    for (const id of [1, 2, 3])
+      expect((await ida.submit("/c/t509", "/c/t509/manage/spotlight", { item: String(id), note: `note ${id}` })).status).toBe(303);
     const positions = async (course = 1) =>
-      (await d1.prepare("SELECT item_id AS item, position FROM spotlight_entries WHERE course_id = ? ORDER BY position").bind(course).all<{ item: number; position: number }>()).results;
-    expect(await positions()).toEqual([{ item: 3, position: 0 }, { item: 2, position: 1 }, { item: 1, position: 2 }]);
-    const entry = async (item: number) => (await d1.prepare("SELECT id FROM spotlight_entries WHERE course_id = 1 AND item_id = ?").bind(item).first<{ id: number }>())!.id;
+      (
+        await d1
+          .prepare("SELECT item_id AS item, position FROM spotlight_entries WHERE course_id = ? ORDER BY position")
+          .bind(course)
+          .all<{ item: number; position: number }>()
+      ).results;
+    expect(await positions()).toEqual([
+      { item: 3, position: 0 },
+      { item: 2, position: 1 },
+      { item: 1, position: 2 },
+    ]);
+    const entry = async (item: number) =>
+      (await d1.prepare("SELECT id FROM spotlight_entries WHERE course_id = 1 AND item_id = ?").bind(item).first<{ id: number }>())!.id;
     await ida.submit("/c/t509/spotlight", `/c/t509/manage/spotlight/${await entry(1)}/up`, {});
     await ida.submit("/c/t509/spotlight", `/c/t509/manage/spotlight/${await entry(3)}/remove`, {});
-    expect(await positions()).toEqual([{ item: 1, position: 0 }, { item: 2, position: 1 }]);
+    expect(await positions()).toEqual([
+      { item: 1, position: 0 },
+      { item: 2, position: 1 },
+    ]);
     expect(titlesIn(await text("/c/t509/spotlight"))).toEqual(["Rhizomes and &lt;networks&gt;", "Open pedagogy"]);
 
     await ida.submit("/c/t509", "/c/t509/manage/items/2/hide", {});
@@ -79,9 +107,17 @@ describe("course pages in workerd", () => {
     expect(titlesIn(await text("/c/t509"))).toHaveLength(4);
     await ida.submit("/c/t509", "/c/t509/manage/items/4/hide", {});
 
-    const saved = await ida.submit("/c/t509/manage/settings", "/c/t509/manage/settings", { title: "T509 on D1", tags: "#t509massive #t509d1", joinCode: "D1-CODE" });
+    const saved = await ida.submit("/c/t509/manage/settings", "/c/t509/manage/settings", {
+      title: "T509 on D1",
+      tags: "#t509massive #t509d1",
+      joinCode: "D1-CODE",
+    });
     expect(saved.status).toBe(303);
-    expect((await d1.prepare("SELECT group_concat(tag) AS tags FROM (SELECT tag FROM course_tags WHERE course_id = 1 ORDER BY tag)").first<{ tags: string }>())!.tags).toBe("t509d1,t509massive");
+    expect(
+      (await d1
+        .prepare("SELECT group_concat(tag) AS tags FROM (SELECT tag FROM course_tags WHERE course_id = 1 ORDER BY tag)")
+        .first<{ tags: string }>())!.tags,
+    ).toBe("t509d1,t509massive");
 
     await ida.submit("/courses/new", "/courses", { title: "Next cohort", slug: "next", tags: "#t509massive" });
     const copied = await ida.submit("/c/next/manage/settings", "/c/next/manage/settings/copy-spotlight", { fromCourse: "1" });

@@ -26,18 +26,42 @@ async function mixedCourse() {
   const { mayaId } = f;
   const blog = await f.item({ title: "Maya's blog post", personId: mayaId, authorName: "M. O.", tags: ["t509massive", "week1"] });
   const toot = await f.item({
-    kind: "mastodon", title: "Maya's toot", personId: mayaId, authorKey: "maya@mastodon.social", authorHandle: "@maya@mastodon.social",
-    canonicalUrl: "https://mastodon.social/@maya/1", tags: ["t509massive"],
+    kind: "mastodon",
+    title: "Maya's toot",
+    personId: mayaId,
+    authorKey: "maya@mastodon.social",
+    authorHandle: "@maya@mastodon.social",
+    canonicalUrl: "https://mastodon.social/@maya/1",
+    tags: ["t509massive"],
   });
   const skeet = await f.item({
-    kind: "bluesky", title: "A guest's skeet", authorKey: "did:plc:guest", authorHandle: "guest.bsky.social",
-    canonicalUrl: "https://bsky.app/profile/guest.bsky.social/post/1", tags: ["t509massive", "week1"],
+    kind: "bluesky",
+    title: "A guest's skeet",
+    authorKey: "did:plc:guest",
+    authorHandle: "guest.bsky.social",
+    canonicalUrl: "https://bsky.app/profile/guest.bsky.social/post/1",
+    tags: ["t509massive", "week1"],
   });
-  await f.item({ kind: "mastodon", title: "Announcing my post", personId: mayaId, canonicalUrl: "https://mastodon.social/@maya/2", crossPostOf: blog.id });
+  await f.item({
+    kind: "mastodon",
+    title: "Announcing my post",
+    personId: mayaId,
+    canonicalUrl: "https://mastodon.social/@maya/2",
+    crossPostOf: blog.id,
+  });
   await f.item({ title: "Quietly hidden entry", hidden: true, tags: ["week1"] });
   await f.item({ title: "Withdrawn post", personId: mayaId, deletedAt: f.hub.clock.now, tags: ["week1"] });
-  await f.item({ kind: "mastodon", title: "Blocked guest toot", authorKey: "troll@bad.example", authorHandle: "@troll@bad.example", canonicalUrl: "https://bad.example/@troll/1", tags: ["week1"] });
-  await f.hub.deps.db.insert(blockedAuthors).values({ courseId: 1, kind: "mastodon", authorKey: "troll@bad.example", label: "@troll@bad.example" });
+  await f.item({
+    kind: "mastodon",
+    title: "Blocked guest toot",
+    authorKey: "troll@bad.example",
+    authorHandle: "@troll@bad.example",
+    canonicalUrl: "https://bad.example/@troll/1",
+    tags: ["week1"],
+  });
+  await f.hub.deps.db
+    .insert(blockedAuthors)
+    .values({ courseId: 1, kind: "mastodon", authorKey: "troll@bad.example", label: "@troll@bad.example" });
   return { blog, toot, skeet };
 }
 
@@ -55,7 +79,15 @@ describe("the course's lists", () => {
     expect(titlesIn(await html("/c/t509/tags/week1"))).toEqual(["Maya&#39;s blog post", "A guest&#39;s skeet"]);
     expect(titlesIn(await html("/c/t509/tags/%23Week1"))).toEqual(["Maya&#39;s blog post", "A guest&#39;s skeet"]);
     expect(titlesIn(await html(`/c/t509/people/${f.mayaId}`))).toEqual(["Maya&#39;s blog post", "Maya&#39;s toot"]);
-    for (const path of ["/c/t509", "/c/t509/blog", "/c/t509/social", "/c/t509/tags/week1", `/c/t509/people/${f.mayaId}`, "/c/t509/search?q=post", "/c/t509/spotlight"]) {
+    for (const path of [
+      "/c/t509",
+      "/c/t509/blog",
+      "/c/t509/social",
+      "/c/t509/tags/week1",
+      `/c/t509/people/${f.mayaId}`,
+      "/c/t509/search?q=post",
+      "/c/t509/spotlight",
+    ]) {
       const page = await html(path, f.ida);
       for (const never of NEVER) expect(page, `${path} shows ${never}`).not.toContain(never);
     }
@@ -75,14 +107,27 @@ describe("the course's lists", () => {
   });
 
   it("shows a content warning instead of the excerpt", async () => {
-    await f.item({ kind: "mastodon", title: "CW toot", excerpt: "the spoiler text itself", contentWarning: "exam answers", canonicalUrl: "https://m.example/@a/1" });
+    await f.item({
+      kind: "mastodon",
+      title: "CW toot",
+      excerpt: "the spoiler text itself",
+      contentWarning: "exam answers",
+      canonicalUrl: "https://m.example/@a/1",
+    });
     const flow = await html("/c/t509");
     expect(flow).toContain("<strong>Content warning:</strong> exam answers.");
     expect(flow).not.toContain("the spoiler text itself");
   });
 
   it("has the course tabs on every course page, the current one marked", async () => {
-    const tabs = { "/c/t509": "Flow", "/c/t509/blog": "Blog", "/c/t509/social": "Social", "/c/t509/spotlight": "Spotlight", "/c/t509/people": "People", "/c/t509/search": "Search" };
+    const tabs = {
+      "/c/t509": "Flow",
+      "/c/t509/blog": "Blog",
+      "/c/t509/social": "Social",
+      "/c/t509/spotlight": "Spotlight",
+      "/c/t509/people": "People",
+      "/c/t509/search": "Search",
+    };
     for (const [path, label] of Object.entries(tabs)) {
       const page = await html(path);
       expect(page).toContain('<nav aria-label="Course" class="tabs">');
@@ -99,7 +144,13 @@ describe("the course's lists", () => {
   });
 
   it("points feed readers at each list's own feeds", async () => {
-    const feeds = { "/c/t509": "", "/c/t509/blog": "/blog", "/c/t509/social": "/social", "/c/t509/spotlight": "/spotlight", "/c/t509/tags/week1": "/tags/week1" };
+    const feeds = {
+      "/c/t509": "",
+      "/c/t509/blog": "/blog",
+      "/c/t509/social": "/social",
+      "/c/t509/spotlight": "/spotlight",
+      "/c/t509/tags/week1": "/tags/week1",
+    };
     for (const [path, list] of Object.entries(feeds)) {
       const page = await html(path);
       for (const format of ["rss", "atom", "json"]) expect(page, path).toContain(`href="/c/t509${list}/feed.${format}">`);
@@ -187,31 +238,80 @@ describe("the Spotlight page", () => {
 describe("people", () => {
   it("lists learners and authors with their blogs and verified accounts, and each learner's page links their profile", async () => {
     const { mayaId } = f;
-    const omar = (await createPerson(f.hub.deps.db, { email: "omar@example.org", displayName: "Omar", password: "correct horse battery" }))!;
-    const quiet = (await createPerson(f.hub.deps.db, { email: "q@example.org", displayName: "Quiet Learner", password: "correct horse battery" }))!;
-    const stranger = (await createPerson(f.hub.deps.db, { email: "s@example.org", displayName: "Stranger", password: "correct horse battery" }))!;
+    const omar = (await createPerson(f.hub.deps.db, {
+      email: "omar@example.org",
+      displayName: "Omar",
+      password: "correct horse battery",
+    }))!;
+    const quiet = (await createPerson(f.hub.deps.db, {
+      email: "q@example.org",
+      displayName: "Quiet Learner",
+      password: "correct horse battery",
+    }))!;
+    const stranger = (await createPerson(f.hub.deps.db, {
+      email: "s@example.org",
+      displayName: "Stranger",
+      password: "correct horse battery",
+    }))!;
     await f.hub.deps.db.insert(memberships).values({ courseId: 1, personId: quiet.id, role: "learner" });
     await f.item({ title: "Omar's post", personId: omar.id }); // not enrolled, but his verified blog brings posts in
     await f.item({ title: "Maya's", personId: mayaId });
     await f.hub.deps.db.insert(sources).values({
-      courseId: 1, ownerId: mayaId, kind: "feed", url: "https://maya.example.org/feed/", homePageUrl: "https://maya.example.org/", title: "Maya learns", nextPollAt: f.hub.clock.now,
+      courseId: 1,
+      ownerId: mayaId,
+      kind: "feed",
+      url: "https://maya.example.org/feed/",
+      homePageUrl: "https://maya.example.org/",
+      title: "Maya learns",
+      nextPollAt: f.hub.clock.now,
     });
     await f.hub.deps.db.insert(identities).values([
-      { personId: mayaId, kind: "mastodon", address: "@maya@mastodon.social", authorKey: "maya@mastodon.social", verifyCode: "a", verifiedAt: f.hub.clock.now },
-      { personId: mayaId, kind: "bluesky", address: "maya.bsky.social", authorKey: "did:plc:abcdefghijklmnopqrstuvwx", verifyCode: "b", verifiedAt: f.hub.clock.now },
+      {
+        personId: mayaId,
+        kind: "mastodon",
+        address: "@maya@mastodon.social",
+        authorKey: "maya@mastodon.social",
+        verifyCode: "a",
+        verifiedAt: f.hub.clock.now,
+      },
+      {
+        personId: mayaId,
+        kind: "bluesky",
+        address: "maya.bsky.social",
+        authorKey: "did:plc:abcdefghijklmnopqrstuvwx",
+        verifyCode: "b",
+        verifiedAt: f.hub.clock.now,
+      },
       { personId: mayaId, kind: "bluesky", address: "notmaya.bsky.social", authorKey: "handle:notmaya.bsky.social", verifyCode: "c" },
-      { personId: omar.id, kind: "blog", address: "https://omar.example.net/", authorKey: "https://omar.example.net", verifyCode: "d", verifiedAt: f.hub.clock.now },
+      {
+        personId: omar.id,
+        kind: "blog",
+        address: "https://omar.example.net/",
+        authorKey: "https://omar.example.net",
+        verifyCode: "d",
+        verifiedAt: f.hub.clock.now,
+      },
     ]);
     // In another course only: not on this roster.
     const admin = { id: 1 } as Parameters<typeof createCourse>[2];
-    const other = await createCourse(f.hub.deps.db, { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null }, admin);
+    const other = await createCourse(
+      f.hub.deps.db,
+      { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null },
+      admin,
+    );
     await f.item({ title: "Elsewhere", personId: stranger.id, courseId: other.id });
 
     const page = await html("/c/t509/people");
-    expect([...page.matchAll(/<h3><a href="\/c\/t509\/people\/(\d+)">([^<]+)<\/a>/g)].map((m) => m[2])).toEqual(["Maya Okafor", "Omar", "Quiet Learner"]);
+    expect([...page.matchAll(/<h3><a href="\/c\/t509\/people\/(\d+)">([^<]+)<\/a>/g)].map((m) => m[2])).toEqual([
+      "Maya Okafor",
+      "Omar",
+      "Quiet Learner",
+    ]);
     expect(page).toContain('Blog: <a href="https://maya.example.org/" rel="noopener nofollow">Maya learns</a>');
     expect(page).toContain('Mastodon: <a href="https://mastodon.social/@maya" rel="noopener nofollow">@maya@mastodon.social</a>');
-    expect(page).toContain('Bluesky: <a href="https://bsky.app/profile/did%3Aplc%3Aabcdefghijklmnopqrstuvwx" rel="noopener nofollow">maya.bsky.social</a>');
+    expect(page).toContain(
+      'Bluesky: <a href="https://bsky.app/profile/did%3Aplc%3Aabcdefghijklmnopqrstuvwx" rel="noopener nofollow">maya.bsky.social</a>',
+    );
     expect(page).toContain('Blog: <a href="https://omar.example.net/" rel="noopener nofollow">omar.example.net</a>');
     expect(page).not.toContain("notmaya");
     expect(page).not.toContain("Stranger");
@@ -234,7 +334,11 @@ describe("search", () => {
     await f.item({ title: "Withdrawn rhizomatic", deletedAt: f.hub.clock.now });
     await f.item({ title: "By Zadie", authorName: "Zadie Rhizomatic" });
     const admin = { id: 1 } as Parameters<typeof createCourse>[2];
-    const other = await createCourse(f.hub.deps.db, { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null }, admin);
+    const other = await createCourse(
+      f.hub.deps.db,
+      { title: "Other", slug: "other", tags: ["other"], description: "", startsOn: null, endsOn: null },
+      admin,
+    );
     await f.item({ title: "Other course rhizomatic", courseId: other.id });
     const page = await html("/c/t509/search?q=rhizomatic");
     const found = titlesIn(page);
@@ -252,7 +356,23 @@ describe("search", () => {
   it("treats query syntax as plain words: hostile queries neither fail nor inject", async () => {
     await f.item({ title: "A title about OR and NEAR", excerpt: "" });
     await f.item({ title: "Secret hidden title", hidden: true });
-    for (const q of ['"a" OR title:*', "NEAR(", "title:secret", "secret*", '"', "*", "AND", ")", "-", "^x", "a:b:c", "{title excerpt}: secret", "x' OR 1=1 --", "🙂", "NOT NOT"]) {
+    for (const q of [
+      '"a" OR title:*',
+      "NEAR(",
+      "title:secret",
+      "secret*",
+      '"',
+      "*",
+      "AND",
+      ")",
+      "-",
+      "^x",
+      "a:b:c",
+      "{title excerpt}: secret",
+      "x' OR 1=1 --",
+      "🙂",
+      "NOT NOT",
+    ]) {
       const res = await f.visitor().get(`/c/t509/search?q=${encodeURIComponent(q)}`);
       expect(res.status, q).toBe(200);
       const body = await res.text();
@@ -281,14 +401,39 @@ describe("escaping", () => {
   it("escapes a hostile title, excerpt, author, tag and note on every page, for visitors and managers", async () => {
     const evil = "<script>alert(1)</script>";
     const item = await f.item({
-      title: evil, excerpt: `${evil} excerpt`, authorName: `${evil}`, personId: f.mayaId, tags: ["week1", "<img src=x onerror=alert(1)>"],
+      title: evil,
+      excerpt: `${evil} excerpt`,
+      authorName: `${evil}`,
+      personId: f.mayaId,
+      tags: ["week1", "<img src=x onerror=alert(1)>"],
     });
-    await f.item({ kind: "mastodon", title: `guest ${evil}`, authorHandle: `@${evil}@x.example`, authorKey: "e@x.example", canonicalUrl: "https://x.example/@e/1" });
+    await f.item({
+      kind: "mastodon",
+      title: `guest ${evil}`,
+      authorHandle: `@${evil}@x.example`,
+      authorKey: "e@x.example",
+      canonicalUrl: "https://x.example/@e/1",
+    });
     await f.item({ title: `hidden ${evil}`, hidden: true });
-    const evilPerson = (await createPerson(f.hub.deps.db, { email: "e@example.org", displayName: evil, password: "correct horse battery" }))!;
+    const evilPerson = (await createPerson(f.hub.deps.db, {
+      email: "e@example.org",
+      displayName: evil,
+      password: "correct horse battery",
+    }))!;
     await f.item({ title: "By the evil name", personId: evilPerson.id });
     await f.hub.deps.db.insert(spotlightEntries).values({ courseId: 1, itemId: item.id, curatorId: 1, note: `note ${evil}`, position: 0 });
-    const paths = ["/c/t509", "/c/t509/blog", "/c/t509/social", "/c/t509/spotlight", "/c/t509/people", `/c/t509/people/${f.mayaId}`, `/c/t509/people/${evilPerson.id}`, "/c/t509/tags/week1", `/c/t509/search?q=${encodeURIComponent(`alert ${evil}`)}`, "/c/t509/manage/hidden"];
+    const paths = [
+      "/c/t509",
+      "/c/t509/blog",
+      "/c/t509/social",
+      "/c/t509/spotlight",
+      "/c/t509/people",
+      `/c/t509/people/${f.mayaId}`,
+      `/c/t509/people/${evilPerson.id}`,
+      "/c/t509/tags/week1",
+      `/c/t509/search?q=${encodeURIComponent(`alert ${evil}`)}`,
+      "/c/t509/manage/hidden",
+    ];
     for (const client of [f.visitor(), f.ida]) {
       for (const path of paths) {
         const res = await client.get(path);

@@ -13,7 +13,16 @@ import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
-import { blockedAuthors, courses, courseTemplates, identities, items, memberships, sources, spotlightEntries } from "../../src/db/schema.js";
+import {
+  blockedAuthors,
+  courses,
+  courseTemplates,
+  identities,
+  items,
+  memberships,
+  sources,
+  spotlightEntries,
+} from "../../src/db/schema.js";
 import { openLibsql, tuneLocalFile } from "../../src/db/libsql.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { createPerson } from "../../src/accounts/people.js";
@@ -48,9 +57,23 @@ const ACCESS = {
   /** Those who run the course: instructors, TAs, administrators. */
   manager: { anonymous: "login", learner: "forbidden", otherLearner: "forbidden", ta: "allowed", instructor: "allowed", admin: "allowed" },
   /** Instructors and administrators, not TAs. */
-  instructor: { anonymous: "login", learner: "forbidden", otherLearner: "forbidden", ta: "forbidden", instructor: "allowed", admin: "allowed" },
+  instructor: {
+    anonymous: "login",
+    learner: "forbidden",
+    otherLearner: "forbidden",
+    ta: "forbidden",
+    instructor: "allowed",
+    admin: "allowed",
+  },
   /** The hub's administrators only. */
-  admin: { anonymous: "login", learner: "forbidden", otherLearner: "forbidden", ta: "forbidden", instructor: "forbidden", admin: "allowed" },
+  admin: {
+    anonymous: "login",
+    learner: "forbidden",
+    otherLearner: "forbidden",
+    ta: "forbidden",
+    instructor: "forbidden",
+    admin: "allowed",
+  },
   /** First-run setup: once the hub has an account, everyone is sent to sign in. */
   setupDone: { anonymous: "closed", learner: "closed", otherLearner: "closed", ta: "closed", instructor: "closed", admin: "closed" },
 } satisfies Record<string, Record<Role, Outcome>>;
@@ -59,7 +82,22 @@ type Access = keyof typeof ACCESS;
 /** What the prepared database holds, for paths and form bodies. */
 interface Fixture {
   server: FeedServer;
-  ids: Record<"maya" | "leo" | "noor" | "zed" | "sourceActive" | "sourcePaused" | "sourcePending" | "item" | "guestItem" | "entry" | "identity" | "otherCourse" | "courseTemplate", number>;
+  ids: Record<
+    | "maya"
+    | "leo"
+    | "noor"
+    | "zed"
+    | "sourceActive"
+    | "sourcePaused"
+    | "sourcePending"
+    | "item"
+    | "guestItem"
+    | "entry"
+    | "identity"
+    | "otherCourse"
+    | "courseTemplate",
+    number
+  >;
 }
 
 interface Row {
@@ -92,16 +130,32 @@ const TABLE: Row[] = [
   { method: "POST", route: "/login", access: "public", body: () => ({ email: "zed@example.org", password: PASSWORD }) },
   { method: "POST", route: "/logout", access: "public" },
   { method: "GET", route: "/signup", access: "public" },
-  { method: "POST", route: "/signup", access: "public", body: () => ({ displayName: "New", email: "new@example.org", password: PASSWORD }) },
+  {
+    method: "POST",
+    route: "/signup",
+    access: "public",
+    body: () => ({ displayName: "New", email: "new@example.org", password: PASSWORD }),
+  },
   { method: "GET", route: "/account", access: "signedIn" },
-  { method: "POST", route: "/account/password", access: "signedIn", body: () => ({ currentPassword: PASSWORD, newPassword: "a brand new password" }) },
+  {
+    method: "POST",
+    route: "/account/password",
+    access: "signedIn",
+    body: () => ({ currentPassword: PASSWORD, newPassword: "a brand new password" }),
+  },
   { method: "POST", route: "/account/sessions/others/end", access: "signedIn" },
   { method: "POST", route: "/account/sessions/:id/end", access: "signedIn", path: () => "/account/sessions/0123456789abcdef/end" },
   { method: "GET", route: "/me", access: "signedIn" },
   { method: "POST", route: "/me/identities", access: "signedIn", body: () => ({ kind: "mastodon", address: "@someone@mastodon.social" }) },
   { method: "POST", route: "/me/identities/:id/verify", access: "signedIn", path: (f) => `/me/identities/${f.ids.identity}/verify` },
   { method: "POST", route: "/me/identities/:id/remove", access: "signedIn", path: (f) => `/me/identities/${f.ids.identity}/remove` },
-  { method: "POST", route: "/me/items/:id/withdraw", access: "signedIn", path: (f) => `/me/items/${f.ids.item}/withdraw`, alsoAllowed: [404] },
+  {
+    method: "POST",
+    route: "/me/items/:id/withdraw",
+    access: "signedIn",
+    path: (f) => `/me/items/${f.ids.item}/withdraw`,
+    alsoAllowed: [404],
+  },
   { method: "GET", route: "/people/:id", access: "public", path: (f) => `/people/${f.ids.maya}` },
   // Courses
   { method: "GET", route: "/", access: "public" },
@@ -135,7 +189,13 @@ const TABLE: Row[] = [
   ),
   // A member's own blogs
   { method: "GET", route: "/c/:slug/my-sources", access: "member", path: () => `${T}/my-sources` },
-  { method: "POST", route: "/c/:slug/my-sources", access: "member", path: () => `${T}/my-sources`, body: (f) => ({ url: f.server.url("/mine.xml") }) },
+  {
+    method: "POST",
+    route: "/c/:slug/my-sources",
+    access: "member",
+    path: () => `${T}/my-sources`,
+    body: (f) => ({ url: f.server.url("/mine.xml") }),
+  },
   {
     method: "POST",
     route: "/c/:slug/my-sources/:id/remove",
@@ -145,14 +205,55 @@ const TABLE: Row[] = [
   },
   // Running the course: instructors and TAs
   { method: "GET", route: "/c/:slug/manage", access: "manager", path: () => `${T}/manage` },
-  { method: "POST", route: "/c/:slug/manage/sources", access: "manager", path: () => `${T}/manage/sources`, body: (f) => ({ url: f.server.url("/new.xml"), filter: "all" }) },
-  { method: "POST", route: "/c/:slug/manage/sources/:id/poll", access: "manager", path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/poll` },
-  { method: "POST", route: "/c/:slug/manage/sources/:id/remove", access: "manager", path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/remove` },
-  { method: "POST", route: "/c/:slug/manage/sources/:id/pause", access: "manager", path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/pause` },
-  { method: "POST", route: "/c/:slug/manage/sources/:id/resume", access: "manager", path: (f) => `${T}/manage/sources/${f.ids.sourcePaused}/resume` },
-  { method: "POST", route: "/c/:slug/manage/sources/:id/block", access: "manager", path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/block` },
-  { method: "POST", route: "/c/:slug/manage/sources/:id/approve", access: "manager", path: (f) => `${T}/manage/sources/${f.ids.sourcePending}/approve` },
-  { method: "POST", route: "/c/:slug/manage/sources/:id/refuse", access: "manager", path: (f) => `${T}/manage/sources/${f.ids.sourcePending}/refuse` },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources",
+    access: "manager",
+    path: () => `${T}/manage/sources`,
+    body: (f) => ({ url: f.server.url("/new.xml"), filter: "all" }),
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources/:id/poll",
+    access: "manager",
+    path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/poll`,
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources/:id/remove",
+    access: "manager",
+    path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/remove`,
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources/:id/pause",
+    access: "manager",
+    path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/pause`,
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources/:id/resume",
+    access: "manager",
+    path: (f) => `${T}/manage/sources/${f.ids.sourcePaused}/resume`,
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources/:id/block",
+    access: "manager",
+    path: (f) => `${T}/manage/sources/${f.ids.sourceActive}/block`,
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources/:id/approve",
+    access: "manager",
+    path: (f) => `${T}/manage/sources/${f.ids.sourcePending}/approve`,
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/sources/:id/refuse",
+    access: "manager",
+    path: (f) => `${T}/manage/sources/${f.ids.sourcePending}/refuse`,
+  },
   {
     method: "POST",
     route: "/c/:slug/manage/roster",
@@ -168,12 +269,30 @@ const TABLE: Row[] = [
     // A closed port on 127.0.0.1: the route reads the new source at once, and nothing leaves the machine.
     body: () => ({ kind: "mastodon_tag", instance: "http://127.0.0.1:9", tag: "t509massive" }),
   },
-  { method: "POST", route: "/c/:slug/blocks", access: "manager", path: () => `${T}/blocks`, body: (f) => ({ item: String(f.ids.guestItem) }) },
-  { method: "POST", route: "/c/:slug/blocks/remove", access: "manager", path: () => `${T}/blocks/remove`, body: () => ({ kind: "mastodon", authorKey: "blocked@mastodon.social" }) },
+  {
+    method: "POST",
+    route: "/c/:slug/blocks",
+    access: "manager",
+    path: () => `${T}/blocks`,
+    body: (f) => ({ item: String(f.ids.guestItem) }),
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/blocks/remove",
+    access: "manager",
+    path: () => `${T}/blocks/remove`,
+    body: () => ({ kind: "mastodon", authorKey: "blocked@mastodon.social" }),
+  },
   { method: "POST", route: "/c/:slug/manage/items/:id/hide", access: "manager", path: (f) => `${T}/manage/items/${f.ids.item}/hide` },
   { method: "POST", route: "/c/:slug/manage/items/:id/unhide", access: "manager", path: (f) => `${T}/manage/items/${f.ids.item}/unhide` },
   { method: "GET", route: "/c/:slug/manage/hidden", access: "manager", path: () => `${T}/manage/hidden` },
-  { method: "POST", route: "/c/:slug/manage/spotlight", access: "manager", path: () => `${T}/manage/spotlight`, body: (f) => ({ item: String(f.ids.guestItem), note: "Look" }) },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/spotlight",
+    access: "manager",
+    path: () => `${T}/manage/spotlight`,
+    body: (f) => ({ item: String(f.ids.guestItem), note: "Look" }),
+  },
   ...["note", "remove", "up", "down"].map(
     (action): Row => ({
       method: "POST",
@@ -215,11 +334,33 @@ const TABLE: Row[] = [
     path: (f) => `${T}/manage/templates/${f.ids.courseTemplate}`,
     body: () => ({ title: "Tell a data story", steps: "Pick a data set" }),
   },
-  { method: "POST", route: "/c/:slug/manage/templates/:id/delete", access: "manager", path: (f) => `${T}/manage/templates/${f.ids.courseTemplate}/delete` },
-  { method: "POST", route: "/c/:slug/manage/people/join-code", access: "manager", path: () => `${T}/manage/people/join-code`, body: () => ({ action: "new" }) },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/templates/:id/delete",
+    access: "manager",
+    path: (f) => `${T}/manage/templates/${f.ids.courseTemplate}/delete`,
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/people/join-code",
+    access: "manager",
+    path: () => `${T}/manage/people/join-code`,
+    body: () => ({ action: "new" }),
+  },
   // Who runs the course: instructors only
-  { method: "POST", route: "/c/:slug/manage/people/tas", access: "instructor", path: () => `${T}/manage/people/tas`, body: () => ({ email: "zed@example.org" }) },
-  { method: "POST", route: "/c/:slug/manage/people/:personId/remove", access: "instructor", path: (f) => `${T}/manage/people/${f.ids.noor}/remove` },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/people/tas",
+    access: "instructor",
+    path: () => `${T}/manage/people/tas`,
+    body: () => ({ email: "zed@example.org" }),
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/people/:personId/remove",
+    access: "instructor",
+    path: (f) => `${T}/manage/people/${f.ids.noor}/remove`,
+  },
 ];
 
 let hub: TestHub;
@@ -231,7 +372,8 @@ let copies = 0;
 
 beforeAll(async () => {
   server = await startFeedServer();
-  for (const path of ["/a.xml", "/new.xml", "/mine.xml", "/roster.xml", "/paused.xml", "/pending.xml"]) server.feed(path, fixture("wordpress-rss2.xml"));
+  for (const path of ["/a.xml", "/new.xml", "/mine.xml", "/roster.xml", "/paused.xml", "/pending.xml"])
+    server.feed(path, fixture("wordpress-rss2.xml"));
   // No anonymous page cache: every request must reach its route.
   hub = await createTestHub({ PAGE_CACHE_SECONDS: "0" });
   const { db } = hub.deps;
@@ -261,7 +403,12 @@ beforeAll(async () => {
   tokens.otherLearner = await sessionOf(leo);
 
   const source = async (path: string, status: "active" | "paused" | "pending", ownerId: number | null) =>
-    (await db.insert(sources).values({ courseId: t509, kind: "feed", url: server.url(path), status, ownerId, nextPollAt: now, createdAt: now }).returning())[0]!.id;
+    (
+      await db
+        .insert(sources)
+        .values({ courseId: t509, kind: "feed", url: server.url(path), status, ownerId, nextPollAt: now, createdAt: now })
+        .returning()
+    )[0]!.id;
   const sourceActive = await source("/a.xml", "active", null);
   const sourcePaused = await source("/paused.xml", "paused", null);
   const sourcePending = await source("/pending.xml", "pending", maya);
@@ -269,22 +416,64 @@ beforeAll(async () => {
     (
       await db
         .insert(items)
-        .values({ courseId, kind: "blog", externalId: `e${Math.random()}`, canonicalUrl: `https://blog.example.org/${Math.random()}`, title: "Week 1", tags: ["t509massive"], publishedAt: now, firstSeenAt: now, lastSeenAt: now, ...over })
+        .values({
+          courseId,
+          kind: "blog",
+          externalId: `e${Math.random()}`,
+          canonicalUrl: `https://blog.example.org/${Math.random()}`,
+          title: "Week 1",
+          tags: ["t509massive"],
+          publishedAt: now,
+          firstSeenAt: now,
+          lastSeenAt: now,
+          ...over,
+        })
         .returning()
     )[0]!.id;
   const mayaItem = await item(t509, { personId: maya, sourceId: sourceActive });
-  const guestItem = await item(t509, { kind: "mastodon", authorKey: "g@mastodon.social", authorHandle: "@g@mastodon.social", canonicalUrl: "https://mastodon.social/@g/1" });
+  const guestItem = await item(t509, {
+    kind: "mastodon",
+    authorKey: "g@mastodon.social",
+    authorHandle: "@g@mastodon.social",
+    canonicalUrl: "https://mastodon.social/@g/1",
+  });
   const entry = (await db.insert(spotlightEntries).values({ courseId: t509, itemId: mayaItem, note: "" }).returning())[0]!.id;
   const otherItem = await item(other, {});
   await db.insert(spotlightEntries).values({ courseId: other, itemId: otherItem, note: "From last year" });
-  await db.insert(blockedAuthors).values({ courseId: t509, kind: "mastodon", authorKey: "blocked@mastodon.social", label: "@blocked@mastodon.social" });
+  await db
+    .insert(blockedAuthors)
+    .values({ courseId: t509, kind: "mastodon", authorKey: "blocked@mastodon.social", label: "@blocked@mastodon.social" });
   // A blog on 127.0.0.1, so that checking it ("verify") never leaves the machine.
   const blog = server.url("/maya/");
-  const identity = (await db.insert(identities).values({ personId: maya, kind: "blog", address: blog, authorKey: blog, verifyCode: "code" }).returning())[0]!.id;
+  const identity = (
+    await db.insert(identities).values({ personId: maya, kind: "blog", address: blog, authorKey: blog, verifyCode: "code" }).returning()
+  )[0]!.id;
 
-  const courseTemplate = (await db.insert(courseTemplates).values({ courseId: t509, title: "Build a data story", steps: ["Pick a data set"], createdAt: now }).returning())[0]!.id;
+  const courseTemplate = (
+    await db
+      .insert(courseTemplates)
+      .values({ courseId: t509, title: "Build a data story", steps: ["Pick a data set"], createdAt: now })
+      .returning()
+  )[0]!.id;
 
-  f = { server, ids: { maya, leo, noor, zed, sourceActive, sourcePaused, sourcePending, item: mayaItem, guestItem, entry, identity, otherCourse: other, courseTemplate } };
+  f = {
+    server,
+    ids: {
+      maya,
+      leo,
+      noor,
+      zed,
+      sourceActive,
+      sourcePaused,
+      sourcePending,
+      item: mayaItem,
+      guestItem,
+      entry,
+      identity,
+      otherCourse: other,
+      courseTemplate,
+    },
+  };
   // Everything is in the main file, so a copy of it alone is the whole database.
   await hub.database.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
   prepared = await snapshot(hub.database.client);
@@ -294,7 +483,6 @@ afterAll(async () => {
   await server?.close();
   await hub?.close();
 });
-
 
 let prepared = "";
 
@@ -306,7 +494,10 @@ async function requestAs(role: Role, row: Row): Promise<{ res: Response; wrote: 
   try {
     await tuneLocalFile(database.client);
     const app = createApp({ ...hub.deps, db: database.db, log: memoryLog() });
-    const cookies = [`tributary_csrf=${CSRF}`, ...(tokens[role as Exclude<Role, "anonymous">] ? [`tributary_session=${tokens[role as Exclude<Role, "anonymous">]}`] : [])];
+    const cookies = [
+      `tributary_csrf=${CSRF}`,
+      ...(tokens[role as Exclude<Role, "anonymous">] ? [`tributary_session=${tokens[role as Exclude<Role, "anonymous">]}`] : []),
+    ];
     const path = row.path ? row.path(f) : row.route;
     const init: RequestInit =
       row.method === "GET"
@@ -333,9 +524,7 @@ describe("the permission table", () => {
   it("lists every route of the app, and only those", () => {
     const listed = new Set(TABLE.map((r) => `${r.method} ${r.route}`));
     expect(listed.size).toBe(TABLE.length); // no route listed twice
-    const inApp = new Set(
-      hub.app.routes.filter((r) => r.method !== "ALL" && !isPlsRoute(r.path)).map((r) => `${r.method} ${r.path}`),
-    );
+    const inApp = new Set(hub.app.routes.filter((r) => r.method !== "ALL" && !isPlsRoute(r.path)).map((r) => `${r.method} ${r.path}`));
     const missing = [...inApp].filter((r) => !listed.has(r));
     const stale = [...listed].filter((r) => !inApp.has(r));
     expect(missing, "routes in the app that the permission table does not list: say who may use them").toEqual([]);

@@ -32,7 +32,9 @@ async function person(name: string, courses: number[]): Promise<number> {
 async function post(over: Partial<typeof items.$inferInsert> & { courseId: number; title: string }) {
   const now = hub.clock.now;
   const url = `https://blog.example.org/${encodeURIComponent(over.title)}`;
-  await hub.deps.db.insert(items).values({ kind: "blog", externalId: url, canonicalUrl: url, publishedAt: now, firstSeenAt: now, lastSeenAt: now, ...over });
+  await hub.deps.db
+    .insert(items)
+    .values({ kind: "blog", externalId: url, canonicalUrl: url, publishedAt: now, firstSeenAt: now, lastSeenAt: now, ...over });
 }
 
 /** The id at the end of a redirect to /pls/objectives/:id. */
@@ -76,7 +78,16 @@ describe("the dashboard", () => {
     const [sketch, publish] = await hub.deps.db.select().from(planSteps).where(eq(planSteps.objectiveId, id)).orderBy(planSteps.position);
     expect((await maya.submit(page, `/pls/steps/${sketch!.id}/done`, {})).status).toBe(303);
     expect((await maya.submit(page, `/pls/steps/${publish!.id}/move`, { direction: "up" })).status).toBe(303);
-    expect((await maya.submit(page, `/pls/steps/${publish!.id}`, { title: "Publish a post", status: "doing", dueDate: "2026-10-01", resourceUrl: "" })).status).toBe(303);
+    expect(
+      (
+        await maya.submit(page, `/pls/steps/${publish!.id}`, {
+          title: "Publish a post",
+          status: "doing",
+          dueDate: "2026-10-01",
+          resourceUrl: "",
+        })
+      ).status,
+    ).toBe(303);
     const steps = await hub.deps.db.select().from(planSteps).where(eq(planSteps.objectiveId, id)).orderBy(planSteps.position);
     expect(steps.map((s) => [s.title, s.status])).toEqual([
       ["Publish a post", "doing"],
@@ -84,13 +95,28 @@ describe("the dashboard", () => {
     ]);
 
     // A resource filed under the objective, from the dashboard.
-    expect((await maya.submit("/pls", "/pls/resources", { title: "Fundamentals of Data Visualization", url: "https://clauswilke.com/dataviz/", objectiveId: String(id), back: "/pls" })).status).toBe(303);
+    expect(
+      (
+        await maya.submit("/pls", "/pls/resources", {
+          title: "Fundamentals of Data Visualization",
+          url: "https://clauswilke.com/dataviz/",
+          objectiveId: String(id),
+          back: "/pls",
+        })
+      ).status,
+    ).toBe(303);
 
     // A general template and a course template offered by t509's instructor.
     expect((await maya.submit("/pls", "/pls/templates", { template: "book" })).status).toBe(303);
     expect(
-      (await ida.submit("/c/t509/manage/templates", "/c/t509/manage/templates", { title: "Build a data story", why: "The course project", tags: "#storytelling", steps: "Pick a data set\nPublish a post" }))
-        .status,
+      (
+        await ida.submit("/c/t509/manage/templates", "/c/t509/manage/templates", {
+          title: "Build a data story",
+          why: "The course project",
+          tags: "#storytelling",
+          steps: "Pick a data set\nPublish a post",
+        })
+      ).status,
     ).toBe(303);
     const [tpl] = await hub.deps.db.select().from(courseTemplates);
     let dash = await (await maya.get("/pls")).text();
@@ -144,7 +170,14 @@ describe("the dashboard", () => {
     const id = objectiveIdOf(await maya.submit("/pls", "/pls/objectives", { title: "Learn R" }));
     const page = `/pls/objectives/${id}`;
     expect((await maya.get(page).then((r) => r.text())).includes("Regression notes")).toBe(false);
-    const saved = await maya.submit(page, page, { title: "Learn R well", why: "", tags: "rstats", targetDate: "", status: "active", visibility: "private" });
+    const saved = await maya.submit(page, page, {
+      title: "Learn R well",
+      why: "",
+      tags: "rstats",
+      targetDate: "",
+      status: "active",
+      visibility: "private",
+    });
     expect(saved.status).toBe(303);
     const html = await (await maya.get(page)).text();
     expect(html).toContain("Learn R well");
@@ -202,7 +235,12 @@ describe("the dashboard", () => {
     await maya.submit(page, "/pls/resources", { title: "Link", url: "https://example.org/", objectiveId: String(id), back: page });
     const [step] = await hub.deps.db.select().from(planSteps);
     const [res] = await hub.deps.db.select().from(resources);
-    const before = JSON.stringify([await hub.deps.db.select().from(objectives), await hub.deps.db.select().from(planSteps), await hub.deps.db.select().from(resources), await hub.deps.db.select().from(planChanges)]);
+    const before = JSON.stringify([
+      await hub.deps.db.select().from(objectives),
+      await hub.deps.db.select().from(planSteps),
+      await hub.deps.db.select().from(resources),
+      await hub.deps.db.select().from(planChanges),
+    ]);
 
     const got = await noor.get(page);
     expect(got.status).toBe(404);
@@ -220,11 +258,21 @@ describe("the dashboard", () => {
     ];
     for (const [action, fields] of attempts) expect((await noor.submit("/pls", action, fields)).status, action).toBe(404);
     // Filing a resource under Maya's objective is a wrong choice in Noor's form.
-    const filed = await noor.submit("/pls", "/pls/resources", { title: "Mine", url: "https://example.org/", objectiveId: String(id), back: "/pls" });
+    const filed = await noor.submit("/pls", "/pls/resources", {
+      title: "Mine",
+      url: "https://example.org/",
+      objectiveId: String(id),
+      back: "/pls",
+    });
     expect(filed.status).toBe(400);
     expect(await filed.text()).toContain('id="res-objectiveId-error">Choose one of your objectives.');
     expect((await maya.get("/pls/objectives/abc")).status).toBe(404);
-    const after = JSON.stringify([await hub.deps.db.select().from(objectives), await hub.deps.db.select().from(planSteps), await hub.deps.db.select().from(resources), await hub.deps.db.select().from(planChanges)]);
+    const after = JSON.stringify([
+      await hub.deps.db.select().from(objectives),
+      await hub.deps.db.select().from(planSteps),
+      await hub.deps.db.select().from(resources),
+      await hub.deps.db.select().from(planChanges),
+    ]);
     expect(after).toBe(before);
     expect(await (await noor.get("/pls")).text()).not.toContain("secret plan");
   });
@@ -298,7 +346,11 @@ describe("a course's objective templates", () => {
     let res = await ida.submit("/c/t509/manage/templates", "/c/t509/manage/templates", { title: "", steps: "a" });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('id="new-title-error">Title is required.');
-    res = await ida.submit("/c/t509/manage/templates", "/c/t509/manage/templates", { title: "Build a <data> story", tags: "#datavis", steps: "Pick a data set\n\nPublish" });
+    res = await ida.submit("/c/t509/manage/templates", "/c/t509/manage/templates", {
+      title: "Build a <data> story",
+      tags: "#datavis",
+      steps: "Pick a data set\n\nPublish",
+    });
     expect(res.status).toBe(303);
     const [tpl] = await hub.deps.db.select().from(courseTemplates);
     expect(tpl).toMatchObject({ courseId: t509, tags: ["datavis"], steps: ["Pick a data set", "Publish"] });
@@ -306,11 +358,17 @@ describe("a course's objective templates", () => {
     expect(html).toContain("Build a &lt;data&gt; story");
     expect(await (await ida.get("/c/t509/manage")).text()).toContain('href="/c/t509/manage/templates"');
 
-    res = await ida.submit("/c/t509/manage/templates", `/c/t509/manage/templates/${tpl!.id}`, { title: "Tell a data story", tags: "data-vis" });
+    res = await ida.submit("/c/t509/manage/templates", `/c/t509/manage/templates/${tpl!.id}`, {
+      title: "Tell a data story",
+      tags: "data-vis",
+    });
     expect(res.status).toBe(400);
     html = await res.text();
     expect(html).toContain(`id="t${tpl!.id}-tags-error"`);
-    expect((await ida.submit("/c/t509/manage/templates", `/c/t509/manage/templates/${tpl!.id}`, { title: "Tell a data story", steps: "One" })).status).toBe(303);
+    expect(
+      (await ida.submit("/c/t509/manage/templates", `/c/t509/manage/templates/${tpl!.id}`, { title: "Tell a data story", steps: "One" }))
+        .status,
+    ).toBe(303);
     // A template of another course is not at this address.
     expect((await ida.submit("/c/t509/manage/templates", `/c/t510/manage/templates/${tpl!.id}/delete`, {})).status).toBe(404);
     expect((await maya.get("/c/t509/manage/templates")).status).toBe(403);

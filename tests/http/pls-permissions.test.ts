@@ -53,14 +53,59 @@ const grantsGet = (plan: Outcome, portfolio: Outcome, suggest: Outcome): Pick<Ex
 
 const ACCESS = {
   /** Anyone at all. */
-  public: { owner: "allowed", anonymous: "allowed", member: "allowed", grantPlan: "allowed", grantPortfolio: "allowed", grantSuggest: "allowed", expired: "allowed", revoked: "allowed" },
+  public: {
+    owner: "allowed",
+    anonymous: "allowed",
+    member: "allowed",
+    grantPlan: "allowed",
+    grantPortfolio: "allowed",
+    grantSuggest: "allowed",
+    expired: "allowed",
+    revoked: "allowed",
+  },
   /** A signed-in learner's own pages: a grant's secret is no session. */
-  ownPage: { owner: "allowed", anonymous: "login", member: "allowed", grantPlan: "login", grantPortfolio: "login", grantSuggest: "login", expired: "login", revoked: "login" },
+  ownPage: {
+    owner: "allowed",
+    anonymous: "login",
+    member: "allowed",
+    grantPlan: "login",
+    grantPortfolio: "login",
+    grantSuggest: "login",
+    expired: "login",
+    revoked: "login",
+  },
   /** A page or action about one of the owner's things: others signed in find nothing. */
-  ownerThing: { owner: "allowed", anonymous: "login", member: 404, grantPlan: "login", grantPortfolio: "login", grantSuggest: "login", expired: "login", revoked: "login" },
+  ownerThing: {
+    owner: "allowed",
+    anonymous: "login",
+    member: 404,
+    grantPlan: "login",
+    grantPortfolio: "login",
+    grantSuggest: "login",
+    expired: "login",
+    revoked: "login",
+  },
   /** The secret link of each grant role (others try a link that does not exist). */
-  shareRead: { owner: 404, anonymous: 404, member: 404, grantPlan: "allowed", grantPortfolio: "allowed", grantSuggest: "allowed", expired: 410, revoked: 410 },
-  shareSuggest: { owner: 404, anonymous: 404, member: 404, grantPlan: 403, grantPortfolio: 403, grantSuggest: "allowed", expired: 410, revoked: 410 },
+  shareRead: {
+    owner: 404,
+    anonymous: 404,
+    member: 404,
+    grantPlan: "allowed",
+    grantPortfolio: "allowed",
+    grantSuggest: "allowed",
+    expired: 410,
+    revoked: 410,
+  },
+  shareSuggest: {
+    owner: 404,
+    anonymous: 404,
+    member: 404,
+    grantPlan: 403,
+    grantPortfolio: 403,
+    grantSuggest: "allowed",
+    expired: 410,
+    revoked: 410,
+  },
   /** API: the caller's own data (session), or the learner's by a grant with the scope. */
   apiPlan: { owner: "allowed", anonymous: 401, member: "allowed", ...grantsGet("allowed", 403, 403) },
   apiPortfolio: { owner: "allowed", anonymous: 401, member: "allowed", ...grantsGet(403, "allowed", 403) },
@@ -117,10 +162,12 @@ const BOGUS_LINK = "trl_no-such-link-000000000000000000000000000";
 const shareLink = (f: Fixture, role: Role) => ((GRANT_ROLES as Role[]).includes(role) ? f.secrets[role as GrantRole].link : BOGUS_LINK);
 
 const id = (k: keyof Fixture["ids"]) => (x: Fixture) => String(x.ids[k]);
-const at = (route: string, ...values: ((x: Fixture) => string)[]) => (x: Fixture) => {
-  let i = 0;
-  return route.replace(/:[a-zA-Z]+/g, () => values[i++]!(x));
-};
+const at =
+  (route: string, ...values: ((x: Fixture) => string)[]) =>
+  (x: Fixture) => {
+    let i = 0;
+    return route.replace(/:[a-zA-Z]+/g, () => values[i++]!(x));
+  };
 
 const TABLE: Row[] = [
   // The dashboard: things to do
@@ -129,26 +176,90 @@ const TABLE: Row[] = [
   { method: "GET", route: "/pls/history", access: "ownPage" },
   { method: "GET", route: "/pls/focus", access: "ownPage" },
   { method: "POST", route: "/pls/objectives", access: "ownPage", body: () => ({ title: "A new objective" }) },
-  { method: "POST", route: "/pls/objectives/:id", access: "ownerThing", path: at("/pls/objectives/:id", id("objective")), body: () => ({ title: "Renamed" }) },
-  { method: "POST", route: "/pls/objectives/:id/status", access: "ownerThing", path: at("/pls/objectives/:id/status", id("objective")), body: () => ({ status: "achieved" }) },
+  {
+    method: "POST",
+    route: "/pls/objectives/:id",
+    access: "ownerThing",
+    path: at("/pls/objectives/:id", id("objective")),
+    body: () => ({ title: "Renamed" }),
+  },
+  {
+    method: "POST",
+    route: "/pls/objectives/:id/status",
+    access: "ownerThing",
+    path: at("/pls/objectives/:id/status", id("objective")),
+    body: () => ({ status: "achieved" }),
+  },
   { method: "POST", route: "/pls/objectives/:id/delete", access: "ownerThing", path: at("/pls/objectives/:id/delete", id("objective")) },
-  { method: "POST", route: "/pls/objectives/:id/steps", access: "ownerThing", path: at("/pls/objectives/:id/steps", id("objective")), body: () => ({ title: "Another step" }) },
-  { method: "POST", route: "/pls/steps/:id", access: "ownerThing", path: at("/pls/steps/:id", id("step")), body: () => ({ title: "Renamed step" }) },
+  {
+    method: "POST",
+    route: "/pls/objectives/:id/steps",
+    access: "ownerThing",
+    path: at("/pls/objectives/:id/steps", id("objective")),
+    body: () => ({ title: "Another step" }),
+  },
+  {
+    method: "POST",
+    route: "/pls/steps/:id",
+    access: "ownerThing",
+    path: at("/pls/steps/:id", id("step")),
+    body: () => ({ title: "Renamed step" }),
+  },
   { method: "POST", route: "/pls/steps/:id/done", access: "ownerThing", path: at("/pls/steps/:id/done", id("step")) },
   { method: "POST", route: "/pls/steps/:id/delete", access: "ownerThing", path: at("/pls/steps/:id/delete", id("step")) },
-  { method: "POST", route: "/pls/steps/:id/move", access: "ownerThing", path: at("/pls/steps/:id/move", id("step")), body: () => ({ direction: "down" }) },
+  {
+    method: "POST",
+    route: "/pls/steps/:id/move",
+    access: "ownerThing",
+    path: at("/pls/steps/:id/move", id("step")),
+    body: () => ({ direction: "down" }),
+  },
   { method: "POST", route: "/pls/resources", access: "ownPage", body: () => ({ title: "A reading", url: "https://example.org/reading" }) },
   { method: "POST", route: "/pls/resources/:id/delete", access: "ownerThing", path: at("/pls/resources/:id/delete", id("resource")) },
   { method: "POST", route: "/pls/templates", access: "ownPage", body: () => ({ template: "book" }) },
   // The portfolio: things done
   { method: "GET", route: "/pls/portfolio", access: "ownPage", shows: ["portfolio"] },
   { method: "POST", route: "/pls/portfolio/items/:itemId", access: "ownerThing", path: at("/pls/portfolio/items/:itemId", id("item")) },
-  { method: "POST", route: "/pls/portfolio/external", access: "ownPage", body: () => ({ title: "My repository", url: "https://code.example.org/me/project" }) },
-  { method: "POST", route: "/pls/portfolio/entries/:id", access: "ownerThing", path: at("/pls/portfolio/entries/:id", id("entry")), body: () => ({ title: "Renamed entry" }) },
-  { method: "POST", route: "/pls/portfolio/entries/:id/delete", access: "ownerThing", path: at("/pls/portfolio/entries/:id/delete", id("entry")) },
-  { method: "POST", route: "/pls/portfolio/entries/:id/link", access: "ownerThing", path: at("/pls/portfolio/entries/:id/link", id("entry")), body: (x) => ({ objectiveId: String(x.ids.objective) }) },
-  { method: "POST", route: "/pls/portfolio/entries/:id/unlink", access: "ownerThing", path: at("/pls/portfolio/entries/:id/unlink", id("entry")), body: (x) => ({ objectiveId: String(x.ids.objective) }) },
-  { method: "GET", route: "/people/:id/portfolio", access: "public", path: at("/people/:id/portfolio", id("maya")), shows: ["plan", "portfolio"] },
+  {
+    method: "POST",
+    route: "/pls/portfolio/external",
+    access: "ownPage",
+    body: () => ({ title: "My repository", url: "https://code.example.org/me/project" }),
+  },
+  {
+    method: "POST",
+    route: "/pls/portfolio/entries/:id",
+    access: "ownerThing",
+    path: at("/pls/portfolio/entries/:id", id("entry")),
+    body: () => ({ title: "Renamed entry" }),
+  },
+  {
+    method: "POST",
+    route: "/pls/portfolio/entries/:id/delete",
+    access: "ownerThing",
+    path: at("/pls/portfolio/entries/:id/delete", id("entry")),
+  },
+  {
+    method: "POST",
+    route: "/pls/portfolio/entries/:id/link",
+    access: "ownerThing",
+    path: at("/pls/portfolio/entries/:id/link", id("entry")),
+    body: (x) => ({ objectiveId: String(x.ids.objective) }),
+  },
+  {
+    method: "POST",
+    route: "/pls/portfolio/entries/:id/unlink",
+    access: "ownerThing",
+    path: at("/pls/portfolio/entries/:id/unlink", id("entry")),
+    body: (x) => ({ objectiveId: String(x.ids.objective) }),
+  },
+  {
+    method: "GET",
+    route: "/people/:id/portfolio",
+    access: "public",
+    path: at("/people/:id/portfolio", id("maya")),
+    shows: ["plan", "portfolio"],
+  },
   // Sharing
   { method: "GET", route: "/pls/sharing", access: "ownPage" },
   { method: "POST", route: "/pls/sharing", access: "ownPage", body: () => ({ audience: "A coach", scopes: "plan:read" }) },
@@ -158,8 +269,19 @@ const TABLE: Row[] = [
   { method: "GET", route: "/pls/sharing/:id/log", access: "ownerThing", path: at("/pls/sharing/:id/log", id("grant")) },
   { method: "GET", route: "/pls/suggestions", access: "ownPage" },
   { method: "POST", route: "/pls/suggestions/:id/accept", access: "ownerThing", path: at("/pls/suggestions/:id/accept", id("suggestion")) },
-  { method: "POST", route: "/pls/suggestions/:id/decline", access: "ownerThing", path: at("/pls/suggestions/:id/decline", id("suggestion")) },
-  { method: "GET", route: "/share/:link", access: "shareRead", path: (x, role) => `/share/${shareLink(x, role)}`, shows: ["plan", "portfolio"] },
+  {
+    method: "POST",
+    route: "/pls/suggestions/:id/decline",
+    access: "ownerThing",
+    path: at("/pls/suggestions/:id/decline", id("suggestion")),
+  },
+  {
+    method: "GET",
+    route: "/share/:link",
+    access: "shareRead",
+    path: (x, role) => `/share/${shareLink(x, role)}`,
+    shows: ["plan", "portfolio"],
+  },
   {
     method: "POST",
     route: "/share/:link/suggestions",
@@ -187,17 +309,51 @@ const TABLE: Row[] = [
   { method: "GET", route: "/api/v1/me", access: "apiAnyone" },
   { method: "GET", route: "/api/v1/plan", access: "apiPlan", shows: ["plan"] },
   { method: "POST", route: "/api/v1/objectives", access: "apiOwn", body: () => ({ title: "By the API" }) },
-  { method: "PATCH", route: "/api/v1/objectives/:id", access: "apiOwnerThing", path: at("/api/v1/objectives/:id", id("objective")), body: () => ({ title: "Renamed" }) },
+  {
+    method: "PATCH",
+    route: "/api/v1/objectives/:id",
+    access: "apiOwnerThing",
+    path: at("/api/v1/objectives/:id", id("objective")),
+    body: () => ({ title: "Renamed" }),
+  },
   { method: "DELETE", route: "/api/v1/objectives/:id", access: "apiOwnerThing", path: at("/api/v1/objectives/:id", id("objective")) },
-  { method: "POST", route: "/api/v1/objectives/:id/steps", access: "apiOwnerThing", path: at("/api/v1/objectives/:id/steps", id("objective")), body: () => ({ title: "A step" }) },
-  { method: "PATCH", route: "/api/v1/steps/:id", access: "apiOwnerThing", path: at("/api/v1/steps/:id", id("step")), body: () => ({ status: "done" }) },
+  {
+    method: "POST",
+    route: "/api/v1/objectives/:id/steps",
+    access: "apiOwnerThing",
+    path: at("/api/v1/objectives/:id/steps", id("objective")),
+    body: () => ({ title: "A step" }),
+  },
+  {
+    method: "PATCH",
+    route: "/api/v1/steps/:id",
+    access: "apiOwnerThing",
+    path: at("/api/v1/steps/:id", id("step")),
+    body: () => ({ status: "done" }),
+  },
   { method: "DELETE", route: "/api/v1/steps/:id", access: "apiOwnerThing", path: at("/api/v1/steps/:id", id("step")) },
   { method: "POST", route: "/api/v1/resources", access: "apiOwn", body: () => ({ title: "A reading", url: "https://example.org/r" }) },
   { method: "DELETE", route: "/api/v1/resources/:id", access: "apiOwnerThing", path: at("/api/v1/resources/:id", id("resource")) },
   { method: "GET", route: "/api/v1/portfolio", access: "apiPortfolio", shows: ["portfolio"] },
-  { method: "POST", route: "/api/v1/portfolio/entries", access: "apiOwn", body: () => ({ title: "A project", url: "https://example.org/p" }) },
-  { method: "PATCH", route: "/api/v1/portfolio/entries/:id", access: "apiOwnerThing", path: at("/api/v1/portfolio/entries/:id", id("entry")), body: () => ({ reflection: "Learned a lot" }) },
-  { method: "DELETE", route: "/api/v1/portfolio/entries/:id", access: "apiOwnerThing", path: at("/api/v1/portfolio/entries/:id", id("entry")) },
+  {
+    method: "POST",
+    route: "/api/v1/portfolio/entries",
+    access: "apiOwn",
+    body: () => ({ title: "A project", url: "https://example.org/p" }),
+  },
+  {
+    method: "PATCH",
+    route: "/api/v1/portfolio/entries/:id",
+    access: "apiOwnerThing",
+    path: at("/api/v1/portfolio/entries/:id", id("entry")),
+    body: () => ({ reflection: "Learned a lot" }),
+  },
+  {
+    method: "DELETE",
+    route: "/api/v1/portfolio/entries/:id",
+    access: "apiOwnerThing",
+    path: at("/api/v1/portfolio/entries/:id", id("entry")),
+  },
   {
     method: "PUT",
     route: "/api/v1/portfolio/entries/:id/objectives/:objectiveId",
@@ -216,9 +372,24 @@ const TABLE: Row[] = [
   { method: "POST", route: "/api/v1/grants/:id/revoke", access: "apiOwnerThing", path: at("/api/v1/grants/:id/revoke", id("grant")) },
   { method: "GET", route: "/api/v1/grants/:id/log", access: "apiOwnerThing", path: at("/api/v1/grants/:id/log", id("grant")) },
   { method: "GET", route: "/api/v1/suggestions", access: "apiSuggestions" },
-  { method: "POST", route: "/api/v1/suggestions", access: "apiSuggest", body: () => ({ kind: "resource", title: "Read this", url: "https://example.org/read" }) },
-  { method: "POST", route: "/api/v1/suggestions/:id/accept", access: "apiOwnerThing", path: at("/api/v1/suggestions/:id/accept", id("suggestion")) },
-  { method: "POST", route: "/api/v1/suggestions/:id/decline", access: "apiOwnerThing", path: at("/api/v1/suggestions/:id/decline", id("suggestion")) },
+  {
+    method: "POST",
+    route: "/api/v1/suggestions",
+    access: "apiSuggest",
+    body: () => ({ kind: "resource", title: "Read this", url: "https://example.org/read" }),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/suggestions/:id/accept",
+    access: "apiOwnerThing",
+    path: at("/api/v1/suggestions/:id/accept", id("suggestion")),
+  },
+  {
+    method: "POST",
+    route: "/api/v1/suggestions/:id/decline",
+    access: "apiOwnerThing",
+    path: at("/api/v1/suggestions/:id/decline", id("suggestion")),
+  },
 ];
 
 let hub: TestHub;
@@ -249,23 +420,51 @@ beforeAll(async () => {
   for (const v of plsVisibilities) {
     const [o] = await db
       .insert(objectives)
-      .values({ personId: maya, title: `Objective-${v}`, tags: [`tag${v}`], status: "active", visibility: v, createdAt: now, updatedAt: now })
+      .values({
+        personId: maya,
+        title: `Objective-${v}`,
+        tags: [`tag${v}`],
+        status: "active",
+        visibility: v,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning();
     objectiveIds.push(o!.id);
     const [e] = await db
       .insert(portfolioEntries)
-      .values({ personId: maya, url: `https://maya.example.org/${v}`, title: `Entry-${v}`, kind: "external", visibility: v, createdAt: now, updatedAt: now })
+      .values({
+        personId: maya,
+        url: `https://maya.example.org/${v}`,
+        title: `Entry-${v}`,
+        kind: "external",
+        visibility: v,
+        createdAt: now,
+        updatedAt: now,
+      })
       .returning();
     await db.insert(portfolioLinks).values({ entryId: e!.id, objectiveId: o!.id });
     entryIds.push(e!.id);
   }
   const [it] = await db
     .insert(items)
-    .values({ courseId: t509, personId: maya, kind: "blog", externalId: "maya-1", canonicalUrl: "https://maya.example.org/post-1", title: "Maya's first post", tags: ["t509massive"], publishedAt: now, firstSeenAt: now, lastSeenAt: now })
+    .values({
+      courseId: t509,
+      personId: maya,
+      kind: "blog",
+      externalId: "maya-1",
+      canonicalUrl: "https://maya.example.org/post-1",
+      title: "Maya's first post",
+      tags: ["t509massive"],
+      publishedAt: now,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    })
     .returning();
 
   const deps = hub.deps;
-  const issue = (scopes: string[], expiresOn = "") => issueGrant(deps, maya, { audience: `Audience ${scopes.join("+")}`, scopes, expiresOn });
+  const issue = (scopes: string[], expiresOn = "") =>
+    issueGrant(deps, maya, { audience: `Audience ${scopes.join("+")}`, scopes, expiresOn });
   const all = ["plan:read", "portfolio:read", "suggest"];
   const grantPlan = await issue(["plan:read"]);
   const grantPortfolio = await issue(["portfolio:read"]);
@@ -289,7 +488,13 @@ beforeAll(async () => {
       follow: 0,
       remoteItem: 0,
     },
-    secrets: { grantPlan: secret(grantPlan), grantPortfolio: secret(grantPortfolio), grantSuggest: secret(grantSuggest), expired: secret(expired), revoked: secret(revoked) },
+    secrets: {
+      grantPlan: secret(grantPlan),
+      grantPortfolio: secret(grantPortfolio),
+      grantSuggest: secret(grantSuggest),
+      expired: secret(expired),
+      revoked: secret(revoked),
+    },
   };
   await fillFixture(hub, f);
   // The expired grant ran out at the end of 2 November; the hub's clock moves past it.
@@ -308,16 +513,25 @@ async function fillFixture(hub: TestHub, x: Fixture): Promise<void> {
   const { db } = deps;
   const maya = x.ids.maya;
   x.ids.step = (await addStep(deps, maya, x.ids.objective, { title: "Read the chapter" })).id;
-  x.ids.resource = (await addResource(deps, maya, { title: "A guide", url: "https://example.org/guide", objectiveId: String(x.ids.objective) })).id;
+  x.ids.resource = (
+    await addResource(deps, maya, { title: "A guide", url: "https://example.org/guide", objectiveId: String(x.ids.objective) })
+  ).id;
   const [suggestGrant] = await db.select().from(grants).where(eq(grants.audience, "Audience suggest"));
-  x.ids.suggestion = (await createSuggestion(deps, suggestGrant!, { kind: "resource", title: "Try this", url: "https://example.org/try" })).id;
+  x.ids.suggestion = (
+    await createSuggestion(deps, suggestGrant!, { kind: "resource", title: "Try this", url: "https://example.org/try" })
+  ).id;
   const now = deps.now();
-  const [follow] = await db.insert(plsFollows).values({ personId: maya, feedUrl: "https://other-hub.example.org/c/x/people/1/items.json", createdAt: now }).returning();
+  const [follow] = await db
+    .insert(plsFollows)
+    .values({ personId: maya, feedUrl: "https://other-hub.example.org/c/x/people/1/items.json", createdAt: now })
+    .returning();
   x.ids.follow = follow!.id;
-  const [remote] = await db.insert(plsRemoteItems).values({ followId: follow!.id, url: "https://maya.example.org/elsewhere", title: "Elsewhere" }).returning();
+  const [remote] = await db
+    .insert(plsRemoteItems)
+    .values({ followId: follow!.id, url: "https://maya.example.org/elsewhere", title: "Elsewhere" })
+    .returning();
   x.ids.remoteItem = remote!.id;
 }
-
 
 async function requestAs(role: Role, row: Row): Promise<{ res: Response; text: string; wrote: boolean; path: string }> {
   const file = join(hub.dir, `copy-${copies++}.db`);
@@ -371,8 +585,14 @@ describe("the PLS permission table", () => {
     const listed = new Set(TABLE.map((r) => `${r.method} ${r.route}`));
     expect(listed.size).toBe(TABLE.length);
     const inApp = new Set(hub.app.routes.filter((r) => r.method !== "ALL" && isPlsRoute(r.path)).map((r) => `${r.method} ${r.path}`));
-    expect([...inApp].filter((r) => !listed.has(r)), "PLS routes the table does not list: say who may use them").toEqual([]);
-    expect([...listed].filter((r) => !inApp.has(r)), "routes in the table that the app no longer has").toEqual([]);
+    expect(
+      [...inApp].filter((r) => !listed.has(r)),
+      "PLS routes the table does not list: say who may use them",
+    ).toEqual([]);
+    expect(
+      [...listed].filter((r) => !inApp.has(r)),
+      "routes in the table that the app no longer has",
+    ).toEqual([]);
   });
 
   it.each(TABLE.map((row) => [`${row.method} ${row.route}`, row] as const))("%s", async (_name, row) => {
@@ -389,7 +609,8 @@ describe("the PLS permission table", () => {
             : res.status === expected;
       if (!ok) problems.push(`${role}: expected ${expected}, got ${res.status}${location ? ` → ${location}` : ""}`);
       if (ok && expected !== "allowed" && wrote) problems.push(`${role}: refused, but the database changed`);
-      if (ok && expected !== "allowed" && /Objective-private|Entry-private/.test(text)) problems.push(`${role}: refused, but the answer names a private thing`);
+      if (ok && expected !== "allowed" && /Objective-private|Entry-private/.test(text))
+        problems.push(`${role}: refused, but the answer names a private thing`);
       for (const part of ok && expected === "allowed" ? (row.shows ?? []) : []) {
         const levels = expectedLevels(row, role, part);
         const word = part === "plan" ? "Objective" : "Entry";
@@ -398,7 +619,8 @@ describe("the PLS permission table", () => {
           // A shared page shows only the parts its grant's scopes open; public things may still appear
           // (an entry names the public objective it serves), but nothing beyond public.
           const optional = v === "public" && row.route.startsWith("/share/") && !levels.includes("grant");
-          if (shown !== levels.includes(v) && !optional) problems.push(`${role}: ${word}-${v} ${shown ? "shown but should be hidden" : "hidden but should be shown"}`);
+          if (shown !== levels.includes(v) && !optional)
+            problems.push(`${role}: ${word}-${v} ${shown ? "shown but should be hidden" : "hidden but should be shown"}`);
         }
       }
     }

@@ -31,7 +31,18 @@ async function post(title: string, personId: number, tags: string[] = ["t509mass
   const slug = title.toLowerCase().replace(/\W+/g, "-");
   const [row] = await hub.deps.db
     .insert(items)
-    .values({ courseId: t509, personId, kind: "blog", externalId: slug, canonicalUrl: `https://blog.example.org/${slug}`, title, tags, publishedAt: now, firstSeenAt: now, lastSeenAt: now })
+    .values({
+      courseId: t509,
+      personId,
+      kind: "blog",
+      externalId: slug,
+      canonicalUrl: `https://blog.example.org/${slug}`,
+      title,
+      tags,
+      publishedAt: now,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    })
     .returning();
   return row!;
 }
@@ -40,7 +51,16 @@ async function entry(title: string, visibility: PlsVisibility, itemId: number | 
   const now = hub.clock.now;
   const [row] = await hub.deps.db
     .insert(portfolioEntries)
-    .values({ personId: ids.Maya!, itemId, url: `https://maya.example.org/${visibility}-${title.length}`, title, kind: itemId ? "item" : "external", visibility, createdAt: now, updatedAt: now })
+    .values({
+      personId: ids.Maya!,
+      itemId,
+      url: `https://maya.example.org/${visibility}-${title.length}`,
+      title,
+      kind: itemId ? "item" : "external",
+      visibility,
+      createdAt: now,
+      updatedAt: now,
+    })
     .returning();
   return row!;
 }
@@ -87,7 +107,12 @@ describe("the learner's own portfolio page", () => {
   });
 
   it("adds an external link, refusing a bad address with the message by the field and nothing stored", async () => {
-    const bad = await clients.maya!.submit("/pls/portfolio", "/pls/portfolio/external", { title: "My repo", url: "javascript:alert(1)", reflection: "kept", visibility: "public" });
+    const bad = await clients.maya!.submit("/pls/portfolio", "/pls/portfolio/external", {
+      title: "My repo",
+      url: "javascript:alert(1)",
+      reflection: "kept",
+      visibility: "public",
+    });
     expect(bad.status).toBe(400);
     const page = await bad.text();
     expect(page).toMatch(/<p class="error" id="external-url-error">Link must start with http:\/\/ or https:\/\/\.<\/p>/);
@@ -95,29 +120,56 @@ describe("the learner's own portfolio page", () => {
     expect(page).toContain('value="My repo"');
     expect(await hub.deps.db.select().from(portfolioEntries)).toEqual([]);
 
-    const ok = await clients.maya!.submit("/pls/portfolio", "/pls/portfolio/external", { title: "My repo", url: "https://git.example.org/maya/charts", reflection: "What I built", visibility: "course" });
+    const ok = await clients.maya!.submit("/pls/portfolio", "/pls/portfolio/external", {
+      title: "My repo",
+      url: "https://git.example.org/maya/charts",
+      reflection: "What I built",
+      visibility: "course",
+    });
     expect(ok.status).toBe(303);
     const [e] = await hub.deps.db.select().from(portfolioEntries);
-    expect(e).toMatchObject({ title: "My repo", url: "https://git.example.org/maya/charts", kind: "external", reflection: "What I built", visibility: "course" });
+    expect(e).toMatchObject({
+      title: "My repo",
+      url: "https://git.example.org/maya/charts",
+      kind: "external",
+      reflection: "What I built",
+      visibility: "course",
+    });
   });
 
   it("edits an entry, with a wrong field shown in that entry's form", async () => {
     const e = await entry("Draft title", "private");
-    const bad = await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}`, { title: " ", reflection: "r", visibility: "public" });
+    const bad = await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}`, {
+      title: " ",
+      reflection: "r",
+      visibility: "public",
+    });
     expect(bad.status).toBe(400);
     const page = await bad.text();
     expect(page).toContain(`<p class="error" id="entry-${e.id}-title-error">Title is required.</p>`);
     expect(page).toMatch(new RegExp(`<details open>\\s*<summary>Edit<span class="visually-hidden">: Draft title`));
-    const wrongVisibility = await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}`, { title: "New", visibility: "everyone" });
+    const wrongVisibility = await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}`, {
+      title: "New",
+      visibility: "everyone",
+    });
     expect(wrongVisibility.status).toBe(400);
-    expect(await wrongVisibility.text()).toContain(`id="entry-${e.id}-visibility-error">Choose one of: private, grant, course, public.</p>`);
+    expect(await wrongVisibility.text()).toContain(
+      `id="entry-${e.id}-visibility-error">Choose one of: private, grant, course, public.</p>`,
+    );
 
-    const ok = await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}`, { title: "Final title", reflection: HOSTILE, visibility: "public" });
+    const ok = await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}`, {
+      title: "Final title",
+      reflection: HOSTILE,
+      visibility: "public",
+    });
     expect(ok.status).toBe(303);
     const [saved] = await hub.deps.db.select().from(portfolioEntries);
     expect(saved).toMatchObject({ title: "Final title", reflection: HOSTILE, visibility: "public" });
     // Hostile reflection text is shown as text, on the owner's page and the public one.
-    for (const page of [await html(clients.maya!.get("/pls/portfolio")), await html(clients.anonymous!.get(`/people/${ids.Maya}/portfolio`))]) {
+    for (const page of [
+      await html(clients.maya!.get("/pls/portfolio")),
+      await html(clients.anonymous!.get(`/people/${ids.Maya}/portfolio`)),
+    ]) {
       expect(page).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;");
       expect(page).not.toContain("<script>");
       expect(page).not.toContain("<img src=x");
@@ -131,7 +183,9 @@ describe("the learner's own portfolio page", () => {
     expect(missing.status).toBe(400);
     expect(await missing.text()).toContain(`id="entry-${e.id}-objectiveId-error">Choose one of your objectives.</p>`);
 
-    expect((await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}/link`, { objectiveId: String(o.id) })).status).toBe(303);
+    expect(
+      (await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}/link`, { objectiveId: String(o.id) })).status,
+    ).toBe(303);
     let page = await html(clients.maya!.get("/pls/portfolio"));
     expect(page).toContain("linked by you");
     expect(page).toContain(`action="/pls/portfolio/entries/${e.id}/unlink"`);
@@ -142,7 +196,9 @@ describe("the learner's own portfolio page", () => {
     expect(achievements).toContain("Build a dashboard");
     expect(achievements).toContain(`<a href="#entry-${e.id}">Dashboard project</a>`);
 
-    expect((await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}/unlink`, { objectiveId: String(o.id) })).status).toBe(303);
+    expect(
+      (await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}/unlink`, { objectiveId: String(o.id) })).status,
+    ).toBe(303);
     expect(await hub.deps.db.select().from(portfolioLinks)).toMatchObject([{ entryId: e.id, objectiveId: o.id, removed: true }]);
     page = await html(clients.maya!.get("/pls/portfolio"));
     expect(page).not.toContain("linked by you");
@@ -158,7 +214,9 @@ describe("the learner's own portfolio page", () => {
     const mine = await post("Maya's post", ids.Maya!);
     const e = await entry("Maya's entry", "public");
     const theirObjective = await createObjective(hub.deps, ids.Maya!, { title: "Maya's goal", tags: "" });
-    const noorsEntry = (await clients.noor!.submit("/pls/portfolio", "/pls/portfolio/external", { title: "Noor's", url: "https://noor.example.org/" })).headers.get("location")!;
+    const noorsEntry = (
+      await clients.noor!.submit("/pls/portfolio", "/pls/portfolio/external", { title: "Noor's", url: "https://noor.example.org/" })
+    ).headers.get("location")!;
     const noorsEntryId = noorsEntry.split("#entry-")[1]!;
     const before = await hub.deps.db.select().from(portfolioEntries).orderBy(portfolioEntries.id);
     const tries: Array<[string, Record<string, string>]> = [

@@ -38,7 +38,11 @@ async function csrfOf(client: Client, path: string): Promise<string> {
 /** POSTs a form whose fields may repeat (several checked scopes), with the page's CSRF token. */
 async function postPairs(client: Client, formPage: string, action: string, pairs: [string, string][]): Promise<Response> {
   const body = new URLSearchParams([["_csrf", await csrfOf(client, formPage)], ...pairs]);
-  return client.request(action, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: body.toString() });
+  return client.request(action, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: body.toString(),
+  });
 }
 
 interface Issued {
@@ -113,7 +117,10 @@ describe("the learner's grants", () => {
     expect(html).toContain("Pick at least one thing");
     expect(html).toContain('value="Someone"');
 
-    const noName = await postPairs(maya, "/pls/sharing", "/pls/sharing", [["scopes", "plan:read"], ["scopes", "suggest"]]);
+    const noName = await postPairs(maya, "/pls/sharing", "/pls/sharing", [
+      ["scopes", "plan:read"],
+      ["scopes", "suggest"],
+    ]);
     expect(noName.status).toBe(400);
     const again = await noName.text();
     expect(again).toContain('id="f-audience-error"');
@@ -297,7 +304,12 @@ describe("suggestions", () => {
     expect(await noTitle.text()).toContain('id="f-title-error"');
     expect(await hub.deps.db.select().from(suggestions)).toHaveLength(0);
 
-    const sent = await holder.submit(page, `${page}/suggestions`, { kind: "step", title: "Do the SQLZoo tutorial", note: "", objectiveId: String(goal.id) });
+    const sent = await holder.submit(page, `${page}/suggestions`, {
+      kind: "step",
+      title: "Do the SQLZoo tutorial",
+      note: "",
+      objectiveId: String(goal.id),
+    });
     expect(sent.status).toBe(303);
     expect(sent.headers.get("location")).toBe(page);
     const after = await (await holder.get(page)).text();
@@ -351,7 +363,10 @@ describe("suggestions", () => {
     const issued = await createGrant(maya, "Coach Sam", ["suggest"]);
     const page = `/share/${issued.link}`;
     const formToken = await csrfOf(holder, page);
-    const [row] = await hub.deps.db.select().from(grants).where(and(eq(grants.personId, mayaId), eq(grants.audience, "Coach Sam")));
+    const [row] = await hub.deps.db
+      .select()
+      .from(grants)
+      .where(and(eq(grants.personId, mayaId), eq(grants.audience, "Coach Sam")));
     expect((await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/revoke`, {})).status).toBe(303);
     const before = await accessCount();
     const res = await holder.post(`${page}/suggestions`, { _csrf: formToken, kind: "objective", title: "Too late" });

@@ -37,7 +37,11 @@ describe("first run", () => {
 
   it("explains bad setup input and keeps what was typed", async () => {
     const visitor = Client.forApp(hub.app);
-    const res = await visitor.submit("/setup", "/setup", { displayName: "Ida <b>", email: "not-an-email", password: "correct horse battery" });
+    const res = await visitor.submit("/setup", "/setup", {
+      displayName: "Ida <b>",
+      email: "not-an-email",
+      password: "correct horse battery",
+    });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain("Enter an email address like name@example.org.");
@@ -51,9 +55,19 @@ describe("first run", () => {
     const guarded = await createTestHub({ SETUP_TOKEN: "s3cret-token" });
     try {
       const c = Client.forApp(guarded.app);
-      const wrong = await c.submit("/setup", "/setup", { setupToken: "nope", displayName: "I", email: "i@example.org", password: "correct horse battery" });
+      const wrong = await c.submit("/setup", "/setup", {
+        setupToken: "nope",
+        displayName: "I",
+        email: "i@example.org",
+        password: "correct horse battery",
+      });
       expect(wrong.status).toBe(403);
-      const right = await c.submit("/setup", "/setup", { setupToken: "s3cret-token", displayName: "I", email: "i@example.org", password: "correct horse battery" });
+      const right = await c.submit("/setup", "/setup", {
+        setupToken: "s3cret-token",
+        displayName: "I",
+        email: "i@example.org",
+        password: "correct horse battery",
+      });
       expect(right.status).toBe(303);
     } finally {
       await guarded.close();
@@ -151,7 +165,10 @@ describe("the slice: course, feed, poll, Flow", () => {
       const day = String(1 + (i % 28)).padStart(2, "0");
       return `<item><title>Post ${i}</title><link>https://many.example.org/${i}</link><pubDate>${new Date(Date.UTC(2026, 9, Number(day), i)).toUTCString()}</pubDate><category>t509massive</category></item>`;
     });
-    server.feed("/many.xml", `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title><link>https://many.example.org/</link>${entries.join("")}</channel></rss>`);
+    server.feed(
+      "/many.xml",
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title><link>https://many.example.org/</link>${entries.join("")}</channel></rss>`,
+    );
     await instructor.submit("/c/t509/manage", "/c/t509/manage/sources", { url: server.url("/many.xml") });
     const page1 = await (await instructor.get("/c/t509")).text();
     const next = /href="\/c\/t509\?before=([^"]+)" rel="next"/.exec(page1)?.[1];
@@ -181,7 +198,11 @@ describe("access and CSRF", () => {
     const instructor = await setUpCourse(hub.app);
     const html = await (await instructor.get("/c/t509/manage")).text();
     const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-    const res = await instructor.post("/c/t509/manage/sources", { _csrf: token, url: server.url("/maya.xml") }, { origin: "https://evil.example.com" });
+    const res = await instructor.post(
+      "/c/t509/manage/sources",
+      { _csrf: token, url: server.url("/maya.xml") },
+      { origin: "https://evil.example.com" },
+    );
     expect(res.status).toBe(403);
   });
 
@@ -214,7 +235,11 @@ describe("access and CSRF", () => {
   it("never redirects off-site after sign-in", async () => {
     await setUpCourse(hub.app);
     const c = Client.forApp(hub.app);
-    const res = await c.submit("/login", "/login", { email: "ida@example.org", password: "correct horse battery", next: "//evil.example.com/" });
+    const res = await c.submit("/login", "/login", {
+      email: "ida@example.org",
+      password: "correct horse battery",
+      next: "//evil.example.com/",
+    });
     expect(res.headers.get("location")).toBe("/");
   });
 

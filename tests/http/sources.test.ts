@@ -44,7 +44,11 @@ function csrfOf(html: string): string {
 describe("adding a blog by its home page", () => {
   it("finds the tag feed, stores the home page, owner and note, shows them and reads the posts at once", async () => {
     const instructor = await setUpCourse(hub.app);
-    const res = await instructor.submit("/c/t509/manage", "/c/t509/manage/sources", { url: server.url("/"), ownerName: "Maya Okafor", filter: "tagged" });
+    const res = await instructor.submit("/c/t509/manage", "/c/t509/manage/sources", {
+      url: server.url("/"),
+      ownerName: "Maya Okafor",
+      filter: "tagged",
+    });
     expect(res.status).toBe(303);
 
     const [source] = await stored();

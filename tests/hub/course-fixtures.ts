@@ -20,7 +20,11 @@ export async function courseFixture(): Promise<CourseFixture> {
   // No anonymous page cache: these tests write to the database directly and read the pages at once.
   const hub = await createTestHub({ PAGE_CACHE_SECONDS: "0" });
   const ida = await setUpCourse(hub.app);
-  const maya = (await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya Okafor", password: "correct horse battery" }))!;
+  const maya = (await createPerson(hub.deps.db, {
+    email: "maya@example.org",
+    displayName: "Maya Okafor",
+    password: "correct horse battery",
+  }))!;
   await hub.deps.db.insert(memberships).values({ courseId: 1, personId: maya.id, role: "learner" });
   const mayaClient = Client.forApp(hub.app);
   const res = await mayaClient.submit("/login", "/login", { email: "maya@example.org", password: "correct horse battery" });

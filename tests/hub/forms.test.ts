@@ -15,7 +15,9 @@ describe("course form", () => {
     const ok = readCourseForm({ title: " Massive ", slug: "T509-2026", tags: "t509", startsOn: "2026-09-01", endsOn: "2026-12-15" });
     expect(ok).toMatchObject({ title: "Massive", slug: "t509-2026", tags: ["t509"], startsOn: "2026-09-01" });
     expect(() => readCourseForm({ title: "x", slug: "no spaces", tags: "t" })).toThrow(/short name/);
-    expect(() => readCourseForm({ title: "x", slug: "ok", tags: "t", startsOn: "2026-09-01", endsOn: "2026-08-01" })).toThrow(/cannot end before/);
+    expect(() => readCourseForm({ title: "x", slug: "ok", tags: "t", startsOn: "2026-09-01", endsOn: "2026-08-01" })).toThrow(
+      /cannot end before/,
+    );
     expect(() => readCourseForm({ title: "x", slug: "ok", tags: "t", startsOn: "next week" })).toThrow(/2026-09-01/);
     expect(() => readCourseForm({ slug: "ok", tags: "t" })).toThrow(/Title is required/);
   });
@@ -25,7 +27,10 @@ describe("feed source form", () => {
   it("assumes https for a bare address and drops the fragment", () => {
     expect(readFeedSourceForm({ url: "maya.example.org/feed/#top" }, false).url).toBe("https://maya.example.org/feed/");
     expect(readFeedSourceForm({ url: "maya.example.org:8443/feed" }, false).url).toBe("https://maya.example.org:8443/feed");
-    expect(readFeedSourceForm({ url: "http://maya.example.org/feed", filter: "all" }, false)).toEqual({ url: "http://maya.example.org/feed", filter: "all" });
+    expect(readFeedSourceForm({ url: "http://maya.example.org/feed", filter: "all" }, false)).toEqual({
+      url: "http://maya.example.org/feed",
+      filter: "all",
+    });
   });
 
   it("refuses other schemes and private addresses with the field named", () => {

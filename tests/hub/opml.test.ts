@@ -63,7 +63,11 @@ describe("reading OPML", () => {
       [18, "Maya, listed twice"],
       [19, "Zoë & <Sam>"],
     ]);
-    expect(lines[0]).toMatchObject({ xmlUrl: "https://blogs.example.org/maya/feed/", htmlUrl: "https://blogs.example.org/maya/", problem: null });
+    expect(lines[0]).toMatchObject({
+      xmlUrl: "https://blogs.example.org/maya/feed/",
+      htmlUrl: "https://blogs.example.org/maya/",
+      problem: null,
+    });
     // Attribute names are matched case-insensitively (xmlurl), and a title is the blog's name.
     expect(lines[1]).toMatchObject({ xmlUrl: "https://blogs.example.org/leo/atom.xml", title: "Leo's Learning Log" });
     expect(lines[5]!.problem).toBe("No feed or blog address (xmlUrl or htmlUrl) on this line.");
@@ -211,7 +215,10 @@ describe("importing a roster into a course", () => {
 
     const report = await importRoster(hub.deps, to.id, xml, "tagged");
     expect(report.counts).toEqual({ added: 4, skipped: 0, failed: 0, later: 0 });
-    const pick = (list: Source[]) => list.map((s) => ({ url: s.url, ownerName: s.ownerName, homePageUrl: s.homePageUrl, title: s.title })).sort((a, b) => a.url.localeCompare(b.url));
+    const pick = (list: Source[]) =>
+      list
+        .map((s) => ({ url: s.url, ownerName: s.ownerName, homePageUrl: s.homePageUrl, title: s.title }))
+        .sort((a, b) => a.url.localeCompare(b.url));
     expect(pick(await sourcesOf(hub.deps.db, to.id))).toEqual(pick(await sourcesOf(hub.deps.db, from.id)));
   });
 });

@@ -35,8 +35,15 @@ describe("searchItems", () => {
   const at = (min: number) => new Date(Date.UTC(2026, 10, 1, 12, min));
   const add = (over: Partial<typeof items.$inferInsert>) =>
     hub.deps.db.insert(items).values({
-      courseId: 1, kind: "blog", externalId: String(Math.random()), canonicalUrl: `https://b.example/${Math.random()}`, title: "",
-      publishedAt: at(0), firstSeenAt: at(0), lastSeenAt: at(0), ...over,
+      courseId: 1,
+      kind: "blog",
+      externalId: String(Math.random()),
+      canonicalUrl: `https://b.example/${Math.random()}`,
+      title: "",
+      publishedAt: at(0),
+      firstSeenAt: at(0),
+      lastSeenAt: at(0),
+      ...over,
     });
 
   beforeEach(async () => {

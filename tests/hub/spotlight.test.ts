@@ -16,7 +16,17 @@ async function item(title: string, over: Partial<typeof items.$inferInsert> = {}
   const at = hub.clock.now;
   const [row] = await db()
     .insert(items)
-    .values({ courseId: 1, kind: "blog", externalId: title, canonicalUrl: `https://b.example/${encodeURIComponent(title)}`, title, publishedAt: at, firstSeenAt: at, lastSeenAt: at, ...over })
+    .values({
+      courseId: 1,
+      kind: "blog",
+      externalId: title,
+      canonicalUrl: `https://b.example/${encodeURIComponent(title)}`,
+      title,
+      publishedAt: at,
+      firstSeenAt: at,
+      lastSeenAt: at,
+      ...over,
+    })
     .returning();
   return row!;
 }
@@ -49,7 +59,14 @@ describe("spotlightPage", () => {
     const first = await spotlightPage(db(), 1, { limit: 2 });
     expect(first.entries.map((e) => e.title)).toEqual(["e", "d"]);
     const e = first.entries[0]!;
-    expect(e).toMatchObject({ note: "why e", curatorName: "Ada Curator", position: 0, alsoOn: [], kind: "blog", canonicalUrl: "https://b.example/e" });
+    expect(e).toMatchObject({
+      note: "why e",
+      curatorName: "Ada Curator",
+      position: 0,
+      alsoOn: [],
+      kind: "blog",
+      canonicalUrl: "https://b.example/e",
+    });
     expect(e.spotlightedAt).toBeInstanceOf(Date);
     expect(typeof e.entryId).toBe("number");
     expect(first.next).toEqual(expect.any(String));
@@ -63,11 +80,13 @@ describe("spotlightPage", () => {
 
   it("orders by position, then the newest entry first, and leaves out posts the course no longer shows", async () => {
     const [x, y, z] = [await item("x"), await item("y"), await item("z")];
-    await db().insert(spotlightEntries).values([
-      { courseId: 1, itemId: x.id, position: 1, note: "" },
-      { courseId: 1, itemId: y.id, position: 1, note: "" },
-      { courseId: 1, itemId: z.id, position: 0, note: "" },
-    ]);
+    await db()
+      .insert(spotlightEntries)
+      .values([
+        { courseId: 1, itemId: x.id, position: 1, note: "" },
+        { courseId: 1, itemId: y.id, position: 1, note: "" },
+        { courseId: 1, itemId: z.id, position: 0, note: "" },
+      ]);
     expect((await spotlightPage(db(), 1)).entries.map((e) => e.title)).toEqual(["z", "y", "x"]);
     await db().update(items).set({ deletedAt: hub.clock.now }).where(eq(items.id, y.id));
     const page = await spotlightPage(db(), 1);
@@ -125,7 +144,11 @@ describe("copySpotlight", () => {
       .insert(items)
       .values({ ...b, id: undefined, courseId: 2, title: "b as read here" })
       .returning();
-    expect(await copySpotlight(db(), { fromCourseId: 1, toCourseId: 2, now: hub.clock.now })).toEqual({ copied: 2, already: 0, refused: 0 });
+    expect(await copySpotlight(db(), { fromCourseId: 1, toCourseId: 2, now: hub.clock.now })).toEqual({
+      copied: 2,
+      already: 0,
+      refused: 0,
+    });
     const page = await spotlightPage(db(), 2);
     expect(page.entries.map((e) => [e.title, e.note, e.curatorName])).toEqual([
       ["mine", "", "Ada Curator"],
@@ -137,6 +160,8 @@ describe("copySpotlight", () => {
     expect(copyA.id).not.toBe(a.id);
     expect(copyA).toMatchObject({ courseId: 2, canonicalUrl: a.canonicalUrl, excerpt: "ex", tags: ["t"], sourceId: null });
     expect(await order(2)).toEqual(["mine", "b as read here", "a"]);
-    await expect(copySpotlight(db(), { fromCourseId: 2, toCourseId: 2, now: hub.clock.now })).rejects.toThrow(/this is the course you are in/);
+    await expect(copySpotlight(db(), { fromCourseId: 2, toCourseId: 2, now: hub.clock.now })).rejects.toThrow(
+      /this is the course you are in/,
+    );
   });
 });

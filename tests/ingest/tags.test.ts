@@ -9,13 +9,19 @@ describe("course tag matching", () => {
   });
 
   it("finds hashtags but not URL fragments, entities or longer tags", () => {
-    expect(hashtagsIn("Hello #T509Massive, and #data_vis! see https://x.org/#t509massive &#35;t509massive")).toEqual(["t509massive", "data_vis"]);
+    expect(hashtagsIn("Hello #T509Massive, and #data_vis! see https://x.org/#t509massive &#35;t509massive")).toEqual([
+      "t509massive",
+      "data_vis",
+    ]);
     expect(hashtagsIn("#t509massivefan")).toEqual(["t509massivefan"]);
     expect(hashtagsIn("issue #42")).toEqual([]);
   });
 
   it("matches a category case-insensitively, also written with spaces or hyphens", () => {
-    expect(matchCourseTags(entry({ categories: ["T509 Massive"] }), ["t509massive"])).toMatchObject({ matched: true, reason: 'category "T509 Massive"' });
+    expect(matchCourseTags(entry({ categories: ["T509 Massive"] }), ["t509massive"])).toMatchObject({
+      matched: true,
+      reason: 'category "T509 Massive"',
+    });
     expect(matchCourseTags(entry({ categories: ["t509-massive"] }), ["t509massive"]).matched).toBe(true);
   });
 
@@ -30,6 +36,9 @@ describe("course tag matching", () => {
 
 describe("canonicalTags", () => {
   it("stores every spelling of a course tag as the course tag", () => {
-    expect(canonicalTags(["t509 massive", "t509-massive", "t509massive", "open pedagogy"], ["T509Massive"])).toEqual(["t509massive", "open pedagogy"]);
+    expect(canonicalTags(["t509 massive", "t509-massive", "t509massive", "open pedagogy"], ["T509Massive"])).toEqual([
+      "t509massive",
+      "open pedagogy",
+    ]);
   });
 });

@@ -29,7 +29,10 @@ describe("serialRunner", () => {
 
   it("reports a crashed run and runs again next time", async () => {
     const errors: unknown[] = [];
-    const runner = serialRunner(() => Promise.reject(new Error("boom")), (e) => errors.push(e));
+    const runner = serialRunner(
+      () => Promise.reject(new Error("boom")),
+      (e) => errors.push(e),
+    );
     expect(await runner.run()).toBe("ran");
     expect(await runner.run()).toBe("ran");
     expect(errors).toHaveLength(2);

@@ -71,7 +71,10 @@ describe("npm start (src/node.ts)", () => {
       expect(Number(migrations.rows[0]!.n)).toBeGreaterThan(0);
       await db.execute("INSERT INTO courses (slug, title) VALUES ('t509', 'T509')");
       await db.execute("INSERT INTO course_tags (course_id, tag) VALUES (1, 't509massive')");
-      await db.execute({ sql: "INSERT INTO sources (course_id, kind, url, next_poll_at) VALUES (1, 'feed', ?, 0)", args: [feeds.url("/maya.xml")] });
+      await db.execute({
+        sql: "INSERT INTO sources (course_id, kind, url, next_poll_at) VALUES (1, 'feed', ?, 0)",
+        args: [feeds.url("/maya.xml")],
+      });
       // The node-cron tick (every 5 s here) picks the due source up.
       await hub.waitFor("poll.done", 15_000);
       const items = await db.execute("SELECT count(*) AS n FROM items");

@@ -15,10 +15,7 @@ describe("PLS schema", () => {
     const db = hub.deps.db;
     const me = await addPerson(db, "Maya");
     const now = hub.clock.now;
-    const [o] = await db
-      .insert(objectives)
-      .values({ personId: me, title: "Learn", createdAt: now, updatedAt: now })
-      .returning();
+    const [o] = await db.insert(objectives).values({ personId: me, title: "Learn", createdAt: now, updatedAt: now }).returning();
     expect(o!.visibility).toBe("private");
     expect(o!.tags).toEqual([]);
     await db.insert(planSteps).values({ objectiveId: o!.id, title: "Read", createdAt: now, updatedAt: now });

@@ -45,24 +45,39 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, timeo
 beforeAll(async () => {
   server = await startFeedServer();
   paths.forEach((p, n) => server.feed(p, learnerFeed(n)));
-  worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true" }, {
-    queues: true,
-    onLog: (line) => {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not one of our JSON lines (workerd's own output)
-      }
+  worker = await startWorker(
+    buildWorker(),
+    { ALLOW_LOOPBACK_FETCH: "true" },
+    {
+      queues: true,
+      onLog: (line) => {
+        try {
+          logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not one of our JSON lines (workerd's own output)
+        }
+      },
     },
-  });
+  );
   db = await worker.d1();
   await setUpCourse(
-    new Client((req) => worker.mf.dispatchFetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", duplex: "half" } as never) as unknown as Promise<Response>),
+    new Client(
+      (req) =>
+        worker.mf.dispatchFetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          redirect: "manual",
+          duplex: "half",
+        } as never) as unknown as Promise<Response>,
+    ),
   );
   const course = await db.prepare("SELECT id FROM courses WHERE slug = 't509'").first<{ id: number }>();
   await db.batch(
     paths.map((p) =>
-      db.prepare("INSERT INTO sources (course_id, kind, url, filter, status, next_poll_at) VALUES (?, 'feed', ?, 'tagged', 'active', 0)").bind(course!.id, server.url(p)),
+      db
+        .prepare("INSERT INTO sources (course_id, kind, url, filter, status, next_poll_at) VALUES (?, 'feed', ?, 'tagged', 'active', 0)")
+        .bind(course!.id, server.url(p)),
     ),
   );
 }, 120_000);
@@ -85,7 +100,10 @@ describe("polling through the queue in workerd", () => {
     expect(lines("poll.fanout", "cron")).toEqual([expect.objectContaining({ claimed: FEEDS, messages: Math.ceil(FEEDS / 10) })]);
     for (const msg of ["poll.done", "poll.unchanged", "poll.failed", "poll.run"]) expect(lines(msg, "cron")).toHaveLength(0);
 
-    await waitFor("the consumer to poll every source", async () => (await scalar("SELECT count(*) AS n FROM sources WHERE last_polled_at IS NOT NULL AND lease_until IS NULL")) === FEEDS);
+    await waitFor(
+      "the consumer to poll every source",
+      async () => (await scalar("SELECT count(*) AS n FROM sources WHERE last_polled_at IS NOT NULL AND lease_until IS NULL")) === FEEDS,
+    );
     expect(await scalar("SELECT count(*) AS n FROM items")).toBe(FEEDS * POSTS);
     expect(await scalar("SELECT count(DISTINCT canonical_url) AS n FROM items")).toBe(FEEDS * POSTS);
     expect(await scalar("SELECT count(*) AS n FROM sources WHERE failure_count > 0")).toBe(0);
@@ -101,7 +119,10 @@ describe("polling through the queue in workerd", () => {
     // Claim ten sources the way a tick would (due, leased), and forget their ETags so a poll really re-reads them.
     const lease = Date.now() + 10 * 60_000;
     const ids = (await db.prepare("SELECT id FROM sources ORDER BY id LIMIT 10").all<{ id: number }>()).results.map((r) => r.id);
-    await db.prepare(`UPDATE sources SET lease_until = ?, next_poll_at = 0, etag = NULL WHERE id IN (${ids.join(",")})`).bind(lease).run();
+    await db
+      .prepare(`UPDATE sources SET lease_until = ?, next_poll_at = 0, etag = NULL WHERE id IN (${ids.join(",")})`)
+      .bind(lease)
+      .run();
     const message: PollMessage = { v: 1, lease, sources: ids };
     const queue = await worker.mf.getQueueProducer<PollMessage>("POLL_QUEUE");
     const before = hits();
@@ -135,11 +156,17 @@ describe("polling through the queue in workerd", () => {
   it("two copies of one message racing still leave every item once", async () => {
     const lease = Date.now() + 10 * 60_000;
     const ids = (await db.prepare("SELECT id FROM sources ORDER BY id DESC LIMIT 10").all<{ id: number }>()).results.map((r) => r.id);
-    await db.prepare(`UPDATE sources SET lease_until = ?, next_poll_at = 0, etag = NULL WHERE id IN (${ids.join(",")})`).bind(lease).run();
+    await db
+      .prepare(`UPDATE sources SET lease_until = ?, next_poll_at = 0, etag = NULL WHERE id IN (${ids.join(",")})`)
+      .bind(lease)
+      .run();
     const message: PollMessage = { v: 1, lease, sources: ids };
     const queue = await worker.mf.getQueueProducer<PollMessage>("POLL_QUEUE");
     const messagesBefore = lines("poll.message", "queue").length;
-    await queue.sendBatch([{ body: message, contentType: "json" }, { body: message, contentType: "json" }]);
+    await queue.sendBatch([
+      { body: message, contentType: "json" },
+      { body: message, contentType: "json" },
+    ]);
     await waitFor("both deliveries", () => lines("poll.message", "queue").length === messagesBefore + 2);
     expect(await scalar("SELECT count(*) AS n FROM items")).toBe(FEEDS * POSTS);
     expect(await scalar("SELECT count(DISTINCT canonical_url) AS n FROM items")).toBe(FEEDS * POSTS);

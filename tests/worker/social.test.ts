@@ -27,11 +27,22 @@ beforeAll(async () => {
   worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true" }, { queues: true });
   db = await worker.d1();
   await setUpCourse(
-    new Client((req) => worker.mf.dispatchFetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", duplex: "half" } as never) as unknown as Promise<Response>),
+    new Client(
+      (req) =>
+        worker.mf.dispatchFetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          redirect: "manual",
+          duplex: "half",
+        } as never) as unknown as Promise<Response>,
+    ),
   );
   const course = await db.prepare("SELECT id FROM courses WHERE slug = 't509'").first<{ id: number }>();
   await db
-    .prepare("INSERT INTO sources (course_id, kind, url, tag, filter, status, next_poll_at) VALUES (?, 'mastodon_tag', ?, 't509massive', 'tagged', 'active', 0)")
+    .prepare(
+      "INSERT INTO sources (course_id, kind, url, tag, filter, status, next_poll_at) VALUES (?, 'mastodon_tag', ?, 't509massive', 'tagged', 'active', 0)",
+    )
     .bind(course!.id, mastodon.url)
     .run();
 }, 120_000);
@@ -44,19 +55,29 @@ describe("a Mastodon tag on Workers", () => {
   it("is read through the queue into items, once", async () => {
     mastodon.postMany(5);
     await worker.scheduled();
-    await waitFor("the consumer to read the tag", async () => (await scalar("SELECT count(*) AS n FROM items WHERE kind = 'mastodon'")) === 5);
-    expect(await scalar("SELECT count(*) AS n FROM sources WHERE kind = 'mastodon_tag' AND cursor IS NOT NULL AND failure_count = 0")).toBe(1);
+    await waitFor(
+      "the consumer to read the tag",
+      async () => (await scalar("SELECT count(*) AS n FROM items WHERE kind = 'mastodon'")) === 5,
+    );
+    expect(await scalar("SELECT count(*) AS n FROM sources WHERE kind = 'mastodon_tag' AND cursor IS NOT NULL AND failure_count = 0")).toBe(
+      1,
+    );
     expect(mastodon.hits("/api/v1/timelines/tag/")).toHaveLength(1);
     // Every request carried the hub's User-Agent: it went through the guarded fetch, not masto's own.
     expect(mastodon.requests.every((r) => r.userAgent?.startsWith("Tributary/"))).toBe(true);
   });
 
   it("removes a deleted status at the cron tick's re-check", async () => {
-    const first = await db.prepare("SELECT id, remote_id FROM items WHERE kind = 'mastodon' ORDER BY id LIMIT 1").first<{ id: number; remote_id: string }>();
+    const first = await db
+      .prepare("SELECT id, remote_id FROM items WHERE kind = 'mastodon' ORDER BY id LIMIT 1")
+      .first<{ id: number; remote_id: string }>();
     mastodon.delete(first!.remote_id);
     await db.prepare("UPDATE items SET recheck_at = 0 WHERE id = ?").bind(first!.id).run();
     await worker.scheduled();
-    await waitFor("the re-check", async () => (await scalar(`SELECT count(*) AS n FROM items WHERE id = ${first!.id} AND deleted_at IS NOT NULL`)) === 1);
+    await waitFor(
+      "the re-check",
+      async () => (await scalar(`SELECT count(*) AS n FROM items WHERE id = ${first!.id} AND deleted_at IS NOT NULL`)) === 1,
+    );
     expect(await scalar("SELECT count(*) AS n FROM items WHERE kind = 'mastodon' AND deleted_at IS NULL")).toBe(4);
   });
 });

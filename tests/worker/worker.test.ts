@@ -16,11 +16,15 @@ beforeAll(async () => {
   server.feed("/maya.xml", fixture("wordpress-rss2.xml"));
   server.feed("/leo.xml", fixture("blogger-atom.xml"), "application/atom+xml");
   server.route("/broken", (_req, res) => res.writeHead(500).end());
-  worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true", PAGE_CACHE_SECONDS: "0" }, {
-    onLog: (line) => {
-      if (line.startsWith("{")) logs.push(JSON.parse(line) as Record<string, unknown>);
+  worker = await startWorker(
+    buildWorker(),
+    { ALLOW_LOOPBACK_FETCH: "true", PAGE_CACHE_SECONDS: "0" },
+    {
+      onLog: (line) => {
+        if (line.startsWith("{")) logs.push(JSON.parse(line) as Record<string, unknown>);
+      },
     },
-  });
+  );
 }, 120_000);
 afterAll(async () => {
   await worker?.close();
@@ -31,14 +35,25 @@ describe("the Worker in workerd", () => {
   it("has D1 migrated by wrangler from the same migrations/ files as Node", async () => {
     const db = await worker.d1();
     const applied = await db.prepare("SELECT name FROM d1_migrations ORDER BY id").all<{ name: string }>();
-    const files = readdirSync(new URL("../../migrations/", import.meta.url)).filter((f) => f.endsWith(".sql")).sort();
+    const files = readdirSync(new URL("../../migrations/", import.meta.url))
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     expect(applied.results.map((r) => r.name)).toEqual(files);
     const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='items'").all();
     expect(tables.results).toHaveLength(1);
   });
 
   it("serves setup, course creation and the Flow, and its cron handler ingests feeds", async () => {
-    const client = new Client((req) => worker.mf.dispatchFetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", duplex: "half" } as never) as unknown as Promise<Response>);
+    const client = new Client(
+      (req) =>
+        worker.mf.dispatchFetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          redirect: "manual",
+          duplex: "half",
+        } as never) as unknown as Promise<Response>,
+    );
     const first = await client.get("/");
     expect(first.status).toBe(302);
     expect(first.headers.get("location")).toBe("/setup");
@@ -71,7 +86,9 @@ describe("the Worker in workerd", () => {
     expect(html).toContain('href="https://maya.example.org/2026/11/03/week-3-networks/"');
     expect(flow.headers.get("content-security-policy")).toContain("default-src 'none'");
 
-    const broken = await db.prepare("SELECT failure_count, last_error FROM sources WHERE url LIKE '%/broken'").first<{ failure_count: number; last_error: string }>();
+    const broken = await db
+      .prepare("SELECT failure_count, last_error FROM sources WHERE url LIKE '%/broken'")
+      .first<{ failure_count: number; last_error: string }>();
     expect(broken).toEqual({ failure_count: 1, last_error: "The server answered 500 Internal Server Error." });
 
     // A second cron run finds nothing due, and nothing is duplicated.

@@ -13,9 +13,7 @@ import { checkSecret, hasScope, logAccess } from "../../pls/sharing/grants.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, jsonError } from "./errors.js";
 
-export type ApiCaller =
-  | { kind: "session"; person: Person }
-  | { kind: "grant"; grant: Grant; learner: { id: number; displayName: string } };
+export type ApiCaller = { kind: "session"; person: Person } | { kind: "grant"; grant: Grant; learner: { id: number; displayName: string } };
 
 export interface ApiEnv {
   Variables: AppEnv["Variables"] & { caller: ApiCaller };
@@ -31,7 +29,9 @@ const REALM = 'Bearer realm="tributary"';
 
 /** A 401 for a token that opens nothing, with the RFC 6750 §3 challenge. */
 function tokenError(code: string, message: string): ApiError {
-  return new ApiError(401, code, message, undefined, { "www-authenticate": `${REALM}, error="invalid_token", error_description="${message}"` });
+  return new ApiError(401, code, message, undefined, {
+    "www-authenticate": `${REALM}, error="invalid_token", error_description="${message}"`,
+  });
 }
 
 const REFUSED = {
@@ -49,7 +49,10 @@ export const apiAuth = (): MiddlewareHandler<ApiEnv> =>
       const token = /^Bearer +([^\s]+)$/i.exec(authorization.trim())?.[1];
       const check = token ? await checkSecret(deps, token, "token") : ({ ok: false, reason: "unknown" } as const);
       if (!check.ok) return jsonError(c, REFUSED[check.reason]());
-      const [learner] = await deps.db.select({ id: people.id, displayName: people.displayName }).from(people).where(eq(people.id, check.grant.personId));
+      const [learner] = await deps.db
+        .select({ id: people.id, displayName: people.displayName })
+        .from(people)
+        .where(eq(people.id, check.grant.personId));
       if (!learner) return jsonError(c, REFUSED.unknown());
       c.set("caller", { kind: "grant", grant: check.grant, learner });
       await next();
@@ -61,7 +64,9 @@ export const apiAuth = (): MiddlewareHandler<ApiEnv> =>
     if (!person) {
       return jsonError(
         c,
-        new ApiError(401, "unauthenticated", "Sign in, or send a grant's token as Authorization: Bearer trt_….", undefined, { "www-authenticate": REALM }),
+        new ApiError(401, "unauthenticated", "Sign in, or send a grant's token as Authorization: Bearer trt_….", undefined, {
+          "www-authenticate": REALM,
+        }),
       );
     }
     if (!SAFE.has(c.req.method)) {

@@ -1,14 +1,7 @@
 // The personal API described as OpenAPI 3.1 (https://spec.openapis.org/oas/v3.1.0), served at
 // /api/openapi.json. A typed object beside the routes: tests/http/openapi.test.ts fails when a route
 // exists here and not in the app, or the other way round. Enumerations come from the schema itself.
-import {
-  audienceKinds,
-  grantScopes,
-  objectiveStatuses,
-  plsVisibilities,
-  stepStatuses,
-  suggestionKinds,
-} from "../../db/schema.js";
+import { audienceKinds, grantScopes, objectiveStatuses, plsVisibilities, stepStatuses, suggestionKinds } from "../../db/schema.js";
 
 /** The parts of a JSON Schema (2020-12, as OpenAPI 3.1 uses it) this document needs. */
 export interface JsonSchema {
@@ -76,14 +69,21 @@ const nullable = (type: string, format?: string, description?: string): JsonSche
 });
 const dateTime: JsonSchema = { type: "string", format: "date-time" };
 const id: JsonSchema = { type: "integer", minimum: 1 };
-const choice = (values: readonly string[], description?: string): JsonSchema => ({ type: "string", enum: values, ...(description ? { description } : {}) });
+const choice = (values: readonly string[], description?: string): JsonSchema => ({
+  type: "string",
+  enum: values,
+  ...(description ? { description } : {}),
+});
 const object = (properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties)): JsonSchema => ({
   type: "object",
   properties,
   required,
 });
 const tagsInput: JsonSchema = {
-  oneOf: [{ type: "array", items: { type: "string" } }, { type: "string", description: "Separated by spaces or commas; a leading # is dropped." }],
+  oneOf: [
+    { type: "array", items: { type: "string" } },
+    { type: "string", description: "Separated by spaces or commas; a leading # is dropped." },
+  ],
 };
 
 // The fields of the hub's forms, as JSON (a PATCH sends any of them).
@@ -113,7 +113,13 @@ const ok = (description: string, schema: JsonSchema): Response => ({ description
 const errors = (...codes: string[]): Record<string, Response> =>
   Object.fromEntries(codes.map((code) => [code, { $ref: `#/components/responses/${code}` } as unknown as Response]));
 const body = (schema: JsonSchema) => ({ required: true, content: json(schema) });
-const pathId = (name = "id", description = "The id of the thing named in the path."): Parameter => ({ name, in: "path", required: true, description, schema: id });
+const pathId = (name = "id", description = "The id of the thing named in the path."): Parameter => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema: id,
+});
 const noContent: Response = { description: "Done; nothing to return." };
 
 function op(o: Omit<Operation, "tags"> & { tag: string }): Operation {
@@ -152,7 +158,8 @@ export const openApiDocument: OpenApiDocument = {
       get: op({
         tag: "plan",
         operationId: "getPlan",
-        summary: "The plan: all of it for the learner; for a grant with plan:read, only objectives shared with grants, courses or the public",
+        summary:
+          "The plan: all of it for the learner; for a grant with plan:read, only objectives shared with grants, courses or the public",
         security: SESSION_OR_GRANT("plan:read"),
         responses: { "200": ok("The plan as the caller may see it.", ref("Plan")), ...errors("401", "403") },
       }),
@@ -240,7 +247,8 @@ export const openApiDocument: OpenApiDocument = {
       get: op({
         tag: "portfolio",
         operationId: "getPortfolio",
-        summary: "The portfolio: all of it for the learner; for a grant with portfolio:read, only entries shared with grants, courses or the public",
+        summary:
+          "The portfolio: all of it for the learner; for a grant with portfolio:read, only entries shared with grants, courses or the public",
         security: SESSION_OR_GRANT("portfolio:read"),
         responses: { "200": ok("The portfolio as the caller may see it.", ref("Portfolio")), ...errors("401", "403") },
       }),
@@ -252,7 +260,10 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Add one of the learner's own posts on the hub (itemId), or an external link (url and title)",
         security: SESSION,
         requestBody: body(ref("EntryInput")),
-        responses: { "201": ok("The entry (the existing one if that post is already in the portfolio).", object({ entry: ref("Entry") })), ...errors("400", "401", "403") },
+        responses: {
+          "201": ok("The entry (the existing one if that post is already in the portfolio).", object({ entry: ref("Entry") })),
+          ...errors("400", "401", "403"),
+        },
       }),
     },
     "/api/v1/portfolio/entries/{id}": {
@@ -307,7 +318,10 @@ export const openApiDocument: OpenApiDocument = {
         operationId: "listGrants",
         summary: "The learner's grants, newest first",
         security: SESSION,
-        responses: { "200": ok("The grants (never their secrets).", object({ grants: { type: "array", items: ref("Grant") } })), ...errors("401", "403") },
+        responses: {
+          "200": ok("The grants (never their secrets).", object({ grants: { type: "array", items: ref("Grant") } })),
+          ...errors("401", "403"),
+        },
       }),
       post: op({
         tag: "grants",
@@ -335,22 +349,30 @@ export const openApiDocument: OpenApiDocument = {
         summary: "What a grant was used for, newest first",
         security: SESSION,
         parameters: [pathId()],
-        responses: { "200": ok("The access log.", object({ log: { type: "array", items: ref("AccessLine") } })), ...errors("401", "403", "404") },
+        responses: {
+          "200": ok("The access log.", object({ log: { type: "array", items: ref("AccessLine") } })),
+          ...errors("401", "403", "404"),
+        },
       }),
     },
     "/api/v1/suggestions": {
       get: op({
         tag: "suggestions",
         operationId: "listSuggestions",
-        summary: "For the learner: every suggestion made to them. For a grant with suggest: the ones this grant made, and how they were answered",
+        summary:
+          "For the learner: every suggestion made to them. For a grant with suggest: the ones this grant made, and how they were answered",
         security: SESSION_OR_GRANT("suggest"),
-        responses: { "200": ok("Suggestions, newest first.", object({ suggestions: { type: "array", items: ref("Suggestion") } })), ...errors("401", "403") },
+        responses: {
+          "200": ok("Suggestions, newest first.", object({ suggestions: { type: "array", items: ref("Suggestion") } })),
+          ...errors("401", "403"),
+        },
       }),
       post: op({
         tag: "suggestions",
         operationId: "createSuggestion",
         summary: "Suggest an objective, a step (under an objective the grant can see) or a resource; the learner decides",
-        description: "Grant tokens with the suggest scope only: the learner edits their plan directly. At most 50 may wait at once per grant.",
+        description:
+          "Grant tokens with the suggest scope only: the learner edits their plan directly. At most 50 may wait at once per grant.",
         security: GRANT_ONLY("suggest"),
         requestBody: body(ref("SuggestionInput")),
         responses: { "201": ok("The suggestion, pending.", object({ suggestion: ref("Suggestion") })), ...errors("400", "401", "403") },
@@ -363,7 +385,10 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Accept: the objective, step or resource is added to the plan, credited to who suggested it",
         security: SESSION,
         parameters: [pathId()],
-        responses: { "200": ok("The suggestion, accepted.", object({ suggestion: ref("Suggestion") })), ...errors("401", "403", "404", "409") },
+        responses: {
+          "200": ok("The suggestion, accepted.", object({ suggestion: ref("Suggestion") })),
+          ...errors("401", "403", "404", "409"),
+        },
       }),
     },
     "/api/v1/suggestions/{id}/decline": {
@@ -373,7 +398,10 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Decline: nothing is added",
         security: SESSION,
         parameters: [pathId()],
-        responses: { "200": ok("The suggestion, declined.", object({ suggestion: ref("Suggestion") })), ...errors("401", "403", "404", "409") },
+        responses: {
+          "200": ok("The suggestion, declined.", object({ suggestion: ref("Suggestion") })),
+          ...errors("401", "403", "404", "409"),
+        },
       }),
     },
   },
@@ -389,7 +417,8 @@ export const openApiDocument: OpenApiDocument = {
         type: "apiKey",
         in: "cookie",
         name: "tributary_session",
-        description: "The signed-in learner's session (__Host-tributary_session on https hubs). Writes need Content-Type: application/json and, if sent, this hub's Origin.",
+        description:
+          "The signed-in learner's session (__Host-tributary_session on https hubs). Writes need Content-Type: application/json and, if sent, this hub's Origin.",
       },
     },
     responses: {
@@ -409,14 +438,23 @@ export const openApiDocument: OpenApiDocument = {
     schemas: {
       Error: {
         type: "object",
-        properties: { error: str("A stable code, e.g. invalid_input, not_found, grant_expired."), message: str("Plain words for a person."), field: str("The input at fault.") },
+        properties: {
+          error: str("A stable code, e.g. invalid_input, not_found, grant_expired."),
+          message: str("Plain words for a person."),
+          field: str("The input at fault."),
+        },
         required: ["error", "message"],
       },
       Me: {
         oneOf: [
           object({ person: object({ id, displayName: str() }), via: { type: "string", enum: ["session"] } }),
           object({
-            grant: object({ id, audience: str(), scopes: { type: "array", items: choice(grantScopes) }, expiresAt: nullable("string", "date-time") }),
+            grant: object({
+              id,
+              audience: str(),
+              scopes: { type: "array", items: choice(grantScopes) },
+              expiresAt: nullable("string", "date-time"),
+            }),
             learner: object({ id, displayName: str() }),
             via: { type: "string", enum: ["token"] },
           }),
@@ -459,17 +497,30 @@ export const openApiDocument: OpenApiDocument = {
         createdAt: dateTime,
       }),
       ResourceInput: object(
-        { title: str(), url: { type: "string", format: "uri" }, note: str(), objectiveId: { type: ["integer", "null"], description: "One of the learner's objectives." } },
+        {
+          title: str(),
+          url: { type: "string", format: "uri" },
+          note: str(),
+          objectiveId: { type: ["integer", "null"], description: "One of the learner's objectives." },
+        },
         ["title", "url"],
       ),
       PlanObjective: {
-        allOf: [ref("Objective"), object({ steps: { type: "array", items: ref("Step") }, resources: { type: "array", items: ref("Resource") } })],
+        allOf: [
+          ref("Objective"),
+          object({ steps: { type: "array", items: ref("Step") }, resources: { type: "array", items: ref("Resource") } }),
+        ],
       },
       Plan: object({
         objectives: { type: "array", items: ref("PlanObjective") },
         looseResources: { type: "array", items: ref("Resource"), description: "Resources under no objective: the learner's alone." },
       }),
-      LinkedObjective: object({ id, title: str(), status: choice(objectiveStatuses), auto: { type: "boolean", description: "Linked by tag matching, not by hand." } }),
+      LinkedObjective: object({
+        id,
+        title: str(),
+        status: choice(objectiveStatuses),
+        auto: { type: "boolean", description: "Linked by tag matching, not by hand." },
+      }),
       Entry: object(
         {
           id,
@@ -481,14 +532,21 @@ export const openApiDocument: OpenApiDocument = {
           visibility: choice(plsVisibilities),
           createdAt: dateTime,
           updatedAt: dateTime,
-          objectives: { type: "array", items: ref("LinkedObjective"), description: "In the portfolio: the objectives (that the caller may see) it is evidence for." },
+          objectives: {
+            type: "array",
+            items: ref("LinkedObjective"),
+            description: "In the portfolio: the objectives (that the caller may see) it is evidence for.",
+          },
         },
         ["id", "kind", "itemId", "url", "title", "reflection", "visibility", "createdAt", "updatedAt"],
       ),
       EntryInput: {
         oneOf: [
           object({ itemId: id, reflection: str(), visibility: choice(plsVisibilities) }, ["itemId"]),
-          object({ url: { type: "string", format: "uri" }, title: str(), reflection: str(), visibility: choice(plsVisibilities) }, ["url", "title"]),
+          object({ url: { type: "string", format: "uri" }, title: str(), reflection: str(), visibility: choice(plsVisibilities) }, [
+            "url",
+            "title",
+          ]),
         ],
       },
       EntryPatch: object({ title: str(), reflection: str(), visibility: choice(plsVisibilities) }, []),

@@ -19,7 +19,8 @@ function entry(e: OutboundEntry): string {
     `    <title type="text">${xmlText(e.title)}</title>`,
     `    <link rel="alternate" type="text/html" href="${xmlAttr(e.url)}"/>`,
     ...e.alsoOn.map(
-      (a) => `    <link rel="related" type="text/html" href="${xmlAttr(a.url)}" title="${a.kind === "mastodon" ? "Also on Mastodon" : "Also on Bluesky"}"/>`,
+      (a) =>
+        `    <link rel="related" type="text/html" href="${xmlAttr(a.url)}" title="${a.kind === "mastodon" ? "Also on Mastodon" : "Also on Bluesky"}"/>`,
     ),
     `    <published>${rfc3339(e.published)}</published>`,
     `    <updated>${rfc3339(e.updated)}</updated>`,

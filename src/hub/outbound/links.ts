@@ -22,7 +22,11 @@ export interface Alternate {
 export function alternatesFor(courseSlug: string, listPath: string, title: string): Alternate[] {
   const base = coursePath(courseSlug);
   return [
-    ...feedFormats.map((f) => ({ type: FEED_CONTENT_TYPES[f], title: `${title} (${FEED_FORMAT_NAMES[f]})`, href: `${base}${listPath}/feed.${f}` })),
+    ...feedFormats.map((f) => ({
+      type: FEED_CONTENT_TYPES[f],
+      title: `${title} (${FEED_FORMAT_NAMES[f]})`,
+      href: `${base}${listPath}/feed.${f}`,
+    })),
     { type: "text/x-opml", title: "The course's blogs (OPML)", href: `${base}/blogs.opml` },
   ];
 }

@@ -65,7 +65,11 @@ async function load(db: Db, course: Course, list: FeedList, publicUrl: string, s
     case "flow":
       return { title: `${name}: Flow`, description: `Everything in ${name}, newest first. ${POINTERS}`, entries: await entries({}) };
     case "blog":
-      return { title: `${name}: Blog`, description: `Blog posts in ${name}, newest first. ${POINTERS}`, entries: await entries({ kinds: ["blog"] }) };
+      return {
+        title: `${name}: Blog`,
+        description: `Blog posts in ${name}, newest first. ${POINTERS}`,
+        entries: await entries({ kinds: ["blog"] }),
+      };
     case "social":
       return {
         title: `${name}: Social`,
@@ -115,7 +119,10 @@ export async function buildFeed(
     title: loaded.title,
     description: loaded.description,
     pageUrl: new URL(page, publicUrl).toString(),
-    feedUrls: Object.fromEntries(feedFormats.map((f) => [f, new URL(feedPath(course.slug, path, f), publicUrl).toString()])) as Record<FeedFormat, string>,
+    feedUrls: Object.fromEntries(feedFormats.map((f) => [f, new URL(feedPath(course.slug, path, f), publicUrl).toString()])) as Record<
+      FeedFormat,
+      string
+    >,
     updated: newestChange(loaded.entries, course.createdAt),
     entries: loaded.entries,
   };

@@ -76,7 +76,8 @@ function hostOf(url: string): string {
 /** The entry's plain-text body, in order: the curator's note, then the excerpt or the content warning. */
 export function entryText(e: Pick<OutboundEntry, "summary" | "spotlight">): string[] {
   const parts: string[] = [];
-  if (e.spotlight?.note) parts.push(`Why it is in the Spotlight${e.spotlight.curator ? ` (${e.spotlight.curator})` : ""}: ${e.spotlight.note}`);
+  if (e.spotlight?.note)
+    parts.push(`Why it is in the Spotlight${e.spotlight.curator ? ` (${e.spotlight.curator})` : ""}: ${e.spotlight.note}`);
   if (e.summary) parts.push(e.summary);
   return parts;
 }
@@ -102,7 +103,10 @@ export function entryOf(item: FlowItem, publicUrl: string, spotlight: SpotlightN
     title,
     summary,
     contentWarning: warning || null,
-    authorName: cleanText(item.authorName || item.authorHandle || "").trim() || (item.kind === "blog" && hostOf(item.canonicalUrl)) || `Someone on ${KIND_NAMES[item.kind]}`,
+    authorName:
+      cleanText(item.authorName || item.authorHandle || "").trim() ||
+      (item.kind === "blog" && hostOf(item.canonicalUrl)) ||
+      `Someone on ${KIND_NAMES[item.kind]}`,
     authorUrl: webUrlOrNull(item.authorUrl) ?? profile,
     published: item.publishedAt,
     // A Spotlight entry changes when a curator chooses the post.
@@ -111,7 +115,9 @@ export function entryOf(item: FlowItem, publicUrl: string, spotlight: SpotlightN
     categories: item.tags.map(cleanText).filter(Boolean),
     kind: item.kind,
     alsoOn: item.alsoOn.filter((a) => webUrlOrNull(a.url)),
-    spotlight: spotlight ? { ...spotlight, note: cleanText(spotlight.note).trim(), curator: spotlight.curator ? cleanText(spotlight.curator) : null } : null,
+    spotlight: spotlight
+      ? { ...spotlight, note: cleanText(spotlight.note).trim(), curator: spotlight.curator ? cleanText(spotlight.curator) : null }
+      : null,
   };
 }
 

@@ -37,7 +37,13 @@ export interface NetworkBlog {
 /** Verified accounts of the course's participants other than `viewerId`, by name. */
 export async function classmatesAccounts(db: Db, courseId: number, viewerId: number): Promise<NetworkAccount[]> {
   const rows = await db
-    .select({ personId: identities.personId, person: people.displayName, kind: identities.kind, address: identities.address, authorKey: identities.authorKey })
+    .select({
+      personId: identities.personId,
+      person: people.displayName,
+      kind: identities.kind,
+      address: identities.address,
+      authorKey: identities.authorKey,
+    })
     .from(identities)
     .innerJoin(people, eq(people.id, identities.personId))
     .where(
@@ -110,10 +116,23 @@ export async function classmatesBlogs(db: Db, courseId: number, accounts: Networ
  * home page.
  */
 export function networkOpml(courseTitle: string, blogs: NetworkBlog[], now: Date): string {
-  const outlines = blogs.map((b): OutlineAttrs =>
-    b.xmlUrl
-      ? [["text", b.person], ["title", b.title], ["type", "rss"], ["xmlUrl", b.xmlUrl], ["htmlUrl", b.htmlUrl]]
-      : [["text", b.person], ["title", b.title], ["type", "link"], ["url", b.htmlUrl], ["htmlUrl", b.htmlUrl]],
+  const outlines = blogs.map(
+    (b): OutlineAttrs =>
+      b.xmlUrl
+        ? [
+            ["text", b.person],
+            ["title", b.title],
+            ["type", "rss"],
+            ["xmlUrl", b.xmlUrl],
+            ["htmlUrl", b.htmlUrl],
+          ]
+        : [
+            ["text", b.person],
+            ["title", b.title],
+            ["type", "link"],
+            ["url", b.htmlUrl],
+            ["htmlUrl", b.htmlUrl],
+          ],
   );
   return opmlDocument(`${cleanText(courseTitle)}: classmates' blogs`, outlines, now);
 }

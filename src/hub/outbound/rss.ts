@@ -21,16 +21,15 @@ const rssText = (s: string) => xmlText(htmlText(s));
 
 function descriptionHtml(e: OutboundEntry): string {
   const paragraphs = entryText(e).map((p) => `<p>${htmlText(p)}</p>`);
-  for (const a of e.alsoOn) paragraphs.push(`<p>Also on ${a.kind === "mastodon" ? "Mastodon" : "Bluesky"}: <a href="${htmlAttr(a.url)}">${htmlText(a.url)}</a></p>`);
+  for (const a of e.alsoOn)
+    paragraphs.push(
+      `<p>Also on ${a.kind === "mastodon" ? "Mastodon" : "Bluesky"}: <a href="${htmlAttr(a.url)}">${htmlText(a.url)}</a></p>`,
+    );
   return paragraphs.join("");
 }
 
 function item(e: OutboundEntry): string {
-  const lines = [
-    "    <item>",
-    `      <title>${rssText(e.title)}</title>`,
-    `      <link>${xmlText(e.url)}</link>`,
-  ];
+  const lines = ["    <item>", `      <title>${rssText(e.title)}</title>`, `      <link>${xmlText(e.url)}</link>`];
   const description = descriptionHtml(e);
   if (description) lines.push(`      <description>${xmlText(description)}</description>`);
   lines.push(

@@ -33,7 +33,12 @@ function worthRetrying(err: AddressUnreachable): boolean {
   return err.code === "http_error" && (err.status === 408 || err.status === 429 || (err.status ?? 0) >= 500);
 }
 
-export async function addSourceByAddress(deps: PollDeps, courseId: number, input: AddByAddress, ownerId: number | null = null): Promise<Added> {
+export async function addSourceByAddress(
+  deps: PollDeps,
+  courseId: number,
+  input: AddByAddress,
+  ownerId: number | null = null,
+): Promise<Added> {
   const { db } = deps;
   if (await findSourceAt(db, courseId, [input.address])) throw new DuplicateSourceError("url", "This blog is already part of the course.");
   // One tag archive holds one tag; "all posts" wants the main feed.
@@ -47,7 +52,13 @@ export async function addSourceByAddress(deps: PollDeps, courseId: number, input
     else throw err;
   }
   if (!discovery) {
-    const source = await addFeedSource(db, courseId, { url: input.address, filter: input.filter, ownerName: input.ownerName }, ownerId, deps.now());
+    const source = await addFeedSource(
+      db,
+      courseId,
+      { url: input.address, filter: input.filter, ownerName: input.ownerName },
+      ownerId,
+      deps.now(),
+    );
     return { source, discovery };
   }
   if (discovery.feedUrl !== input.address && (await findSourceAt(db, courseId, [discovery.feedUrl]))) {

@@ -41,7 +41,13 @@ export async function learnerSourcesOf(db: Db, courseId: number, personId: numbe
  * Registers the person's blog in the course. `approved` (the person runs the
  * course) keeps it active; otherwise it waits for approval. Throws FormError.
  */
-export async function registerLearnerSource(deps: PollDeps, courseId: number, person: Person, input: LearnerSourceInput, approved: boolean): Promise<Added> {
+export async function registerLearnerSource(
+  deps: PollDeps,
+  courseId: number,
+  person: Person,
+  input: LearnerSourceInput,
+  approved: boolean,
+): Promise<Added> {
   const { db } = deps;
   const [row] = await db
     .select({ n: count() })
@@ -137,16 +143,32 @@ export interface Health {
 export function healthOf(s: Source): Health {
   switch (s.status) {
     case "pending":
-      return { tone: "waiting", label: "Waiting for approval", detail: "An instructor or TA of the course will look at it. Until then the hub does not read it." };
+      return {
+        tone: "waiting",
+        label: "Waiting for approval",
+        detail: "An instructor or TA of the course will look at it. Until then the hub does not read it.",
+      };
     case "blocked":
-      return { tone: "bad", label: "Not accepted", detail: "The course's instructors did not accept this blog. Ask them why, or remove it and register another." };
+      return {
+        tone: "bad",
+        label: "Not accepted",
+        detail: "The course's instructors did not accept this blog. Ask them why, or remove it and register another.",
+      };
     case "gone":
-      return { tone: "bad", label: "Gone", detail: "The blog's feed says it is gone for good (HTTP 410), so the hub stopped reading it. Remove it and register your blog's new address." };
+      return {
+        tone: "bad",
+        label: "Gone",
+        detail:
+          "The blog's feed says it is gone for good (HTTP 410), so the hub stopped reading it. Remove it and register your blog's new address.",
+      };
     case "paused":
       return { tone: "waiting", label: "Paused", detail: "The course's instructors paused reading this blog for now." };
     case "active":
       if (s.lastError) {
-        const times = s.failureCount > 1 ? ` It has failed ${s.failureCount} times in a row; the hub keeps trying, less often.` : " The hub will try again.";
+        const times =
+          s.failureCount > 1
+            ? ` It has failed ${s.failureCount} times in a row; the hub keeps trying, less often.`
+            : " The hub will try again.";
         return { tone: "bad", label: "Not working", detail: `${s.lastError}${times}` };
       }
       if (s.lastSuccessAt) {

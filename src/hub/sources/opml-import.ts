@@ -76,7 +76,11 @@ function plan(lines: RosterLine[], allowLoopback: boolean, known: Set<string>): 
       return { kind: "feed", roster: r, name, url, homePageUrl };
     }
     if (++lookups > MAX_LOOKUPS_PER_IMPORT) {
-      return done("later", `Not looked up yet: at most ${MAX_LOOKUPS_PER_IMPORT} home pages are looked up per import. Import the same file again to continue.`, url);
+      return done(
+        "later",
+        `Not looked up yet: at most ${MAX_LOOKUPS_PER_IMPORT} home pages are looked up per import. Import the same file again to continue.`,
+        url,
+      );
     }
     return { kind: "discover", roster: r, name, url };
   });
@@ -92,7 +96,13 @@ async function run(deps: PollDeps, courseId: number, p: Plan, filter: SourceFilt
       }
       const note = "Feed address taken from the imported roster (OPML).";
       const { ownerName, title } = p.roster;
-      await addFeedSource(deps.db, courseId, { url: p.url, filter, ownerName, title, homePageUrl: p.homePageUrl, discoveryNote: note }, null, deps.now());
+      await addFeedSource(
+        deps.db,
+        courseId,
+        { url: p.url, filter, ownerName, title, homePageUrl: p.homePageUrl, discoveryNote: note },
+        null,
+        deps.now(),
+      );
       return { ...base, outcome: "added", message: `${note} It is read at the next poll.` };
     }
     const { source, discovery } = await addSourceByAddress(deps, courseId, { address: p.url, filter, ownerName: p.roster.ownerName });

@@ -98,7 +98,10 @@ export function parseOpml(text: string): RosterLine[] {
   }
   return all
     .filter((o) => o.xmlUrl || o.htmlUrl || o.problem || !o.hasChildren)
-    .map(({ hasChildren: _, ...o }) => ({ ...o, problem: o.problem ?? (o.xmlUrl || o.htmlUrl ? null : "No feed or blog address (xmlUrl or htmlUrl) on this line.") }));
+    .map(({ hasChildren: _, ...o }) => ({
+      ...o,
+      problem: o.problem ?? (o.xmlUrl || o.htmlUrl ? null : "No feed or blog address (xmlUrl or htmlUrl) on this line."),
+    }));
 }
 
 // XML 1.0 §2.2: these characters cannot appear in a document at all, escaped or not.
@@ -122,7 +125,13 @@ export function opmlDocument(title: string, outlines: OutlineAttrs[], now: Date)
     "    <docs>http://opml.org/spec2.opml</docs>",
     "  </head>",
     "  <body>",
-    ...outlines.map((attrs) => `    <outline ${attrs.filter(([, v]) => v).map(([k, v]) => `${k}="${xmlEscape(v!)}"`).join(" ")}/>`),
+    ...outlines.map(
+      (attrs) =>
+        `    <outline ${attrs
+          .filter(([, v]) => v)
+          .map(([k, v]) => `${k}="${xmlEscape(v!)}"`)
+          .join(" ")}/>`,
+    ),
     "  </body>",
     "</opml>",
     "",
@@ -133,12 +142,14 @@ export function opmlDocument(title: string, outlines: OutlineAttrs[], now: Date)
 export function exportOpml(course: { title: string }, list: Source[], now: Date): string {
   const outlines = list
     .filter((s) => s.kind === "feed")
-    .map((s): OutlineAttrs => [
-      ["text", s.ownerName ?? s.title ?? s.url],
-      ["title", s.title],
-      ["type", "rss"],
-      ["xmlUrl", s.url],
-      ["htmlUrl", s.homePageUrl ?? s.siteUrl],
-    ]);
+    .map(
+      (s): OutlineAttrs => [
+        ["text", s.ownerName ?? s.title ?? s.url],
+        ["title", s.title],
+        ["type", "rss"],
+        ["xmlUrl", s.url],
+        ["htmlUrl", s.homePageUrl ?? s.siteUrl],
+      ],
+    );
   return opmlDocument(`${course.title}: blogs`, outlines, now);
 }

@@ -21,10 +21,14 @@ export function readSocialSourceForm(form: Record<string, unknown>, courseTags: 
   const kind = form.kind === "bluesky_tag" ? "bluesky_tag" : form.kind === "mastodon_tag" ? "mastodon_tag" : null;
   if (!kind) throw new FormError("kind", "Choose Mastodon or Bluesky.");
   const tag = normaliseTag(typeof form.tag === "string" && form.tag.trim() ? form.tag : (courseTags[0] ?? ""));
-  if (!courseTags.includes(tag)) throw new FormError("tag", `Follow one of the course's tags: ${courseTags.map((t) => `#${t}`).join(", ")}.`);
+  if (!courseTags.includes(tag))
+    throw new FormError("tag", `Follow one of the course's tags: ${courseTags.map((t) => `#${t}`).join(", ")}.`);
   if (kind === "bluesky_tag") {
     if (!config.blueskyIdentifier || !config.blueskyAppPassword) {
-      throw new FormError("kind", "Bluesky is not set up on this hub: its administrator must set BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD.");
+      throw new FormError(
+        "kind",
+        "Bluesky is not set up on this hub: its administrator must set BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD.",
+      );
     }
     return { kind, url: new URL(config.blueskyService).origin, tag, accessToken: null };
   }
@@ -36,7 +40,13 @@ export function readSocialSourceForm(form: Record<string, unknown>, courseTags: 
   return { kind, url, tag, accessToken };
 }
 
-export async function addSocialSource(db: Db, courseId: number, input: SocialSourceInput, ownerId: number | null, now: Date): Promise<Source> {
+export async function addSocialSource(
+  db: Db,
+  courseId: number,
+  input: SocialSourceInput,
+  ownerId: number | null,
+  now: Date,
+): Promise<Source> {
   const [row] = await db
     .insert(sources)
     .values({
@@ -57,7 +67,9 @@ export async function addSocialSource(db: Db, courseId: number, input: SocialSou
   if (!row) {
     throw new DuplicateSourceError(
       input.kind === "mastodon_tag" ? "instance" : "kind",
-      input.kind === "mastodon_tag" ? "The course already follows a tag on this instance." : "The course already follows its tag on Bluesky.",
+      input.kind === "mastodon_tag"
+        ? "The course already follows a tag on this instance."
+        : "The course already follows its tag on Bluesky.",
     );
   }
   return row;

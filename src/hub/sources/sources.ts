@@ -64,7 +64,9 @@ export async function findSourceAt(db: Db, courseId: number, addresses: string[]
   const [row] = await db
     .select()
     .from(sources)
-    .where(and(eq(sources.courseId, courseId), eq(sources.kind, "feed"), or(inArray(sources.url, list), inArray(sources.homePageUrl, list))))
+    .where(
+      and(eq(sources.courseId, courseId), eq(sources.kind, "feed"), or(inArray(sources.url, list), inArray(sources.homePageUrl, list))),
+    )
     .limit(1);
   return row ?? null;
 }
@@ -115,7 +117,10 @@ export async function markDue(db: Db, courseId: number, sourceId: number, now: D
  * brings its posts back. Returns false when the source is not in this course.
  */
 export async function removeSource(db: Db, courseId: number, sourceId: number): Promise<boolean> {
-  const [found] = await db.select({ id: sources.id }).from(sources).where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)));
+  const [found] = await db
+    .select({ id: sources.id })
+    .from(sources)
+    .where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)));
   if (!found) return false;
   await db.batch([
     db.delete(items).where(and(eq(items.sourceId, sourceId), eq(items.courseId, courseId))),

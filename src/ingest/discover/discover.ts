@@ -114,7 +114,13 @@ function isSame(a: NormalisedEntry, b: NormalisedEntry): boolean {
 
 type TagFeedOutcome = { ok: true; loaded: Loaded } | { ok: false; why: string };
 
-async function tryTagFeed(rule: PlatformRule, page: PageHints, main: Loaded | null, tag: string, deps: DiscoverDeps): Promise<TagFeedOutcome> {
+async function tryTagFeed(
+  rule: PlatformRule,
+  page: PageHints,
+  main: Loaded | null,
+  tag: string,
+  deps: DiscoverDeps,
+): Promise<TagFeedOutcome> {
   const url = rule.tagFeed(main?.url ?? null, page, tag);
   if (!url || url === main?.url) return { ok: false, why: "is the main feed" };
   let loaded: Loaded;

@@ -123,7 +123,10 @@ export function assertFetchableUrl(raw: string | URL, opts: GuardOptions): URL {
   if (url.username || url.password) {
     throw new IngestError("bad_url", "Addresses with a user name or password are not accepted.");
   }
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  const host = url.hostname
+    .replace(/^\[|\]$/g, "")
+    .toLowerCase()
+    .replace(/\.$/, "");
   if (host === "localhost" || host.endsWith(".localhost")) {
     if (!opts.allowLoopback) {
       throw new IngestError("blocked_address", `${url.hostname} is a local address; the hub only reads public web addresses.`);
@@ -132,10 +135,7 @@ export function assertFetchableUrl(raw: string | URL, opts: GuardOptions): URL {
   }
   const reason = refusedAddressReason(host, opts);
   if (reason) {
-    throw new IngestError(
-      "blocked_address",
-      `${url.hostname} is a ${reason} address; the hub only reads public web addresses.`,
-    );
+    throw new IngestError("blocked_address", `${url.hostname} is a ${reason} address; the hub only reads public web addresses.`);
   }
   return url;
 }

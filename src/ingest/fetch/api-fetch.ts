@@ -22,7 +22,7 @@ export interface ApiFetchOptions {
 export function apiFetch(deps: Deps, opts: ApiFetchOptions = {}): typeof fetch {
   const guard: Pick<FetchOptions, "allowLoopback" | "resolveHost"> = {
     allowLoopback: deps.config.allowLoopbackFetch,
-    ...(opts.resolveHost ?? deps.resolveHost ? { resolveHost: opts.resolveHost ?? deps.resolveHost } : {}),
+    ...((opts.resolveHost ?? deps.resolveHost) ? { resolveHost: opts.resolveHost ?? deps.resolveHost } : {}),
   };
   const maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
   const timeoutMs = opts.timeoutMs ?? deps.config.fetchTimeoutMs;
@@ -71,11 +71,14 @@ export function apiFetch(deps: Deps, opts: ApiFetchOptions = {}): typeof fetch {
         // The body is already decompressed; say so, or a client would try again.
         out.delete("content-encoding");
         out.delete("content-length");
-        const response = new Response(res.status === 204 || res.status === 304 || bytes.byteLength === 0 ? null : (bytes as Uint8Array<ArrayBuffer>), {
-          status: res.status,
-          statusText: res.statusText,
-          headers: out,
-        });
+        const response = new Response(
+          res.status === 204 || res.status === 304 || bytes.byteLength === 0 ? null : (bytes as Uint8Array<ArrayBuffer>),
+          {
+            status: res.status,
+            statusText: res.statusText,
+            headers: out,
+          },
+        );
         Object.defineProperty(response, "url", { value: url.toString() });
         return response;
       }

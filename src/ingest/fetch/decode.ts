@@ -30,10 +30,7 @@ function decoderFor(label: string | null): TextDecoder | null {
 
 export function decodeBody(bytes: Uint8Array, contentType: string | null): string {
   const decoder =
-    decoderFor(bomLabel(bytes)) ??
-    decoderFor(labelFrom(contentType)) ??
-    decoderFor(xmlDeclLabel(bytes)) ??
-    new TextDecoder("utf-8");
+    decoderFor(bomLabel(bytes)) ?? decoderFor(labelFrom(contentType)) ?? decoderFor(xmlDeclLabel(bytes)) ?? new TextDecoder("utf-8");
   // Not fatal: invalid sequences become U+FFFD instead of losing the feed.
   return decoder.decode(bytes).replace(/^\uFEFF/, "");
 }

@@ -128,7 +128,9 @@ export async function safeFetch(raw: string, opts: FetchOptions): Promise<FetchR
       await checkResolved(url, opts);
       const headers = new Headers({
         "user-agent": opts.userAgent,
-        accept: opts.accept ?? "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+        accept:
+          opts.accept ??
+          "application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
       });
       if (hop === 0 && opts.etag) headers.set("if-none-match", opts.etag);
       if (hop === 0 && opts.lastModified) headers.set("if-modified-since", opts.lastModified);

@@ -7,7 +7,18 @@
 // 61, a 99th of June), so the store can fall back to first-seen.
 
 const MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 const WEEKDAY = /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?$/i;
@@ -15,18 +26,69 @@ const WEEKDAY = /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?$/i;
 // Offsets in minutes east of UTC.
 const ZONES: Record<string, number> = {
   // RFC 822 §5.1 and RFC 1123 §5.2.14.
-  ut: 0, utc: 0, gmt: 0, z: 0, "etc/gmt": 0, "etc/utc": 0, "etc/ut": 0, "etc/zulu": 0, zulu: 0, wet: 0,
-  est: -300, edt: -240, cst: -360, cdt: -300, mst: -420, mdt: -360, pst: -480, pdt: -420,
+  ut: 0,
+  utc: 0,
+  gmt: 0,
+  z: 0,
+  "etc/gmt": 0,
+  "etc/utc": 0,
+  "etc/ut": 0,
+  "etc/zulu": 0,
+  zulu: 0,
+  wet: 0,
+  est: -300,
+  edt: -240,
+  cst: -360,
+  cdt: -300,
+  mst: -420,
+  mdt: -360,
+  pst: -480,
+  pdt: -420,
   // Other North-American names seen in feeds.
-  ast: -240, adt: -180, akst: -540, akdt: -480, hst: -600, hast: -600, hadt: -540, nst: -210, ndt: -150,
-  et: -300, ct: -360, mt: -420, pt: -480,
+  ast: -240,
+  adt: -180,
+  akst: -540,
+  akdt: -480,
+  hst: -600,
+  hast: -600,
+  hadt: -540,
+  nst: -210,
+  ndt: -150,
+  et: -300,
+  ct: -360,
+  mt: -420,
+  pt: -480,
   // European names, including the German MEZ/MESZ and the MET/MEST of old Unix systems.
-  bst: 60, ist: 330, west: 60, cet: 60, cest: 120, met: 60, mest: 120, mez: 60, mesz: 120,
-  eet: 120, eest: 180, msk: 180,
+  bst: 60,
+  ist: 330,
+  west: 60,
+  cet: 60,
+  cest: 120,
+  met: 60,
+  mest: 120,
+  mez: 60,
+  mesz: 120,
+  eet: 120,
+  eest: 180,
+  msk: 180,
   // A few more that appear in the wild.
-  wat: 60, cat: 120, eat: 180, sast: 120, brt: -180, art: -180,
-  hkt: 480, sgt: 480, awst: 480, jst: 540, kst: 540, acst: 570, acdt: 630, aest: 600, aedt: 660,
-  nzst: 720, nzdt: 780,
+  wat: 60,
+  cat: 120,
+  eat: 180,
+  sast: 120,
+  brt: -180,
+  art: -180,
+  hkt: 480,
+  sgt: 480,
+  awst: 480,
+  jst: 540,
+  kst: 540,
+  acst: 570,
+  acdt: 630,
+  aest: 600,
+  aedt: 660,
+  nzst: 720,
+  nzdt: 780,
 };
 
 /**
@@ -54,9 +116,7 @@ function isLeap(y: number): boolean {
 }
 
 /** Builds the UTC instant, or null when a field is out of range. */
-function build(
-  year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0, offsetMinutes = 0,
-): Date | null {
+function build(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0, offsetMinutes = 0): Date | null {
   if (!Number.isInteger(year) || year < 1 || year > 9999) return null;
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 60) return null;
@@ -70,8 +130,7 @@ function build(
 // W3C-DTF (a profile of ISO 8601): YYYY, YYYY-MM, YYYY-MM-DD, then "T" (or a
 // space) and hh:mm, optional :ss and a fraction, then Z, ±hh:mm, ±hhmm or ±hh.
 // Without a zone the time is taken as UTC.
-const W3C =
-  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:(?:T|\s+)(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/i;
+const W3C = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:(?:T|\s+)(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/i;
 // ISO 8601 basic format: 20031231T101455Z.
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 

@@ -5,8 +5,34 @@ import { Parser } from "htmlparser2";
 
 const SKIP = new Set(["script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head", "title"]);
 const BLOCK = new Set([
-  "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-  "section", "article", "header", "footer", "aside", "figure", "figcaption", "table", "tr", "td", "th", "hr", "dd", "dt",
+  "p",
+  "div",
+  "br",
+  "li",
+  "ul",
+  "ol",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "blockquote",
+  "pre",
+  "section",
+  "article",
+  "header",
+  "footer",
+  "aside",
+  "figure",
+  "figcaption",
+  "table",
+  "tr",
+  "td",
+  "th",
+  "hr",
+  "dd",
+  "dt",
 ]);
 
 export function collapseWhitespace(s: string): string {

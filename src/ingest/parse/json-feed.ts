@@ -62,7 +62,7 @@ export function parseJsonFeed(text: string, feedUrl: string | null): NormalisedF
     throw new IngestError("not_a_feed", "This looks like a JSON Feed but is not valid JSON, so it cannot be read.");
   }
   if (!isObject(doc) || !VERSION.test(str(doc.version))) {
-    throw new IngestError("not_a_feed", "This address returns JSON, but not a JSON Feed (its \"version\" is not a jsonfeed.org address).");
+    throw new IngestError("not_a_feed", 'This address returns JSON, but not a JSON Feed (its "version" is not a jsonfeed.org address).');
   }
   if (doc.items !== undefined && !Array.isArray(doc.items)) {
     throw new IngestError("not_a_feed", "This JSON Feed has no list of items.");

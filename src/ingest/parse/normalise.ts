@@ -100,5 +100,10 @@ export function authorName(raw: string): string | null {
     if (outside && EMAIL.test(inside)) return outside;
   }
   if (EMAIL.test(s)) return null;
-  return s.replace(/(?:mailto:)?[^\s@()<>]+@[^\s@()<>]+/gi, "").replace(/\(\s*\)|<\s*>/g, "").trim() || null;
+  return (
+    s
+      .replace(/(?:mailto:)?[^\s@()<>]+@[^\s@()<>]+/gi, "")
+      .replace(/\(\s*\)|<\s*>/g, "")
+      .trim() || null
+  );
 }

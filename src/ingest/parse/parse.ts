@@ -36,12 +36,33 @@ const renameTag = (name: string): string => RENAMED.get(name) ?? name;
 // The raw elements we read, copied by rss-parser from each channel/feed and item/entry.
 const FEED_ELEMENTS = ["$", "title", "dc:title", "x-link", "author", "dc:creator"];
 const ITEM_ELEMENTS = [
-  "$", "title", "dc:title", "x-link", "atom:link", "guid", "id",
-  "x-published", "pubDate", "issued", "created", "dcterms:issued", "dcterms:created", "dc:date",
-  "x-updated", "modified", "dcterms:modified",
-  "author", "dc:creator", "dc:author",
-  "category", "dc:subject", "tags",
-  "content:encoded", "description", "content", "summary",
+  "$",
+  "title",
+  "dc:title",
+  "x-link",
+  "atom:link",
+  "guid",
+  "id",
+  "x-published",
+  "pubDate",
+  "issued",
+  "created",
+  "dcterms:issued",
+  "dcterms:created",
+  "dc:date",
+  "x-updated",
+  "modified",
+  "dcterms:modified",
+  "author",
+  "dc:creator",
+  "dc:author",
+  "category",
+  "dc:subject",
+  "tags",
+  "content:encoded",
+  "description",
+  "content",
+  "summary",
 ];
 const RAW = "raw ";
 const rawFields = (names: string[]) => names.map((n) => [n, RAW + n, { keepArray: true }]);
@@ -146,7 +167,22 @@ function withBase(base: string | null, attrs: Attrs): string | null {
   return b ? (resolveUrl(b, base) ?? base) : base;
 }
 
-const NOT_A_PAGE = new Set(["self", "edit", "edit-media", "replies", "enclosure", "license", "hub", "next", "prev", "previous", "first", "last", "related", "via"]);
+const NOT_A_PAGE = new Set([
+  "self",
+  "edit",
+  "edit-media",
+  "replies",
+  "enclosure",
+  "license",
+  "hub",
+  "next",
+  "prev",
+  "previous",
+  "first",
+  "last",
+  "related",
+  "via",
+]);
 const PAGE_TYPES = new Set(["text/html", "application/xhtml+xml"]);
 
 /** The entry's (or feed's) page: an Atom link, preferring rel="alternate" of an HTML type (RFC 4287 §4.2.7.2). */
@@ -214,9 +250,10 @@ function entryOf(item: Raw, kind: Kind, parentBase: string | null, feedAuthor: s
   const guidNode = first(item, "guid");
   const guid = guidNode === undefined ? "" : textOf(guidNode).trim();
   // RSS 2.0: a guid is a permalink unless isPermaLink="false"; only trust it as a link if it looks like one.
-  const guidLink = guid && attrsOf(guidNode).isPermaLink?.trim().toLowerCase() !== "false" && (isWebUrl(guid) || guid.startsWith("/"))
-    ? webUrl(guid, base)
-    : null;
+  const guidLink =
+    guid && attrsOf(guidNode).isPermaLink?.trim().toLowerCase() !== "false" && (isWebUrl(guid) || guid.startsWith("/"))
+      ? webUrl(guid, base)
+      : null;
   const about = kind === "rdf" ? (attrs["rdf:about"] ?? "").trim() : "";
 
   const url = atom
@@ -274,7 +311,10 @@ function notAFeed(root: string | null, text: string): IngestError {
     return new IngestError("not_a_feed", "This is an OPML list of feeds, not a feed. Add the feeds it lists one at a time.");
   }
   if (root) {
-    return new IngestError("not_a_feed", `This is an XML document but not an RSS or Atom feed (its root element is <${root.slice(0, 40)}>).`);
+    return new IngestError(
+      "not_a_feed",
+      `This is an XML document but not an RSS or Atom feed (its root element is <${root.slice(0, 40)}>).`,
+    );
   }
   return new IngestError("not_a_feed", "This address does not return a feed: no RSS, Atom or JSON Feed was found.");
 }

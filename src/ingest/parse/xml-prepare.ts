@@ -44,8 +44,12 @@ const SCAN_XHTML =
 
 function isXmlChar(cp: number): boolean {
   return (
-    cp === 0x9 || cp === 0xa || cp === 0xd ||
-    (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
   );
 }
 
@@ -141,9 +145,7 @@ function matchingEnd(s: string, name: string, from: number): number {
 
 /** `<content type="xhtml">…</content>` → `<content type="html"><![CDATA[…]]></content>`. */
 function xhtmlAsHtml(startTag: string, inner: string): string {
-  const tag = startTag
-    .replace(/(\stype\s*=\s*["'])xhtml(["'])/, "$1html$2")
-    .replace(/(\smode\s*=\s*["'])xml(["'])/, "$1escaped$2");
+  const tag = startTag.replace(/(\stype\s*=\s*["'])xhtml(["'])/, "$1html$2").replace(/(\smode\s*=\s*["'])xml(["'])/, "$1escaped$2");
   return `${tag}<![CDATA[${inner.replace(/]]>/g, "]]]]><![CDATA[>")}]]>`;
 }
 

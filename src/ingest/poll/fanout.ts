@@ -76,7 +76,6 @@ export function planMessages(claimed: readonly Source[], perMessage: number): Po
   return messages;
 }
 
-
 /** Gives claimed sources back (their message could not be sent), so the next run claims them again at once. */
 export async function releaseLeases(db: Db, messages: readonly PollMessage[]): Promise<void> {
   for (const m of messages) {
@@ -130,13 +129,7 @@ async function stillLeased(db: Db, message: PollMessage): Promise<Source[]> {
   return db
     .select()
     .from(sources)
-    .where(
-      and(
-        inArray(sources.id, message.sources),
-        eq(sources.leaseUntil, new Date(message.lease)),
-        eq(sources.status, "active"),
-      ),
-    );
+    .where(and(inArray(sources.id, message.sources), eq(sources.leaseUntil, new Date(message.lease)), eq(sources.status, "active")));
 }
 
 /** Polls one message's sources. Throws only when the database does (a crash: the message should be retried). */

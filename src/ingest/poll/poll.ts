@@ -41,13 +41,7 @@ export async function claimDueSources(deps: Deps, limit: number): Promise<Source
   const due = deps.db
     .select({ id: sources.id })
     .from(sources)
-    .where(
-      and(
-        eq(sources.status, "active"),
-        lte(sources.nextPollAt, now),
-        or(isNull(sources.leaseUntil), lte(sources.leaseUntil, now)),
-      ),
-    )
+    .where(and(eq(sources.status, "active"), lte(sources.nextPollAt, now), or(isNull(sources.leaseUntil), lte(sources.leaseUntil, now))))
     .orderBy(asc(sources.nextPollAt))
     .limit(limit);
   const claimed = await deps.db
@@ -98,16 +92,23 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   };
   if (res.notModified) {
     const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps), random);
-    await commit(deps, run, [db.update(sources).set({ ...healthy, nextPollAt }).where(eq(sources.id, source.id))]);
+    await commit(deps, run, [
+      db
+        .update(sources)
+        .set({ ...healthy, nextPollAt })
+        .where(eq(sources.id, source.id)),
+    ]);
     log("info", "poll.unchanged", { source: source.id, ms: Date.now() - started });
     return { sourceId: source.id, ok: true, notModified: true, entries: 0, stored: 0 };
   }
   const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
   const tags = await tagsOf(deps, run, source.courseId);
-  const wanted = dedupeByUrl(
-    source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched),
+  const wanted = dedupeByUrl(source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched));
+  const gone = await tombstonedUrls(
+    db,
+    source.courseId,
+    wanted.map((e) => e.url),
   );
-  const gone = await tombstonedUrls(db, source.courseId, wanted.map((e) => e.url));
   const keep = wanted.filter((e) => !gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
   const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
   // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
@@ -116,17 +117,17 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   // Items and the source's validators are written in one batch: a crash before
   // it leaves the old ETag, so the next poll fetches and upserts again.
   const sourceUpdate = db
-      .update(sources)
-      .set({
-        ...healthy,
-        // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
-        nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps), random),
-        etag: res.etag,
-        lastModified: res.lastModified,
-        title: source.title ?? (feed.title || null),
-        siteUrl: source.siteUrl ?? feed.link,
-      })
-      .where(eq(sources.id, source.id));
+    .update(sources)
+    .set({
+      ...healthy,
+      // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
+      nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps), random),
+      etag: res.etag,
+      lastModified: res.lastModified,
+      title: source.title ?? (feed.title || null),
+      siteUrl: source.siteUrl ?? feed.link,
+    })
+    .where(eq(sources.id, source.id));
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
   const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId, [source.ownerId]) : [];
   const learner = source.ownerId && keep.length ? { courseId: source.courseId, personIds: [source.ownerId], at: now } : undefined;
@@ -179,7 +180,12 @@ export async function pollClaimed(
   limiter: HostLimiter = runLimiter(deps),
   run: PollRun = newPollRun(deps.db),
 ): Promise<SourceOutcome[]> {
-  const outcomes = await mapPolitely(claimed, limiter, (s) => hostOf(s.url), (s) => pollSource(deps, s, run));
+  const outcomes = await mapPolitely(
+    claimed,
+    limiter,
+    (s) => hostOf(s.url),
+    (s) => pollSource(deps, s, run),
+  );
   await finishRun(deps, run);
   return outcomes;
 }

@@ -102,33 +102,59 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
       remoteId: items.remoteId,
     });
   summary.checked = claimed.length;
-  const verdicts = await socialVerdicts(deps, claimed.filter((i) => i.kind !== "blog"));
+  const verdicts = await socialVerdicts(
+    deps,
+    claimed.filter((i) => i.kind !== "blog"),
+  );
   // One request at a time per blog host: many learners share wordpress.com or a campus server.
   const limiter = hostLimiter({ concurrency: opts.concurrency ?? 4, perHost: 1 });
-  await mapPolitely(claimed, limiter, (item) => hostOf(item.url), async (item) => {
-    const verdict = item.kind === "blog" ? await checkPostExists(deps, item.url) : (verdicts.get(item.id) ?? "inconclusive");
-    const at = deps.now();
-    // A blog page can 404 for a moment (a deploy); a social server's API answering "no such post" is definitive.
-    const missesToRemove = item.kind === "blog" ? 2 : 1;
-    summary[verdict]++;
-    if (verdict === "present") {
-      await db.update(items).set({ recheckMisses: 0, recheckAt: nextRecheck(item.firstSeenAt, at) }).where(eq(items.id, item.id));
-    } else if (verdict === "inconclusive") {
-      await db.update(items).set({ recheckAt: new Date(at.getTime() + CONFIRM_AFTER_MS) }).where(eq(items.id, item.id));
-    } else if (item.misses + 1 < missesToRemove) {
-      await db.update(items).set({ recheckMisses: item.misses + 1, recheckAt: new Date(at.getTime() + CONFIRM_AFTER_MS) }).where(eq(items.id, item.id));
-    } else {
-      summary.removed++;
-      await db.batch([
-        db.update(items).set({ recheckMisses: item.misses + 1, recheckAt: null, deletedAt: at }).where(eq(items.id, item.id)),
-        db
-          .insert(tombstones)
-          .values({ courseId: item.courseId, canonicalUrl: item.url, externalId: item.externalId, reason: "deleted_at_source", createdAt: at })
-          .onConflictDoNothing(),
-      ]);
-      deps.log("info", "recheck.removed", { item: item.id, course: item.courseId });
-    }
-  });
+  await mapPolitely(
+    claimed,
+    limiter,
+    (item) => hostOf(item.url),
+    async (item) => {
+      const verdict = item.kind === "blog" ? await checkPostExists(deps, item.url) : (verdicts.get(item.id) ?? "inconclusive");
+      const at = deps.now();
+      // A blog page can 404 for a moment (a deploy); a social server's API answering "no such post" is definitive.
+      const missesToRemove = item.kind === "blog" ? 2 : 1;
+      summary[verdict]++;
+      if (verdict === "present") {
+        await db
+          .update(items)
+          .set({ recheckMisses: 0, recheckAt: nextRecheck(item.firstSeenAt, at) })
+          .where(eq(items.id, item.id));
+      } else if (verdict === "inconclusive") {
+        await db
+          .update(items)
+          .set({ recheckAt: new Date(at.getTime() + CONFIRM_AFTER_MS) })
+          .where(eq(items.id, item.id));
+      } else if (item.misses + 1 < missesToRemove) {
+        await db
+          .update(items)
+          .set({ recheckMisses: item.misses + 1, recheckAt: new Date(at.getTime() + CONFIRM_AFTER_MS) })
+          .where(eq(items.id, item.id));
+      } else {
+        summary.removed++;
+        await db.batch([
+          db
+            .update(items)
+            .set({ recheckMisses: item.misses + 1, recheckAt: null, deletedAt: at })
+            .where(eq(items.id, item.id)),
+          db
+            .insert(tombstones)
+            .values({
+              courseId: item.courseId,
+              canonicalUrl: item.url,
+              externalId: item.externalId,
+              reason: "deleted_at_source",
+              createdAt: at,
+            })
+            .onConflictDoNothing(),
+        ]);
+        deps.log("info", "recheck.removed", { item: item.id, course: item.courseId });
+      }
+    },
+  );
   if (summary.checked) deps.log("info", "recheck.run", { ...summary });
   return summary;
 }
@@ -148,14 +174,21 @@ async function socialVerdicts(
     bySource.set(item.sourceId, [...(bySource.get(item.sourceId) ?? []), item]);
   }
   if (bySource.size === 0) return verdicts;
-  const rows = await deps.db.select().from(sources).where(inArray(sources.id, [...bySource.keys()]));
+  const rows = await deps.db
+    .select()
+    .from(sources)
+    .where(inArray(sources.id, [...bySource.keys()]));
   const run = newPollRun(); // course tags read once per course, as in a poll
   for (const source of rows) {
     const reader = readerForSource(deps, source.kind);
     if (!reader) continue;
     const list = bySource.get(source.id)!;
     try {
-      const answers = await reader.recheck(deps, source, list.map((i) => i.remoteId!));
+      const answers = await reader.recheck(
+        deps,
+        source,
+        list.map((i) => i.remoteId!),
+      );
       const tags = await tagsOf(deps, run, source.courseId);
       const refreshed: SocialPost[] = [];
       for (const item of list) {

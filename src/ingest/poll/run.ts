@@ -28,7 +28,12 @@ export function newPollRun(db?: Db): PollRun {
  * Writes one source's statements together: in the run's group commit, or as a batch of their own.
  * `learners` names the learners whose posts these statements store, for automatic PLS linking.
  */
-export async function commit(deps: PollDeps, run: PollRun, statements: [Statement, ...Statement[]], learners?: LearnerPostWrite): Promise<unknown> {
+export async function commit(
+  deps: PollDeps,
+  run: PollRun,
+  statements: [Statement, ...Statement[]],
+  learners?: LearnerPostWrite,
+): Promise<unknown> {
   const done = await (run.writes ? run.writes.write(statements) : deps.db.batch(statements));
   if (learners && learners.personIds.length) {
     if (run.writes) (run.learnerWrites ??= []).push(learners);

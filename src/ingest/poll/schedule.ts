@@ -67,7 +67,10 @@ function recentTimes(dates: readonly Date[], now: Date): number[] {
 export function medianPostGap(dates: readonly Date[], now: Date): number | null {
   const times = recentTimes(dates, now);
   if (times.length < 2) return null;
-  const gaps = times.slice(1).map((t, i) => times[i]! - t).sort((a, b) => a - b);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => times[i]! - t)
+    .sort((a, b) => a - b);
   const mid = gaps.length >> 1;
   return gaps.length % 2 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
 }
@@ -99,12 +102,7 @@ export function nextPollAfterUnchanged(now: Date, previousMs: number | null, s: 
 }
 
 /** 2^(failures-1) × interval, ±20% jitter, capped at a day. `random` is injectable for tests. */
-export function nextPollAfterFailure(
-  now: Date,
-  failures: number,
-  intervalMinutes: number,
-  random: Random = Math.random,
-): Date {
+export function nextPollAfterFailure(now: Date, failures: number, intervalMinutes: number, random: Random = Math.random): Date {
   const base = Math.min(MAX_BACKOFF, intervalMinutes * MINUTE * 2 ** Math.max(0, Math.min(failures - 1, 16)));
   const jitter = base * 0.2 * (random() * 2 - 1);
   return new Date(now.getTime() + Math.min(MAX_BACKOFF, Math.max(MINUTE, base + jitter)));

@@ -44,6 +44,13 @@ export async function pollSocialSource(deps: PollDeps, source: Source, run: Poll
     })
     .where(eq(sources.id, source.id));
   await commit(deps, run, [sourceUpdate, ...statements], { courseId: source.courseId, personIds: learners, at: now });
-  deps.log("info", "poll.done", { source: source.id, kind: source.kind, entries: page.posts.length, stored: kept, more: page.more, ms: Date.now() - started });
+  deps.log("info", "poll.done", {
+    source: source.id,
+    kind: source.kind,
+    entries: page.posts.length,
+    stored: kept,
+    more: page.more,
+    ms: Date.now() - started,
+  });
   return { sourceId: source.id, ok: true, entries: page.posts.length, stored: kept };
 }

@@ -45,7 +45,10 @@ export function writeGroup(db: Db): WriteGroup {
     size = 0;
     if (jobs.length === 0) return;
     try {
-      await batch(db, jobs.flatMap((j) => j.statements));
+      await batch(
+        db,
+        jobs.flatMap((j) => j.statements),
+      );
       for (const j of jobs) j.done();
     } catch (err) {
       if (jobs.length === 1) return jobs[0]!.failed(err);

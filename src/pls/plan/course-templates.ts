@@ -59,7 +59,12 @@ export async function addCourseTemplate(deps: PlsDeps, courseId: number, form: R
   return t!;
 }
 
-export async function updateCourseTemplate(deps: PlsDeps, courseId: number, id: number, form: Record<string, unknown>): Promise<CourseTemplate> {
+export async function updateCourseTemplate(
+  deps: PlsDeps,
+  courseId: number,
+  id: number,
+  form: Record<string, unknown>,
+): Promise<CourseTemplate> {
   await getCourseTemplate(deps, courseId, id);
   const input = readCourseTemplateForm(form);
   const [t] = await deps.db.update(courseTemplates).set(input).where(eq(courseTemplates.id, id)).returning();

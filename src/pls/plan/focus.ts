@@ -35,7 +35,10 @@ const STOPWORDS = new Set(
 
 /** Folds a text into the words FTS5's unicode61 tokenizer (remove_diacritics 2) indexes: lower-case letter/digit runs, accents removed. */
 export function textWords(text: string): string[] {
-  const folded = text.normalize("NFD").replace(/\p{M}+/gu, "").toLowerCase();
+  const folded = text
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase();
   return folded.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
@@ -47,7 +50,18 @@ function objectiveWords(o: Objective, ignore: Set<string>): string[] {
 
 type Candidate = Pick<
   Item,
-  "id" | "courseId" | "personId" | "kind" | "title" | "excerpt" | "tags" | "canonicalUrl" | "publishedAt" | "authorName" | "authorHandle" | "contentWarning"
+  | "id"
+  | "courseId"
+  | "personId"
+  | "kind"
+  | "title"
+  | "excerpt"
+  | "tags"
+  | "canonicalUrl"
+  | "publishedAt"
+  | "authorName"
+  | "authorHandle"
+  | "contentWarning"
 >;
 
 export interface FocusMatch {
@@ -84,7 +98,10 @@ export async function focusItems(deps: PlsDeps, personId: number, opts: { limit?
   const courseIds = await myCourseIds(deps, personId);
   if (!active.length || !courseIds.length) return [];
 
-  const courseRows = await db.select({ id: courses.id, slug: courses.slug, title: courses.title }).from(courses).where(inArray(courses.id, courseIds));
+  const courseRows = await db
+    .select({ id: courses.id, slug: courses.slug, title: courses.title })
+    .from(courses)
+    .where(inArray(courses.id, courseIds));
   const courseById = new Map(courseRows.map((c) => [c.id, c]));
   // A course's own hashtag is on every one of its posts, so it says nothing about what a post serves.
   const tagRows = await db.select().from(courseTags).where(inArray(courseTags.courseId, courseIds));
@@ -123,7 +140,11 @@ export async function focusItems(deps: PlsDeps, personId: number, opts: { limit?
 
   const wordsOf = new Map(active.map((o) => [o.id, objectiveWords(o, anyCourseTag)]));
   const allWords = [...new Set(active.flatMap((o) => wordsOf.get(o.id)!))].slice(0, MAX_WORDS);
-  const textRank = await rankByWords(deps, allWords, candidates.map((c) => c.id));
+  const textRank = await rankByWords(
+    deps,
+    allWords,
+    candidates.map((c) => c.id),
+  );
 
   const results: FocusItem[] = [];
   for (const item of candidates) {

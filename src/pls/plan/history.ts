@@ -21,9 +21,5 @@ export async function recordChange(deps: PlsDeps, personId: number, objectiveId:
 }
 
 export function listChanges(deps: Pick<PlsDeps, "db">, personId: number): Promise<PlanChange[]> {
-  return deps.db
-    .select()
-    .from(planChanges)
-    .where(eq(planChanges.personId, personId))
-    .orderBy(desc(planChanges.id));
+  return deps.db.select().from(planChanges).where(eq(planChanges.personId, personId)).orderBy(desc(planChanges.id));
 }

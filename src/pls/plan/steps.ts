@@ -10,11 +10,7 @@ import { getObjective, touchObjective } from "./objectives.js";
 import { readChoice, readDay, readHttpUrl } from "../validate.js";
 
 export function listSteps(deps: Pick<PlsDeps, "db">, objectiveId: number): Promise<PlanStep[]> {
-  return deps.db
-    .select()
-    .from(planSteps)
-    .where(eq(planSteps.objectiveId, objectiveId))
-    .orderBy(asc(planSteps.position), asc(planSteps.id));
+  return deps.db.select().from(planSteps).where(eq(planSteps.objectiveId, objectiveId)).orderBy(asc(planSteps.position), asc(planSteps.id));
 }
 
 async function getStep(deps: PlsDeps, personId: number, stepId: number): Promise<PlanStep> {
@@ -96,7 +92,10 @@ export async function reorderSteps(deps: PlsDeps, personId: number, objectiveId:
     throw new FormError("order", "The new order must list each step of this objective once.");
   const now = deps.now();
   const updates = stepIds.map((id, position) =>
-    deps.db.update(planSteps).set({ position, updatedAt: now }).where(and(eq(planSteps.id, id), eq(planSteps.objectiveId, objectiveId))),
+    deps.db
+      .update(planSteps)
+      .set({ position, updatedAt: now })
+      .where(and(eq(planSteps.id, id), eq(planSteps.objectiveId, objectiveId))),
   );
   // One batch: all positions change together (D1 has no interactive transactions).
   if (updates.length) await deps.db.batch(updates as [(typeof updates)[number], ...typeof updates]);

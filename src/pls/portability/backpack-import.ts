@@ -41,7 +41,8 @@ const fail = (message: string): never => {
 export function parseBackpackText(raw: string): unknown {
   const bytes = new TextEncoder().encode(raw).length;
   if (!raw.trim()) fail("Choose your backpack file, or paste its text.");
-  if (bytes > BACKPACK_MAX_BYTES) fail(`This file is larger than ${BACKPACK_MAX_BYTES / 1024 / 1024} MB; a backpack is much smaller. Is it the right file?`);
+  if (bytes > BACKPACK_MAX_BYTES)
+    fail(`This file is larger than ${BACKPACK_MAX_BYTES / 1024 / 1024} MB; a backpack is much smaller. Is it the right file?`);
   try {
     return JSON.parse(raw.replace(/^\uFEFF/, ""));
   } catch (err) {
@@ -59,7 +60,9 @@ export function readBackpack(doc: unknown, opts: { allowLoopback: boolean }): Ba
   const top = doc as Record<string, unknown>;
   if (top.format !== BACKPACK_FORMAT) fail(`This is not a Tributary backpack: its "format" is not "${BACKPACK_FORMAT}".`);
   if (top.version !== BACKPACK_VERSION) {
-    fail(`This backpack is version ${JSON.stringify(top.version)}; this hub reads version ${BACKPACK_VERSION}.${typeof top.version === "number" && top.version > BACKPACK_VERSION ? " Update this hub, or export again from a hub of the same version." : ""}`);
+    fail(
+      `This backpack is version ${JSON.stringify(top.version)}; this hub reads version ${BACKPACK_VERSION}.${typeof top.version === "number" && top.version > BACKPACK_VERSION ? " Update this hub, or export again from a hub of the same version." : ""}`,
+    );
   }
   const err = validateSchema(backpackSchema, doc);
   if (err) fail(err.message);
@@ -73,9 +76,18 @@ export function readBackpack(doc: unknown, opts: { allowLoopback: boolean }): Ba
     });
     return seen;
   };
-  const objectiveRefs = unique("plan.objectives", b.plan.objectives.map((o) => o.ref));
-  unique("portfolio.entries", b.portfolio.entries.map((e) => e.ref));
-  const grantRefs = unique("grants", b.grants.map((g) => g.ref));
+  const objectiveRefs = unique(
+    "plan.objectives",
+    b.plan.objectives.map((o) => o.ref),
+  );
+  unique(
+    "portfolio.entries",
+    b.portfolio.entries.map((e) => e.ref),
+  );
+  const grantRefs = unique(
+    "grants",
+    b.grants.map((g) => g.ref),
+  );
   const known = (path: string, r: string | null, refs: Set<string>, where: string) => {
     if (r !== null && !refs.has(r)) fail(`${path} names ${r}, which is not in ${where}.`);
   };
@@ -154,7 +166,8 @@ export async function importBackpack(
 
   const objectiveIndex = new Map(b.plan.objectives.map((o, i) => [o.ref, i]));
   const entryCount = b.portfolio.entries.length;
-  const objectiveId = (r: string | null) => (r === null ? null : newest("objectives", personId, b.plan.objectives.length - 1 - objectiveIndex.get(r)!));
+  const objectiveId = (r: string | null) =>
+    r === null ? null : newest("objectives", personId, b.plan.objectives.length - 1 - objectiveIndex.get(r)!);
   const grantIndex = new Map(b.grants.map((g, i) => [g.ref, i]));
   const grantId = (r: string | null) => (r === null ? null : newest("grants", personId, b.grants.length - 1 - grantIndex.get(r)!));
 
@@ -173,7 +186,17 @@ export async function importBackpack(
   const now = deps.now();
   const writes: unknown[] = [];
   const resourceRow = (r: BackpackResource, objective: SQL<number> | null) =>
-    db.insert(resources).values({ personId, objectiveId: objective, title: r.title, url: r.url, note: r.note, suggestedBy: r.suggestedBy, createdAt: at(r.createdAt) });
+    db
+      .insert(resources)
+      .values({
+        personId,
+        objectiveId: objective,
+        title: r.title,
+        url: r.url,
+        note: r.note,
+        suggestedBy: r.suggestedBy,
+        createdAt: at(r.createdAt),
+      });
 
   for (const o of b.plan.objectives) {
     writes.push(
@@ -242,7 +265,14 @@ export async function importBackpack(
   b.portfolio.entries.forEach((e, i) => {
     for (const l of e.objectives) {
       writes.push(
-        db.insert(portfolioLinks).values({ entryId: newest("portfolio_entries", personId, entryCount - 1 - i), objectiveId: objectiveId(l.ref)!, auto: l.auto, removed: l.removed }),
+        db
+          .insert(portfolioLinks)
+          .values({
+            entryId: newest("portfolio_entries", personId, entryCount - 1 - i),
+            objectiveId: objectiveId(l.ref)!,
+            auto: l.auto,
+            removed: l.removed,
+          }),
       );
     }
   });
@@ -282,20 +312,30 @@ export async function importBackpack(
   // Accounts elsewhere arrive unverified: the proof was about the other hub's profile page.
   for (const i of b.links.identities) {
     const parsed = parseIdentity(i.kind, i.address);
-    const code = `tributary-${randomToken(9).toLowerCase().replace(/[^a-z0-9]/g, "")}`;
+    const code = `tributary-${randomToken(9)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "")}`;
     writes.push(
-      db.insert(identities).values({ personId, kind: i.kind, address: parsed.address, authorKey: parsed.authorKey, verifyCode: code }).onConflictDoNothing(),
+      db
+        .insert(identities)
+        .values({ personId, kind: i.kind, address: parsed.address, authorKey: parsed.authorKey, verifyCode: code })
+        .onConflictDoNothing(),
     );
   }
   // A followed feed on this very hub lists posts that are here already: the PLS has moved to them.
-  const follows = b.links.follows.map((f) => ({ ...f, feedUrl: sourceAddress(f.feedUrl, deps.config.allowLoopbackFetch, "feedUrl") })).filter((f) => !isThisHub(f.feedUrl, deps.config.publicUrl));
+  const follows = b.links.follows
+    .map((f) => ({ ...f, feedUrl: sourceAddress(f.feedUrl, deps.config.allowLoopbackFetch, "feedUrl") }))
+    .filter((f) => !isThisHub(f.feedUrl, deps.config.publicUrl));
   for (const f of follows) {
     writes.push(db.insert(plsFollows).values({ personId, feedUrl: f.feedUrl, title: f.title, createdAt: now }).onConflictDoNothing());
   }
   // A home that is this hub means "my PLS lives here now": nothing to point elsewhere.
   if (b.links.plsHome && !isThisHub(b.links.plsHome, deps.config.publicUrl)) {
     writes.push(
-      db.insert(plsHomes).values({ personId, url: b.links.plsHome, updatedAt: now }).onConflictDoUpdate({ target: plsHomes.personId, set: { url: b.links.plsHome, updatedAt: now } }),
+      db
+        .insert(plsHomes)
+        .values({ personId, url: b.links.plsHome, updatedAt: now })
+        .onConflictDoUpdate({ target: plsHomes.personId, set: { url: b.links.plsHome, updatedAt: now } }),
     );
   }
   if (b.plan.history.length) {

@@ -96,7 +96,8 @@ const suggestion = object({
 export const backpackSchema: Json = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   title: "Tributary backpack",
-  description: "A learner's plan, portfolio, sharing grants, suggestions and links, taken from one Tributary hub to another. See docs/backpack.md.",
+  description:
+    "A learner's plan, portfolio, sharing grants, suggestions and links, taken from one Tributary hub to another. See docs/backpack.md.",
   ...object({
     format: { const: BACKPACK_FORMAT },
     version: { const: BACKPACK_VERSION },
@@ -112,7 +113,10 @@ export const backpackSchema: Json = {
     grants: list(grant, 200),
     suggestions: list(suggestion, 1000),
     links: object({
-      identities: list(object({ kind: { enum: ["mastodon", "bluesky", "blog"] }, address: title(2000), verified: { type: "boolean" } }), 50),
+      identities: list(
+        object({ kind: { enum: ["mastodon", "bluesky", "blog"] }, address: title(2000), verified: { type: "boolean" } }),
+        50,
+      ),
       courses: list(object({ slug: text(200), title: text(500), role: { enum: ["instructor", "ta", "learner"] } }), 1000),
       plsHome: nullable(url),
       follows: list(object({ feedUrl: url, title: text(500) }), 50),
@@ -159,7 +163,11 @@ function formatOk(format: string, s: string): boolean {
     case "date-time":
       return DATE_TIME.test(s) && !Number.isNaN(Date.parse(s));
     case "date":
-      return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+      return (
+        /^\d{4}-\d{2}-\d{2}$/.test(s) &&
+        !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) &&
+        new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s
+      );
     case "uri":
       try {
         const u = new URL(s);
@@ -192,12 +200,17 @@ export function validateSchema(schema: Json, value: unknown, path = ""): SchemaE
   const example = Array.isArray(schema.examples) ? ` like ${JSON.stringify(schema.examples[0])}` : "";
   if (typeof value === "string") {
     if (typeof schema.minLength === "number" && value.length < schema.minLength) return fail("is empty.");
-    if (typeof schema.maxLength === "number" && value.length > schema.maxLength) return fail(`must be at most ${schema.maxLength} characters.`);
+    if (typeof schema.maxLength === "number" && value.length > schema.maxLength)
+      return fail(`must be at most ${schema.maxLength} characters.`);
     if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value)) {
       return fail(example ? `must look${example}.` : "is empty.");
     }
     if (typeof schema.format === "string" && !formatOk(schema.format, value)) {
-      return fail(schema.format === "uri" ? "must be a web address starting with http:// or https://." : `must be a ${schema.format === "date" ? "day" : "date and time"}${example}.`);
+      return fail(
+        schema.format === "uri"
+          ? "must be a web address starting with http:// or https://."
+          : `must be a ${schema.format === "date" ? "day" : "date and time"}${example}.`,
+      );
     }
   }
   if (Array.isArray(value)) {
@@ -218,7 +231,8 @@ export function validateSchema(schema: Json, value: unknown, path = ""): SchemaE
     }
     if (schema.additionalProperties === false) {
       const extra = Object.keys(obj).find((k) => !(k in props));
-      if (extra !== undefined) return { path: at(path, extra), message: `${at(path, extra)} is not part of a version ${BACKPACK_VERSION} backpack.` };
+      if (extra !== undefined)
+        return { path: at(path, extra), message: `${at(path, extra)} is not part of a version ${BACKPACK_VERSION} backpack.` };
     }
     for (const [key, sub] of Object.entries(props)) {
       if (key in obj) {

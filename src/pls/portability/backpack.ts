@@ -65,7 +65,14 @@ export interface Backpack {
       createdAt: string;
       updatedAt: string;
       achievedAt: string | null;
-      steps: { title: string; status: "todo" | "doing" | "done"; resourceUrl: string | null; dueDate: string | null; createdAt: string; updatedAt: string }[];
+      steps: {
+        title: string;
+        status: "todo" | "doing" | "done";
+        resourceUrl: string | null;
+        dueDate: string | null;
+        createdAt: string;
+        updatedAt: string;
+      }[];
       resources: BackpackResource[];
     }[];
     looseResources: BackpackResource[];
@@ -128,47 +135,76 @@ function resourceOut(r: Resource): BackpackResource {
 export async function exportBackpack(deps: PlsDeps, person: Pick<Person, "id" | "displayName">, publicUrl: string): Promise<Backpack> {
   const { db } = deps;
   const me = person.id;
-  const [objectiveRows, stepRows, resourceRows, changeRows, entryRows, linkRows, grantRows, suggestionRows, identityRows, courseRows, home, followRows, xapi] =
-    await Promise.all([
-      db.select().from(objectives).where(eq(objectives.personId, me)).orderBy(asc(objectives.id)),
-      db
-        .select({ step: planSteps })
-        .from(planSteps)
-        .innerJoin(objectives, eq(objectives.id, planSteps.objectiveId))
-        .where(eq(objectives.personId, me))
-        .orderBy(asc(planSteps.position), asc(planSteps.id)),
-      db.select().from(resources).where(eq(resources.personId, me)).orderBy(asc(resources.id)),
-      db.select().from(planChanges).where(eq(planChanges.personId, me)).orderBy(asc(planChanges.id)),
-      db.select().from(portfolioEntries).where(eq(portfolioEntries.personId, me)).orderBy(asc(portfolioEntries.id)),
-      db
-        .select({ link: portfolioLinks })
-        .from(portfolioLinks)
-        .innerJoin(portfolioEntries, eq(portfolioEntries.id, portfolioLinks.entryId))
-        .where(eq(portfolioEntries.personId, me)),
-      db.select().from(grants).where(eq(grants.personId, me)).orderBy(asc(grants.id)),
-      db.select().from(suggestions).where(eq(suggestions.personId, me)).orderBy(asc(suggestions.id)),
-      db.select().from(identities).where(eq(identities.personId, me)).orderBy(asc(identities.id)),
-      db
-        .select({ slug: courses.slug, title: courses.title, role: memberships.role })
-        .from(memberships)
-        .innerJoin(courses, eq(courses.id, memberships.courseId))
-        .where(eq(memberships.personId, me))
-        .orderBy(asc(courses.slug)),
-      db.select().from(plsHomes).where(eq(plsHomes.personId, me)),
-      db.select().from(plsFollows).where(eq(plsFollows.personId, me)).orderBy(asc(plsFollows.id)),
-      xapiStatements(deps, me, publicUrl),
-    ]);
+  const [
+    objectiveRows,
+    stepRows,
+    resourceRows,
+    changeRows,
+    entryRows,
+    linkRows,
+    grantRows,
+    suggestionRows,
+    identityRows,
+    courseRows,
+    home,
+    followRows,
+    xapi,
+  ] = await Promise.all([
+    db.select().from(objectives).where(eq(objectives.personId, me)).orderBy(asc(objectives.id)),
+    db
+      .select({ step: planSteps })
+      .from(planSteps)
+      .innerJoin(objectives, eq(objectives.id, planSteps.objectiveId))
+      .where(eq(objectives.personId, me))
+      .orderBy(asc(planSteps.position), asc(planSteps.id)),
+    db.select().from(resources).where(eq(resources.personId, me)).orderBy(asc(resources.id)),
+    db.select().from(planChanges).where(eq(planChanges.personId, me)).orderBy(asc(planChanges.id)),
+    db.select().from(portfolioEntries).where(eq(portfolioEntries.personId, me)).orderBy(asc(portfolioEntries.id)),
+    db
+      .select({ link: portfolioLinks })
+      .from(portfolioLinks)
+      .innerJoin(portfolioEntries, eq(portfolioEntries.id, portfolioLinks.entryId))
+      .where(eq(portfolioEntries.personId, me)),
+    db.select().from(grants).where(eq(grants.personId, me)).orderBy(asc(grants.id)),
+    db.select().from(suggestions).where(eq(suggestions.personId, me)).orderBy(asc(suggestions.id)),
+    db.select().from(identities).where(eq(identities.personId, me)).orderBy(asc(identities.id)),
+    db
+      .select({ slug: courses.slug, title: courses.title, role: memberships.role })
+      .from(memberships)
+      .innerJoin(courses, eq(courses.id, memberships.courseId))
+      .where(eq(memberships.personId, me))
+      .orderBy(asc(courses.slug)),
+    db.select().from(plsHomes).where(eq(plsHomes.personId, me)),
+    db.select().from(plsFollows).where(eq(plsFollows.personId, me)).orderBy(asc(plsFollows.id)),
+    xapiStatements(deps, me, publicUrl),
+  ]);
 
-  const objectiveRef = refsOf("objective", objectiveRows.map((o) => o.id));
+  const objectiveRef = refsOf(
+    "objective",
+    objectiveRows.map((o) => o.id),
+  );
   const objectiveOrder = new Map(objectiveRows.map((o, i) => [o.id, i]));
-  const entryRef = refsOf("entry", entryRows.map((e) => e.id));
-  const grantRef = refsOf("grant", grantRows.map((g) => g.id));
+  const entryRef = refsOf(
+    "entry",
+    entryRows.map((e) => e.id),
+  );
+  const grantRef = refsOf(
+    "grant",
+    grantRows.map((g) => g.id),
+  );
   const ref = (refs: Map<number, string>, id: number | null) => (id === null ? null : (refs.get(id) ?? null));
 
   const stepsOf = new Map<number, Backpack["plan"]["objectives"][number]["steps"]>();
   for (const { step: s } of stepRows) {
     const list = stepsOf.get(s.objectiveId) ?? [];
-    list.push({ title: s.title, status: s.status, resourceUrl: s.resourceUrl, dueDate: s.dueDate, createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt) });
+    list.push({
+      title: s.title,
+      status: s.status,
+      resourceUrl: s.resourceUrl,
+      dueDate: s.dueDate,
+      createdAt: iso(s.createdAt),
+      updatedAt: iso(s.updatedAt),
+    });
     stepsOf.set(s.objectiveId, list);
   }
   const resourcesOf = new Map<number | null, BackpackResource[]>();

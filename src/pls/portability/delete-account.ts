@@ -46,7 +46,8 @@ export async function deleteAccount(deps: PollDeps, person: Person, password: st
   const { db } = deps;
   const now = deps.now();
   const key = throttleKey("login:email", person.email);
-  if (await lockedUntil(db, [key], now)) throw new FormError("password", "Too many wrong passwords: deleting is paused for a while. Try again later.");
+  if (await lockedUntil(db, [key], now))
+    throw new FormError("password", "Too many wrong passwords: deleting is paused for a while. Try again later.");
   if (!password || !(await verifyPassword(password, person.passwordHash))) {
     await recordFailure(db, key, LOGIN_EMAIL, now);
     throw new FormError("password", "That is not your password.");

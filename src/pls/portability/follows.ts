@@ -55,7 +55,8 @@ export async function addFollow(deps: PollDeps, personId: number, form: Record<s
   }
   const have = await listFollows(deps, personId);
   if (have.some((f) => f.feedUrl === feedUrl)) throw new FormError("feedUrl", "You follow that feed already.");
-  if (have.length >= MAX_FOLLOWS) throw new FormError("feedUrl", `You follow ${MAX_FOLLOWS} feeds already. Remove one before adding another.`);
+  if (have.length >= MAX_FOLLOWS)
+    throw new FormError("feedUrl", `You follow ${MAX_FOLLOWS} feeds already. Remove one before adding another.`);
   const [row] = await deps.db.insert(plsFollows).values({ personId, feedUrl, createdAt: deps.now() }).returning();
   return row!;
 }
@@ -151,14 +152,19 @@ export async function pollFollow(deps: PollDeps, follow: PlsFollow): Promise<Fol
           .onConflictDoUpdate({ target: [plsRemoteItems.followId, plsRemoteItems.url], set: values });
       }),
     ];
-    for (let i = 0; i < gone.length; i += 90) writes.push(db.delete(plsRemoteItems).where(inArray(plsRemoteItems.id, gone.slice(i, i + 90))));
+    for (let i = 0; i < gone.length; i += 90)
+      writes.push(db.delete(plsRemoteItems).where(inArray(plsRemoteItems.id, gone.slice(i, i + 90))));
     await db.batch(writes as unknown as Parameters<typeof db.batch>[0]);
     deps.log("info", "follow.polled", { follow: follow.id, items: listed.length, removed: gone.length });
     return { followId: follow.id, ok: true, items: listed.length, removed: gone.length };
   } catch (err) {
     const message = followError(err);
     await db.update(plsFollows).set({ lastPolledAt: now, lastError: message }).where(eq(plsFollows.id, follow.id));
-    deps.log("warn", "follow.failed", { follow: follow.id, error: message, ...(err instanceof IngestError ? { code: err.code } : { detail: String(err).slice(0, 300) }) });
+    deps.log("warn", "follow.failed", {
+      follow: follow.id,
+      error: message,
+      ...(err instanceof IngestError ? { code: err.code } : { detail: String(err).slice(0, 300) }),
+    });
     return { followId: follow.id, ok: false, error: message };
   }
 }
@@ -168,7 +174,8 @@ function followError(err: unknown): string {
   if (err instanceof IngestError && err.code === "http_error" && (err.status === 404 || err.status === 410)) {
     return `The hub answered ${err.status}: there is no such feed (any more). Check the address on that hub's "PLS home" page.`;
   }
-  if (err instanceof IngestError && err.code === "not_a_feed") return `${err.message} Check that you pasted the address of your posts' JSON Feed.`;
+  if (err instanceof IngestError && err.code === "not_a_feed")
+    return `${err.message} Check that you pasted the address of your posts' JSON Feed.`;
   return describeError(err);
 }
 

@@ -54,7 +54,10 @@ const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
 
 /** A version 5 UUID (RFC 4122 § 4.3): SHA-1 of the namespace and the name, version and variant set. */
 export async function uuidV5(name: string, namespace = URL_NAMESPACE): Promise<string> {
-  const ns = namespace.replace(/-/g, "").match(/../g)!.map((h) => parseInt(h, 16));
+  const ns = namespace
+    .replace(/-/g, "")
+    .match(/../g)!
+    .map((h) => parseInt(h, 16));
   const bytes = new Uint8Array([...ns, ...new TextEncoder().encode(name)]);
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-1", bytes)).slice(0, 16);
   hash[6] = (hash[6]! & 0x0f) | 0x50;
@@ -93,11 +96,13 @@ export async function xapiStatements(deps: Pick<PlsDeps, "db">, personId: number
   for (const [url, p] of byUrl) {
     const grouping = [...p.courses]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([slug, title]): XapiActivity => ({
-        objectType: "Activity",
-        id: new URL(`/c/${encodeURIComponent(slug)}`, publicUrl).toString(),
-        definition: { name: name(title), type: ACTIVITY_COURSE },
-      }));
+      .map(
+        ([slug, title]): XapiActivity => ({
+          objectType: "Activity",
+          id: new URL(`/c/${encodeURIComponent(slug)}`, publicUrl).toString(),
+          definition: { name: name(title), type: ACTIVITY_COURSE },
+        }),
+      );
     out.push({
       id: await uuidV5(`${publicUrl}|${VERB_AUTHORED.id}|${url}`),
       actor,

@@ -11,7 +11,16 @@
 // parameter each (json_each), well inside D1's 100 bound parameters whatever the page.
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
-import { memberships, objectives, people, plsHomes, portfolioEntries, portfolioLinks, type Item, type PlsVisibility } from "../../db/schema.js";
+import {
+  memberships,
+  objectives,
+  people,
+  plsHomes,
+  portfolioEntries,
+  portfolioLinks,
+  type Item,
+  type PlsVisibility,
+} from "../../db/schema.js";
 import { canSee, type PlsViewer } from "../sharing/visibility.js";
 
 export interface ItemLink {
@@ -50,26 +59,28 @@ function findEntries(db: Db, items: (PageItem & { personId: number })[]): Promis
 
 /** For these entries: the learner's name and PLS home, whether the viewer shares a course with them, and live objectives. */
 function detailsQuery(db: Db) {
-  return db
-    .select({
-      entryId: portfolioEntries.id,
-      name: people.displayName,
-      home: plsHomes.url,
-      shared: sql<number>`EXISTS (SELECT 1 FROM ${memberships} AS mine JOIN ${memberships} AS theirs ON theirs.course_id = mine.course_id
+  return (
+    db
+      .select({
+        entryId: portfolioEntries.id,
+        name: people.displayName,
+        home: plsHomes.url,
+        shared: sql<number>`EXISTS (SELECT 1 FROM ${memberships} AS mine JOIN ${memberships} AS theirs ON theirs.course_id = mine.course_id
         WHERE mine.person_id = ${sql.placeholder("viewer")} AND theirs.person_id = ${portfolioEntries.personId})`,
-      objectiveId: objectives.id,
-      objectiveTitle: objectives.title,
-      objectiveVisibility: objectives.visibility,
-    })
-    .from(portfolioEntries)
-    .innerJoin(people, eq(people.id, portfolioEntries.personId))
-    .leftJoin(plsHomes, eq(plsHomes.personId, portfolioEntries.personId))
-    .leftJoin(portfolioLinks, and(eq(portfolioLinks.entryId, portfolioEntries.id), eq(portfolioLinks.removed, false)))
-    // A dropped objective is no longer served by anything.
-    .leftJoin(objectives, and(eq(objectives.id, portfolioLinks.objectiveId), sql`${objectives.status} != 'dropped'`))
-    .where(sql`${portfolioEntries.id} IN ${inJson("entries")}`)
-    .orderBy(portfolioEntries.id, objectives.id)
-    .prepare();
+        objectiveId: objectives.id,
+        objectiveTitle: objectives.title,
+        objectiveVisibility: objectives.visibility,
+      })
+      .from(portfolioEntries)
+      .innerJoin(people, eq(people.id, portfolioEntries.personId))
+      .leftJoin(plsHomes, eq(plsHomes.personId, portfolioEntries.personId))
+      .leftJoin(portfolioLinks, and(eq(portfolioLinks.entryId, portfolioEntries.id), eq(portfolioLinks.removed, false)))
+      // A dropped objective is no longer served by anything.
+      .leftJoin(objectives, and(eq(objectives.id, portfolioLinks.objectiveId), sql`${objectives.status} != 'dropped'`))
+      .where(sql`${portfolioEntries.id} IN ${inJson("entries")}`)
+      .orderBy(portfolioEntries.id, objectives.id)
+      .prepare()
+  );
 }
 
 const prepared = new WeakMap<Db, ReturnType<typeof detailsQuery>>();

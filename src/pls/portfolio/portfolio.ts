@@ -35,7 +35,12 @@ export function listEntries(deps: Pick<PlsDeps, "db">, personId: number): Promis
 }
 
 /** The entry already pointing at this post (the same post may be an item in several courses). */
-async function findItemEntry(deps: Pick<PlsDeps, "db">, personId: number, itemId: number, url: string): Promise<PortfolioEntry | undefined> {
+async function findItemEntry(
+  deps: Pick<PlsDeps, "db">,
+  personId: number,
+  itemId: number,
+  url: string,
+): Promise<PortfolioEntry | undefined> {
   const rows = await deps.db
     .select()
     .from(portfolioEntries)
@@ -57,7 +62,10 @@ export async function postsNotInPortfolio(
       .where(and(eq(items.personId, personId), isNull(items.deletedAt)))
       .orderBy(desc(items.publishedAt), desc(items.id))
       .limit(limit * 5),
-    deps.db.select({ itemId: portfolioEntries.itemId, url: portfolioEntries.url }).from(portfolioEntries).where(eq(portfolioEntries.personId, personId)),
+    deps.db
+      .select({ itemId: portfolioEntries.itemId, url: portfolioEntries.url })
+      .from(portfolioEntries)
+      .where(eq(portfolioEntries.personId, personId)),
   ]);
   const taken = new Set<number | string>(entries.flatMap((e) => (e.itemId === null ? [e.url] : [e.itemId, e.url])));
   const out = [];
@@ -182,7 +190,12 @@ async function taggedActiveObjectives(deps: Pick<PlsDeps, "db">, personIds: numb
  * whose tags it carries, adding it to the portfolio first. Idempotent; a link the learner removed
  * by hand is never made again. Returns how many links it made.
  */
-async function linkTagged(deps: PlsDeps, personId: number, active: Objective[], candidates: { id: number; tags: string[] }[]): Promise<number> {
+async function linkTagged(
+  deps: PlsDeps,
+  personId: number,
+  active: Objective[],
+  candidates: { id: number; tags: string[] }[],
+): Promise<number> {
   let made = 0;
   for (const item of candidates) {
     const tags = new Set(item.tags.map(normaliseTag));
@@ -290,7 +303,10 @@ export async function autoLinkNewItems(deps: PlsDeps, writes: LearnerPostWrite[]
 }
 
 /** The entries currently linked to an objective (hand-removed links excluded). */
-export async function evidenceFor(deps: Pick<PlsDeps, "db">, objectiveIds: number[]): Promise<Map<number, (PortfolioEntry & { auto: boolean })[]>> {
+export async function evidenceFor(
+  deps: Pick<PlsDeps, "db">,
+  objectiveIds: number[],
+): Promise<Map<number, (PortfolioEntry & { auto: boolean })[]>> {
   const out = new Map<number, (PortfolioEntry & { auto: boolean })[]>(objectiveIds.map((id) => [id, []]));
   if (!objectiveIds.length) return out;
   const rows = await deps.db
@@ -314,6 +330,9 @@ export async function listAchievements(
       .from(objectives)
       .where(and(eq(objectives.personId, personId), eq(objectives.status, "achieved")))
   ).sort((a, b) => (b.achievedAt?.getTime() ?? 0) - (a.achievedAt?.getTime() ?? 0));
-  const evidence = await evidenceFor(deps, achieved.map((o) => o.id));
+  const evidence = await evidenceFor(
+    deps,
+    achieved.map((o) => o.id),
+  );
   return achieved.map((objective) => ({ objective, evidence: evidence.get(objective.id) ?? [] }));
 }

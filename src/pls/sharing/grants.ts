@@ -26,7 +26,8 @@ export function readScopes(value: unknown): GrantScope[] {
   const raw = Array.isArray(value) ? value.map(String) : typeof value === "string" && value ? value.split(/[\s,]+/) : [];
   const scopes = [...new Set(raw.filter(Boolean))];
   for (const s of scopes) {
-    if (!(grantScopes as readonly string[]).includes(s)) throw new FormError("scopes", `"${s}" is not a scope. Choose from: ${grantScopes.join(", ")}.`);
+    if (!(grantScopes as readonly string[]).includes(s))
+      throw new FormError("scopes", `"${s}" is not a scope. Choose from: ${grantScopes.join(", ")}.`);
   }
   if (!scopes.length) throw new FormError("scopes", "Pick at least one thing this grant allows.");
   return grantScopes.filter((s) => scopes.includes(s));

@@ -87,7 +87,15 @@ export async function visiblePortfolio(deps: Pick<PlsDeps, "db">, ownerId: numbe
     ? await deps.db
         .select()
         .from(portfolioLinks)
-        .where(and(inArray(portfolioLinks.entryId, entries.map((e) => e.id)), eq(portfolioLinks.removed, false)))
+        .where(
+          and(
+            inArray(
+              portfolioLinks.entryId,
+              entries.map((e) => e.id),
+            ),
+            eq(portfolioLinks.removed, false),
+          ),
+        )
     : [];
   const visibleEntries: VisibleEntry[] = entries.map((e) => ({
     ...e,

@@ -30,7 +30,8 @@ async function objectiveForSuggestion(deps: Pick<PlsDeps, "db">, grant: Grant, r
         .where(and(eq(objectives.id, id), eq(objectives.personId, grant.personId)))
     : [];
   // An objective this grant may not see is as good as missing.
-  if (!o || !canSee({ kind: "grant", grant }, "plan", o.visibility)) throw new FormError("objectiveId", "Choose one of the objectives you can see.");
+  if (!o || !canSee({ kind: "grant", grant }, "plan", o.visibility))
+    throw new FormError("objectiveId", "Choose one of the objectives you can see.");
   return o;
 }
 
@@ -112,7 +113,8 @@ export async function acceptSuggestion(deps: PlsDeps, personId: number, id: numb
     if (s.kind === "objective") {
       await createObjective(deps, personId, { title: s.title, why: s.body });
     } else if (s.kind === "step") {
-      if (s.objectiveId === null) throw new FormError("suggestion", "The objective this step was for has been removed; decline it instead.");
+      if (s.objectiveId === null)
+        throw new FormError("suggestion", "The objective this step was for has been removed; decline it instead.");
       await addStep(deps, personId, s.objectiveId, { title: s.title, resourceUrl: s.url ?? "" });
     } else {
       await addResource(deps, personId, { title: s.title, url: s.url ?? "", note: s.body, objectiveId: s.objectiveId ?? "" }, s.fromLabel);

@@ -21,19 +21,46 @@ let nextId = 1;
 function flowItem(over: Partial<FlowItem> = {}): FlowItem {
   const at = new Date("2026-10-30T09:15:00Z");
   return {
-    id: nextId++, courseId: 1, sourceId: 1, personId: null, kind: "blog", externalId: "x",
-    canonicalUrl: `https://maya.example.org/2026/10/post-${nextId}`, title: "Reading Illich on learning webs",
-    excerpt: "Illich imagined learning webs long before the web: peers, skills and things, matched.", authorName: "Maya Okafor",
-    tags: ["t509massive", "illich"], publishedAt: at, publishedGuessed: false, updatedAt: null, firstSeenAt: at, lastSeenAt: at,
-    hidden: false, deletedAt: null, recheckAt: null, recheckMisses: 0, remoteId: null, authorKey: null, authorHandle: null,
-    authorUrl: null, contentWarning: null, sensitive: false, crossPostOf: null, links: [], alsoOn: [],
+    id: nextId++,
+    courseId: 1,
+    sourceId: 1,
+    personId: null,
+    kind: "blog",
+    externalId: "x",
+    canonicalUrl: `https://maya.example.org/2026/10/post-${nextId}`,
+    title: "Reading Illich on learning webs",
+    excerpt: "Illich imagined learning webs long before the web: peers, skills and things, matched.",
+    authorName: "Maya Okafor",
+    tags: ["t509massive", "illich"],
+    publishedAt: at,
+    publishedGuessed: false,
+    updatedAt: null,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    hidden: false,
+    deletedAt: null,
+    recheckAt: null,
+    recheckMisses: 0,
+    remoteId: null,
+    authorKey: null,
+    authorHandle: null,
+    authorUrl: null,
+    contentWarning: null,
+    sensitive: false,
+    crossPostOf: null,
+    links: [],
+    alsoOn: [],
     ...over,
   };
 }
 
 function feedOf(items: FlowItem[], spot = false): OutboundFeed {
   const entries = items.map((i, n) =>
-    entryOf(i, PUBLIC, spot ? { note: `Note ${n} <b>& why</b>`, curator: "Ida Instructor", at: new Date("2026-10-31T10:00:00Z"), position: n } : null),
+    entryOf(
+      i,
+      PUBLIC,
+      spot ? { note: `Note ${n} <b>& why</b>`, curator: "Ida Instructor", at: new Date("2026-10-31T10:00:00Z"), position: n } : null,
+    ),
   );
   return {
     id: tagUri(PUBLIC, new Date("2026-09-01T08:00:00Z"), "/c/t509/blog"),
@@ -122,7 +149,10 @@ describe("Atom 1.0", () => {
     expect(text(kid(feed, ATOM, "id"))).toBe("tag:hub.example.org,2026-09-01:/c/t509/blog");
     expect(text(kid(feed, ATOM, "title"))).toBe("T509 Massive: Blog");
     expect(text(kid(feed, ATOM, "updated"))).toMatch(RFC3339);
-    expect(kids(feed, ATOM, "link").find((l) => l.attrs.rel === "self")?.attrs).toMatchObject({ type: "application/atom+xml", href: `${PUBLIC}/c/t509/blog/feed.atom` });
+    expect(kids(feed, ATOM, "link").find((l) => l.attrs.rel === "self")?.attrs).toMatchObject({
+      type: "application/atom+xml",
+      href: `${PUBLIC}/c/t509/blog/feed.atom`,
+    });
     expect(kids(feed, ATOM, "link").find((l) => l.attrs.rel === "alternate")?.attrs.href).toBe(`${PUBLIC}/c/t509/blog`);
     expect(xml).not.toContain("xml:lang");
     expect(all(feed, (e) => e.sawCdata)).toHaveLength(0);
@@ -139,7 +169,11 @@ describe("Atom 1.0", () => {
       expect(text(kid(e, ATOM, "updated"))).toMatch(RFC3339);
       expect(text(kid(e, ATOM, "published"))).toMatch(RFC3339);
       expect(text(kid(kid(e, ATOM, "author")!, ATOM, "name"))).toBeTruthy();
-      expect(kids(e, ATOM, "link").filter((l) => l.attrs.rel === "alternate").map((l) => l.attrs.href)).toEqual([items[n]!.canonicalUrl]);
+      expect(
+        kids(e, ATOM, "link")
+          .filter((l) => l.attrs.rel === "alternate")
+          .map((l) => l.attrs.href),
+      ).toEqual([items[n]!.canonicalUrl]);
       expect(kids(e, ATOM, "category").map((c) => c.attrs.term)).toEqual(["t509massive", "illich"]);
     }
     expect(text(kid(entries[0]!, ATOM, "updated"))).toBe("2026-10-31T08:00:00.000Z");
@@ -165,8 +199,41 @@ describe("JSON Feed 1.1", () => {
   const doc = JSON.parse(body) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
 
   // Top-level and item keys JSON Feed 1.1 defines; anything else must be an underscore extension.
-  const FEED_KEYS = new Set(["version", "title", "home_page_url", "feed_url", "description", "user_comment", "next_url", "icon", "favicon", "authors", "author", "language", "expired", "hubs", "items"]);
-  const ITEM_KEYS = new Set(["id", "url", "external_url", "title", "content_html", "content_text", "summary", "image", "banner_image", "date_published", "date_modified", "authors", "author", "tags", "language", "attachments"]);
+  const FEED_KEYS = new Set([
+    "version",
+    "title",
+    "home_page_url",
+    "feed_url",
+    "description",
+    "user_comment",
+    "next_url",
+    "icon",
+    "favicon",
+    "authors",
+    "author",
+    "language",
+    "expired",
+    "hubs",
+    "items",
+  ]);
+  const ITEM_KEYS = new Set([
+    "id",
+    "url",
+    "external_url",
+    "title",
+    "content_html",
+    "content_text",
+    "summary",
+    "image",
+    "banner_image",
+    "date_published",
+    "date_modified",
+    "authors",
+    "author",
+    "tags",
+    "language",
+    "attachments",
+  ]);
 
   it("has the version URL, a title, and items with string ids and text", () => {
     expect(doc.version).toBe(JSON_FEED_VERSION);
@@ -183,7 +250,9 @@ describe("JSON Feed 1.1", () => {
       const ext = item._tributary as Record<string, unknown>;
       expect(ext.about).toBe(`${PUBLIC}/feeds/json-feed-extension`);
     }
-    expect((doc.items[0]!._tributary as Record<string, unknown>).also_on).toEqual([{ kind: "mastodon", url: "https://mastodon.social/@maya/1" }]);
+    expect((doc.items[0]!._tributary as Record<string, unknown>).also_on).toEqual([
+      { kind: "mastodon", url: "https://mastodon.social/@maya/1" },
+    ]);
   });
 
   it("reads back through the hub's own feed reader, hostile title included", async () => {
@@ -213,7 +282,12 @@ describe("pointers, not content", () => {
       expect((await parseFeed(out)).entries[0]!.text).toContain("Why it is in the Spotlight (Ida Instructor): Note 0 <b>& why</b>");
     }
     const json = JSON.parse(renderJsonFeed(feed, PUBLIC)) as { items: Array<{ _tributary: { spotlight: unknown } }> };
-    expect(json.items[0]!._tributary.spotlight).toEqual({ note: "Note 0 <b>& why</b>", curator: "Ida Instructor", spotlighted_at: "2026-10-31T10:00:00.000Z", position: 0 });
+    expect(json.items[0]!._tributary.spotlight).toEqual({
+      note: "Note 0 <b>& why</b>",
+      curator: "Ida Instructor",
+      spotlighted_at: "2026-10-31T10:00:00.000Z",
+      position: 0,
+    });
   });
 
   it("leaves out an author link that is not http(s)", () => {

@@ -12,7 +12,11 @@ import { fixture, startFeedServer, type FeedServer } from "../../helpers/feed-se
 
 const dir = fileURLToPath(new URL("../../fixtures/discover/", import.meta.url));
 /** What parseFeed itself says about `text` (its wording belongs to parse.ts, not to these tests). */
-const parseMessage = (text: string) => parseFeed(text).then(() => "", (e: unknown) => (e as Error).message);
+const parseMessage = (text: string) =>
+  parseFeed(text).then(
+    () => "",
+    (e: unknown) => (e as Error).message,
+  );
 /** A fixture page with `{{site}}` replaced by where the test serves the blog. */
 const page = (name: string, site: string) => readFileSync(dir + name, "utf8").replaceAll("{{site}}", site);
 const file = (name: string) => readFileSync(dir + name, "utf8");
@@ -245,9 +249,15 @@ describe("addresses, relative links and failures", () => {
     const rootRelative = await discoverFeed(server.url("/blog/"), TAG, deps);
     expect(rootRelative.feedUrl).toBe(server.url("/feed.xml"));
     expect(rootRelative.platform).toBe("unknown");
-    expect(rootRelative.note).toBe('Using the feed "Maya learns in the open" linked from this page; only posts tagged #t509massive are kept.');
+    expect(rootRelative.note).toBe(
+      'Using the feed "Maya learns in the open" linked from this page; only posts tagged #t509massive are kept.',
+    );
 
-    server.feed("/notes/2026/", '<html><head><link rel="alternate feed" type="application/atom+xml; charset=utf-8" href="../atom.xml"></head></html>', HTML);
+    server.feed(
+      "/notes/2026/",
+      '<html><head><link rel="alternate feed" type="application/atom+xml; charset=utf-8" href="../atom.xml"></head></html>',
+      HTML,
+    );
     server.feed("/notes/atom.xml", fixture("blogger-atom.xml"), ATOM);
     expect((await discoverFeed(server.url("/notes/2026/"), [], deps)).feedUrl).toBe(server.url("/notes/atom.xml"));
   });
@@ -273,11 +283,17 @@ describe("addresses, relative links and failures", () => {
     server.feed("/", page("ghost-home.html", server.url("/")), HTML);
     server.route("/rss/", (_req, res) => res.writeHead(500).end());
     const err = await rejection(discoverFeed(server.url("/"), [], deps));
-    expect(err.message).toBe(`This page links a feed (${server.url("/rss/")}), but it could not be read: the server answered 500 Internal Server Error.`);
+    expect(err.message).toBe(
+      `This page links a feed (${server.url("/rss/")}), but it could not be read: the server answered 500 Internal Server Error.`,
+    );
   });
 
   it("applies the SSRF guard to feed links found on the page", async () => {
-    server.feed("/", '<html><head><link rel="alternate" type="application/rss+xml" href="http://169.254.169.254/latest/feed.xml"></head></html>', HTML);
+    server.feed(
+      "/",
+      '<html><head><link rel="alternate" type="application/rss+xml" href="http://169.254.169.254/latest/feed.xml"></head></html>',
+      HTML,
+    );
     const err = await rejection(discoverFeed(server.url("/"), [], deps));
     expect(err.message).toContain("This page links a feed (http://169.254.169.254/latest/feed.xml), but it could not be read");
     expect(err.message).toContain("link-local");

@@ -64,7 +64,10 @@ describe("safeFetch", () => {
     await expect(safeFetch(server.url("/big"), opts())).rejects.toMatchObject({ code: "too_large" });
     // The compressed bomb is far under the cap; only counting decompressed bytes catches it.
     expect(gzipSync(Buffer.alloc(20 * 1024 * 1024)).length).toBeLessThan(64 * 1024);
-    await expect(safeFetch(server.url("/bomb"), opts())).rejects.toMatchObject({ code: "too_large", message: expect.stringContaining("64 KB") });
+    await expect(safeFetch(server.url("/bomb"), opts())).rejects.toMatchObject({
+      code: "too_large",
+      message: expect.stringContaining("64 KB"),
+    });
   });
 
   it("gives up on a server that drips bytes, within the total timeout", async () => {
@@ -74,7 +77,11 @@ describe("safeFetch", () => {
   });
 
   it("turns HTTP errors into plain-language errors that keep the status", async () => {
-    await expect(safeFetch(server.url("/nope"), opts())).rejects.toMatchObject({ code: "http_error", status: 404, message: "The server answered 404 Not Found." });
+    await expect(safeFetch(server.url("/nope"), opts())).rejects.toMatchObject({
+      code: "http_error",
+      status: 404,
+      message: "The server answered 404 Not Found.",
+    });
     await expect(safeFetch(server.url("/gone"), opts())).rejects.toMatchObject({ status: 410 });
   });
 
@@ -106,6 +113,9 @@ describe("safeFetch timeouts and HEAD", () => {
     const closed = await startFeedServer();
     const url = closed.url("/feed.xml");
     await closed.close();
-    await expect(safeFetch(url, opts())).rejects.toMatchObject({ code: "network", message: expect.stringMatching(/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused\.$/) });
+    await expect(safeFetch(url, opts())).rejects.toMatchObject({
+      code: "network",
+      message: expect.stringMatching(/^Could not connect to 127\.0\.0\.1:\d+: the connection was refused\.$/),
+    });
   });
 });

@@ -49,7 +49,14 @@ describe("hostLimiter", () => {
       throw new Error("boom");
     });
     await expect(failing).rejects.toThrow("boom");
-    expect(await mapPolitely([3, 1, 2], limiter, () => "a", async (n) => n * 10)).toEqual([30, 10, 20]);
+    expect(
+      await mapPolitely(
+        [3, 1, 2],
+        limiter,
+        () => "a",
+        async (n) => n * 10,
+      ),
+    ).toEqual([30, 10, 20]);
   });
 
   it("keys by host name, lower-case, port aside", () => {
@@ -123,12 +130,22 @@ afterEach(async () => {
 describe("a poll run across hosts", () => {
   it("sends at most 2 requests at once to a host and 4 overall, and a slow host does not hold up the rest", async () => {
     const admin = await createFirstAdmin(hub.deps.db, { email: "a@example.org", displayName: "A", password: "long enough password" });
-    const course = await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!);
+    const course = await createCourse(
+      hub.deps.db,
+      { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+      admin!,
+    );
     // The slow host's feeds are the most overdue, so they are queued first.
     let n = 0;
     const add = async (host: string, count: number, dueAgoMs: number) => {
       for (let i = 0; i < count; i++, n++) {
-        const s = await addFeedSource(hub.deps.db, course.id, { url: `http://${host}:${ports[host]}/feed/${n}.xml`, filter: "tagged" }, null, new Date(hub.clock.now.getTime() - dueAgoMs));
+        const s = await addFeedSource(
+          hub.deps.db,
+          course.id,
+          { url: `http://${host}:${ports[host]}/feed/${n}.xml`, filter: "tagged" },
+          null,
+          new Date(hub.clock.now.getTime() - dueAgoMs),
+        );
         expect(s.id).toBeGreaterThan(0);
       }
     };

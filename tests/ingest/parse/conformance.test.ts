@@ -58,18 +58,28 @@ const DOC_ROOT = "http://127.0.0.1:8097/";
 /** The corpus' comparison: NFC, every run of white space (no-break space included) → one space, trimmed. */
 function norm(v: unknown): string {
   if (v === null || v === undefined) return "";
-  return String(v).normalize("NFC").replace(/[\s\u00a0]+/g, " ").trim();
+  return String(v)
+    .normalize("NFC")
+    .replace(/[\s\u00a0]+/g, " ")
+    .trim();
 }
 
 function fieldOf(entry: NormalisedEntry, name: string): unknown {
   switch (name) {
-    case "title": return entry.title;
-    case "link": return entry.url;
-    case "id": return entry.id;
-    case "author": return entry.author;
-    case "published": return entry.published && isoSeconds(entry.published);
-    case "updated": return entry.updated && isoSeconds(entry.updated);
-    default: throw new Error(`unknown entry field ${name}`);
+    case "title":
+      return entry.title;
+    case "link":
+      return entry.url;
+    case "id":
+      return entry.id;
+    case "author":
+      return entry.author;
+    case "published":
+      return entry.published && isoSeconds(entry.published);
+    case "updated":
+      return entry.updated && isoSeconds(entry.updated);
+    default:
+      throw new Error(`unknown entry field ${name}`);
   }
 }
 
@@ -114,7 +124,11 @@ describe("feed-parsing conformance corpus", async () => {
   it("has the cases the README promises", () => {
     expect(cases.filter((c) => c.group === "structure").length).toBe(101);
     expect(cases.filter((c) => c.group === "entities").length).toBe(252);
-    for (const id of Object.keys(UNSUPPORTED)) expect(cases.some((c) => c.id === id), `unknown case ${id}`).toBe(true);
+    for (const id of Object.keys(UNSUPPORTED))
+      expect(
+        cases.some((c) => c.id === id),
+        `unknown case ${id}`,
+      ).toBe(true);
   });
 
   for (const group of ["structure", "entities"] as const) {

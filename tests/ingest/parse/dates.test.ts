@@ -25,7 +25,10 @@ describe("parseDate: corpus", () => {
     expect(corpus, "tests/fixtures/corpus/dates.jsonl").toBeTruthy();
   });
   const cases: DateCase[] = corpus
-    ? readFileSync(corpus, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as DateCase)
+    ? readFileSync(corpus, "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as DateCase)
     : [];
   it("has all 36 cases", () => expect(cases).toHaveLength(36));
   for (const c of cases) {

@@ -3,7 +3,9 @@ import { excerpt, htmlToText } from "../../../src/ingest/parse/html-text.js";
 
 describe("htmlToText", () => {
   it("uses a real parser: drops scripts, styles, comments; separates blocks; decodes entities", () => {
-    expect(htmlToText("<p>One</p><p>Two&nbsp;&amp; three</p><script>if (a < b) alert(1)</script><style>p{}</style><!-- x -->")).toBe("One Two & three");
+    expect(htmlToText("<p>One</p><p>Two&nbsp;&amp; three</p><script>if (a < b) alert(1)</script><style>p{}</style><!-- x -->")).toBe(
+      "One Two & three",
+    );
     expect(htmlToText("a <b>bold</b> move")).toBe("a bold move");
     expect(htmlToText("<p>unclosed <em>tags")).toBe("unclosed tags");
   });
@@ -18,7 +20,7 @@ describe("excerpt", () => {
     expect(cut).not.toMatch(/\uFFFD/);
   });
   it("cuts at a word boundary", () => {
-    const text = ("word ".repeat(100)).trim();
+    const text = "word ".repeat(100).trim();
     const cut = excerpt(text, 50);
     expect(Array.from(cut).length).toBeLessThanOrEqual(50);
     expect(cut).toMatch(/^(word )+word…$/);

@@ -49,7 +49,10 @@ describe("parseFeed on bad input", () => {
       message: expect.stringMatching(/root element is <svg>/),
     });
     await expect(parseFeed("Service temporarily unavailable")).rejects.toMatchObject({ code: "not_a_feed" });
-    await expect(parseFeed('{"hello": "world"}')).rejects.toMatchObject({ code: "not_a_feed", message: expect.stringMatching(/not a JSON Feed/) });
+    await expect(parseFeed('{"hello": "world"}')).rejects.toMatchObject({
+      code: "not_a_feed",
+      message: expect.stringMatching(/not a JSON Feed/),
+    });
     await expect(parseFeed('{"version": "https://jsonfeed.org/version/1.1", "items": [')).rejects.toMatchObject({
       code: "not_a_feed",
       message: expect.stringMatching(/not valid JSON/),
@@ -78,7 +81,14 @@ describe("parseFeed on bad input", () => {
   it("honours the HTTP charset over a wrong XML declaration, and a BOM over both", async () => {
     const latin = bytes('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Caf', [0xe9], "</title></channel></rss>");
     expect((await parseFeed(decodeBody(latin, "text/xml; charset=windows-1252"))).title).toBe("Café");
-    const utf16 = new Uint8Array([0xff, 0xfe, ...Buffer.from('<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>Zoë</title></channel></rss>', "utf16le")]);
+    const utf16 = new Uint8Array([
+      0xff,
+      0xfe,
+      ...Buffer.from(
+        '<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>Zoë</title></channel></rss>',
+        "utf16le",
+      ),
+    ]);
     expect((await parseFeed(decodeBody(utf16, "text/xml; charset=iso-8859-1"))).title).toBe("Zoë");
   });
 
@@ -97,7 +107,8 @@ describe("parseFeed on bad input", () => {
   it("parses a feed of 10,000 entries in well under five seconds", async () => {
     const items = Array.from(
       { length: 10_000 },
-      (_, i) => `<item><title>Post ${i} &amp; more</title><link>https://big.example.org/${i}</link><guid>big-${i}</guid>` +
+      (_, i) =>
+        `<item><title>Post ${i} &amp; more</title><link>https://big.example.org/${i}</link><guid>big-${i}</guid>` +
         `<pubDate>${new Date(Date.UTC(2026, 0, 1) + i * 60_000).toUTCString()}</pubDate>` +
         `<description><![CDATA[<p>Body of post ${i}. #t509massive</p>]]></description><category>week${i % 12}</category></item>`,
     ).join("\n");
@@ -135,14 +146,22 @@ describe("parseFeed on bad input", () => {
       updated: null,
     });
     // No url: an id that is a web address stands in for it.
-    expect(noUrl).toMatchObject({ url: "https://noor.example.org/2026/11/01/no-url", published: null, excerpt: "The url field is missing, so the id stands in for it." });
+    expect(noUrl).toMatchObject({
+      url: "https://noor.example.org/2026/11/01/no-url",
+      published: null,
+      excerpt: "The url field is missing, so the id stands in for it.",
+    });
   });
 
   it("reads a JSON Feed 1.0 (one author object, numeric ids, a bad date)", async () => {
     const feed = await parseFeed(fixture("json-feed-1.0.json"), "https://sam.example.com/feed.json");
     expect(feed.title).toBe("Sam's microblog");
     expect(feed.entries).toHaveLength(2);
-    expect(feed.entries[0]).toMatchObject({ id: "2026110301", author: "Sam Ortiz", excerpt: "We annotated the reading & argued in the margins." });
+    expect(feed.entries[0]).toMatchObject({
+      id: "2026110301",
+      author: "Sam Ortiz",
+      excerpt: "We annotated the reading & argued in the margins.",
+    });
     expect(feed.entries[0]!.published?.toISOString()).toBe("2026-11-03T12:30:00.000Z");
     expect(feed.entries[1]).toMatchObject({ id: "2", title: "Untitled thoughts on feedback loops.", published: null });
   });
@@ -163,7 +182,9 @@ describe("parseFeed on bad input", () => {
 
   it("falls back to the feed URL when there is no xml:base", async () => {
     const atom = `<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>x</id><link href="posts/1"/></entry></feed>`;
-    expect((await parseFeed(atom, "https://plain.example.org/blog/atom.xml")).entries[0]!.url).toBe("https://plain.example.org/blog/posts/1");
+    expect((await parseFeed(atom, "https://plain.example.org/blog/atom.xml")).entries[0]!.url).toBe(
+      "https://plain.example.org/blog/posts/1",
+    );
   });
 
   it("reads CDATA titles and HTML named entities sent without a DTD", async () => {
@@ -198,7 +219,12 @@ describe("parseFeed on bad input", () => {
   it("uses the link as the id of an entry without a GUID, and the text as its missing title", async () => {
     const feed = await parseFeed(fixture("rss-no-guid.xml"), "https://old.example.com/rss.xml");
     const [relative, untitled] = feed.entries;
-    expect(relative).toMatchObject({ id: "https://old.example.com/2026/11/no-guid.html", url: "https://old.example.com/2026/11/no-guid.html", published: null, updated: null });
+    expect(relative).toMatchObject({
+      id: "https://old.example.com/2026/11/no-guid.html",
+      url: "https://old.example.com/2026/11/no-guid.html",
+      published: null,
+      updated: null,
+    });
     expect(untitled!.id).toBe("https://old.example.com/2026/11/untitled.html");
     expect(untitled!.title).toBe("No title, no GUID, no date: the title falls back to the text, which is long…");
   });

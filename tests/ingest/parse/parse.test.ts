@@ -31,7 +31,8 @@ describe("parseFeed", () => {
     expect(long.endsWith("…")).toBe(true);
     expect(long).toMatch(/^Open pedagogy asks learners/);
     // The cut falls after a whole word of the original text.
-    const original = "Open pedagogy asks learners to make things that outlast the course. In this post I compare three renewable assignments from last year's cohort, what worked, what did not, and why the audience beyond the classroom changed how carefully people wrote. The first assignment was a shared glossary;";
+    const original =
+      "Open pedagogy asks learners to make things that outlast the course. In this post I compare three renewable assignments from last year's cohort, what worked, what did not, and why the audience beyond the classroom changed how carefully people wrote. The first assignment was a shared glossary;";
     const kept = long.slice(0, -1);
     expect(original.startsWith(kept)).toBe(true);
     expect([" ", ",", ".", ";"]).toContain(original[kept.length]);
@@ -61,7 +62,10 @@ describe("parseFeed", () => {
   });
 
   it("rejects an HTML page, an empty body and malformed XML with clear errors", async () => {
-    await expect(parseFeed(fixture("html-page.html"))).rejects.toMatchObject({ code: "not_a_feed", message: expect.stringMatching(/web page, not a feed/) });
+    await expect(parseFeed(fixture("html-page.html"))).rejects.toMatchObject({
+      code: "not_a_feed",
+      message: expect.stringMatching(/web page, not a feed/),
+    });
     await expect(parseFeed("   ")).rejects.toMatchObject({ code: "empty" });
     const err = await parseFeed(fixture("broken.xml")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IngestError);
@@ -84,7 +88,12 @@ describe("parseFeed across formats", () => {
     const feed = await parseFeed(rdf, "https://rdf.example.org/index.rdf");
     expect(feed).toMatchObject({ title: "RDF log", link: "https://rdf.example.org/" });
     const [one, two] = feed.entries;
-    expect(one).toMatchObject({ id: "https://rdf.example.org/1", url: "https://rdf.example.org/1.html", author: "Ann Lee", categories: ["T509 Massive", "notes"] });
+    expect(one).toMatchObject({
+      id: "https://rdf.example.org/1",
+      url: "https://rdf.example.org/1.html",
+      author: "Ann Lee",
+      categories: ["T509 Massive", "notes"],
+    });
     // dc:date is the entry's update date (feedparser maps it so) and dates it when nothing else does.
     expect(one!.updated?.toISOString()).toBe("2026-11-05T09:00:00.000Z");
     expect(one!.published?.toISOString()).toBe("2026-11-05T09:00:00.000Z");
@@ -113,7 +122,12 @@ describe("parseFeed across formats", () => {
     const feed = await parseFeed(atom03, "https://z.example.org/atom.xml");
     expect(feed.title).toBe("Zero three");
     const [e] = feed.entries;
-    expect(e).toMatchObject({ id: "https://z.example.org/p/1", url: "https://z.example.org/p/1", author: "Zed", text: "Hello there, world" });
+    expect(e).toMatchObject({
+      id: "https://z.example.org/p/1",
+      url: "https://z.example.org/p/1",
+      author: "Zed",
+      text: "Hello there, world",
+    });
     expect(e!.published?.toISOString()).toBe("2004-01-01T19:48:21.000Z");
     expect(e!.updated?.toISOString()).toBe("2004-01-02T19:48:21.000Z");
   });
@@ -151,9 +165,17 @@ describe("parseFeed across formats", () => {
   });
 
   it("keeps the author's name and drops the e-mail address, whichever way round it is written", async () => {
-    const authors = ["Ann Lee (ann@example.org)", "ann@example.org (Ann Lee)", "Ann Lee <ann@example.org>", '"Ann Lee" <ann@example.org>', "Ann Lee"];
+    const authors = [
+      "Ann Lee (ann@example.org)",
+      "ann@example.org (Ann Lee)",
+      "Ann Lee <ann@example.org>",
+      '"Ann Lee" <ann@example.org>',
+      "Ann Lee",
+    ];
     const items = authors.map((a, i) => `<item><title>${i}</title><author>${a.replace(/</g, "&lt;")}</author></item>`).join("");
-    const feed = await parseFeed(`<rss version="2.0"><channel><title>A</title>${items}<item><title>x</title><author>ann@example.org</author></item></channel></rss>`);
+    const feed = await parseFeed(
+      `<rss version="2.0"><channel><title>A</title>${items}<item><title>x</title><author>ann@example.org</author></item></channel></rss>`,
+    );
     expect(feed.entries.map((e) => e.author)).toEqual([...authors.map(() => "Ann Lee"), null]);
   });
 
@@ -161,7 +183,9 @@ describe("parseFeed across formats", () => {
     const rss = (attrs: string) =>
       `<rss version="2.0" ${attrs}><channel><title>B</title><link>https://home.example.org/</link><item><title>i</title><link>posts/1</link></item></channel></rss>`;
     const url = async (xml: string, feedUrl: string | null) => (await parseFeed(xml, feedUrl)).entries[0]!.url;
-    expect(await url(rss('xml:base="https://base.example.org/blog/"'), "https://feeds.example.org/rss")).toBe("https://base.example.org/blog/posts/1");
+    expect(await url(rss('xml:base="https://base.example.org/blog/"'), "https://feeds.example.org/rss")).toBe(
+      "https://base.example.org/blog/posts/1",
+    );
     expect(await url(rss(""), "https://feeds.example.org/x/rss")).toBe("https://feeds.example.org/x/posts/1");
     expect(await url(rss(""), null)).toBe("https://home.example.org/posts/1");
     const channelBase = `<rss version="2.0"><channel xml:base="https://c.example.org/a/"><title>C</title><item><link>b</link></item></channel></rss>`;
@@ -169,8 +193,20 @@ describe("parseFeed across formats", () => {
   });
 
   it("reads feeds that have no entries yet", async () => {
-    expect(await parseFeed(`<rss version="2.0"><channel><title>New blog</title></channel></rss>`)).toEqual({ title: "New blog", link: null, entries: [] });
-    expect(await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><title>New</title></feed>`)).toEqual({ title: "New", link: null, entries: [] });
-    expect(await parseFeed(`{"version": "https://jsonfeed.org/version/1.1", "title": "New", "items": []}`)).toEqual({ title: "New", link: null, entries: [] });
+    expect(await parseFeed(`<rss version="2.0"><channel><title>New blog</title></channel></rss>`)).toEqual({
+      title: "New blog",
+      link: null,
+      entries: [],
+    });
+    expect(await parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><title>New</title></feed>`)).toEqual({
+      title: "New",
+      link: null,
+      entries: [],
+    });
+    expect(await parseFeed(`{"version": "https://jsonfeed.org/version/1.1", "title": "New", "items": []}`)).toEqual({
+      title: "New",
+      link: null,
+      entries: [],
+    });
   });
 });

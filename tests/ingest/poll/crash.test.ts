@@ -22,13 +22,21 @@ beforeAll(async () => {
   hub = await createTestHub();
   server = await startFeedServer();
   const admin = await createFirstAdmin(hub.deps.db, { email: "a@example.org", displayName: "A", password: "long enough password" });
-  const course = await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!);
+  const course = await createCourse(
+    hub.deps.db,
+    { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+    admin!,
+  );
   for (let f = 0; f < FEEDS; f++) {
     const entries = Array.from(
       { length: PER_FEED },
-      (_, i) => `<item><title>Post ${i}</title><link>https://l${f}.example.org/${i}</link><guid>l${f}-${i}</guid><category>t509massive</category><description>${"Words of a post. ".repeat(20)}</description></item>`,
+      (_, i) =>
+        `<item><title>Post ${i}</title><link>https://l${f}.example.org/${i}</link><guid>l${f}-${i}</guid><category>t509massive</category><description>${"Words of a post. ".repeat(20)}</description></item>`,
     ).join("");
-    server.feed(`/f${f}`, `<?xml version="1.0"?><rss version="2.0"><channel><title>L${f}</title><link>https://l${f}.example.org/</link>${entries}</channel></rss>`);
+    server.feed(
+      `/f${f}`,
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>L${f}</title><link>https://l${f}.example.org/</link>${entries}</channel></rss>`,
+    );
     await addFeedSource(hub.deps.db, course.id, { url: server.url(`/f${f}`), filter: "tagged" }, null, new Date(0));
   }
 });
@@ -43,7 +51,9 @@ async function itemCount() {
 
 describe("a poll killed mid-run", () => {
   it("is completed by the next run with every item exactly once", async () => {
-    const child = spawn("node_modules/.bin/tsx", ["tests/helpers/poll-once.ts", join(hub.dir, "hub.db")], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("node_modules/.bin/tsx", ["tests/helpers/poll-once.ts", join(hub.dir, "hub.db")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let stored = 0;
     child.stdout.on("data", (c: Buffer) => (stored += (c.toString().match(/stored/g) ?? []).length));
     // Kill it once some feeds are stored and others are still in flight.

@@ -88,7 +88,9 @@ beforeEach(async () => {
   hub = await createTestHub({ POLL_CONCURRENCY: "1" });
   server = await startFeedServer();
   const admin = await createFirstAdmin(hub.deps.db, { email: "a@example.org", displayName: "A", password: "long enough password" });
-  courseId = (await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)).id;
+  courseId = (
+    await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)
+  ).id;
 });
 afterEach(async () => {
   await server.close();
@@ -100,15 +102,33 @@ describe("planning messages", () => {
   const source = (id: number, host: string) => ({ id, url: `https://${host}/feed${id}`, leaseUntil: lease }) as Source;
 
   it("keeps each message small, one host's feeds together, most overdue host first", () => {
-    const claimed = [source(1, "a.org"), source(2, "b.org"), source(3, "a.org"), source(4, "c.org"), source(5, "a.org"), source(6, "b.org")];
+    const claimed = [
+      source(1, "a.org"),
+      source(2, "b.org"),
+      source(3, "a.org"),
+      source(4, "c.org"),
+      source(5, "a.org"),
+      source(6, "b.org"),
+    ];
     const messages = planMessages(claimed, 2);
-    expect(messages.map((m) => m.sources)).toEqual([[1, 3], [5, 2], [6, 4]]);
+    expect(messages.map((m) => m.sources)).toEqual([
+      [1, 3],
+      [5, 2],
+      [6, 4],
+    ]);
     expect(messages.every((m) => m.lease === lease.getTime() && m.v === 1 && isPollMessage(m))).toBe(true);
   });
 
   it("recognises only well-formed messages", () => {
     expect(isPollMessage({ v: 1, lease: 1, sources: [1, 2] })).toBe(true);
-    for (const bad of [null, "x", { v: 2, lease: 1, sources: [1] }, { v: 1, lease: 1, sources: [] }, { v: 1, lease: "1", sources: [1] }, { v: 1, lease: 1, sources: ["1"] }]) {
+    for (const bad of [
+      null,
+      "x",
+      { v: 2, lease: 1, sources: [1] },
+      { v: 1, lease: 1, sources: [] },
+      { v: 1, lease: "1", sources: [1] },
+      { v: 1, lease: 1, sources: ["1"] },
+    ]) {
       expect(isPollMessage(bad)).toBe(false);
     }
   });
@@ -120,7 +140,12 @@ describe("the cron side", () => {
     const sent: PollMessage[][] = [];
     const summary = await fanOutDueSources(hub.deps, async (m) => void sent.push(m), { perMessage: 2 });
     expect(summary).toMatchObject({ claimed: 5, messages: 3 });
-    expect(sent.flat().flatMap((m) => m.sources).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      sent
+        .flat()
+        .flatMap((m) => m.sources)
+        .sort(),
+    ).toEqual([1, 2, 3, 4, 5]);
     expect(server.hits("/blog0.xml")).toBe(0);
     // Claimed: a second tick finds nothing to send.
     expect((await fanOutDueSources(hub.deps, async () => {})).claimed).toBe(0);

@@ -48,7 +48,9 @@ const bad: Record<string, (s: FeedServer) => void> = {
     }),
   bomb: (s) =>
     s.route("/bomb", (_req, res) => {
-      res.writeHead(200, { "content-type": "application/rss+xml", "content-encoding": "gzip" }).end(gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20)));
+      res
+        .writeHead(200, { "content-type": "application/rss+xml", "content-encoding": "gzip" })
+        .end(gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20)));
     }),
   loop: (s) => s.route("/loop", (_req, res) => res.writeHead(301, { location: "/loop2" }).end()),
   notFound: () => {}, // nothing at /notFound: 404
@@ -69,13 +71,24 @@ beforeAll(async () => {
   server.feed("/good", fixture("wordpress-rss2.xml"));
   // Invalid UTF-8 inside an otherwise good feed: kept, with U+FFFD for the bad bytes.
   const good = Buffer.from(rss(`<item><title>Caf\u00e9 BAD #t509massive</title><link>https://blog.example.org/utf8</link></item>`));
-  const badBytes = Buffer.concat([good.subarray(0, good.indexOf("BAD")), Buffer.from([0xff, 0xfe, 0xc3]), good.subarray(good.indexOf("BAD") + 3)]);
+  const badBytes = Buffer.concat([
+    good.subarray(0, good.indexOf("BAD")),
+    Buffer.from([0xff, 0xfe, 0xc3]),
+    good.subarray(good.indexOf("BAD") + 3),
+  ]);
   server.route("/utf8", (_req, res) => res.writeHead(200, { "content-type": "application/rss+xml; charset=utf-8" }).end(badBytes));
-  const many = Array.from({ length: 10_000 }, (_, i) => `<item><title>Post ${i}</title><link>https://many.example.org/${i}</link><category>t509massive</category></item>`).join("");
+  const many = Array.from(
+    { length: 10_000 },
+    (_, i) => `<item><title>Post ${i}</title><link>https://many.example.org/${i}</link><category>t509massive</category></item>`,
+  ).join("");
   server.feed("/many", rss(many));
 
   const admin = await createFirstAdmin(hub.deps.db, { email: "a@example.org", displayName: "A", password: "long enough password" });
-  const course = await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!);
+  const course = await createCourse(
+    hub.deps.db,
+    { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+    admin!,
+  );
   for (const name of [...Object.keys(bad), "good", "utf8", "many"]) {
     const s = await addFeedSource(hub.deps.db, course.id, { url: server.url(`/${name}`), filter: "tagged" }, null, hub.clock.now);
     ids.set(name, s.id);
@@ -90,12 +103,18 @@ afterAll(async () => {
 });
 
 async function source(name: string) {
-  const [row] = await hub.deps.db.select().from(sources).where(eq(sources.id, ids.get(name)!));
+  const [row] = await hub.deps.db
+    .select()
+    .from(sources)
+    .where(eq(sources.id, ids.get(name)!));
   return row!;
 }
 
 async function itemsOf(name: string) {
-  const [row] = await hub.deps.db.select({ n: count() }).from(items).where(eq(items.sourceId, ids.get(name)!));
+  const [row] = await hub.deps.db
+    .select({ n: count() })
+    .from(items)
+    .where(eq(items.sourceId, ids.get(name)!));
   return row!.n;
 }
 
@@ -124,7 +143,10 @@ describe("bad sources in one poll run", () => {
 
   it("an entity-expansion bomb is never expanded", async () => {
     const row = await source("entityBomb");
-    const stored = await hub.deps.db.select({ title: items.title }).from(items).where(eq(items.sourceId, ids.get("entityBomb")!));
+    const stored = await hub.deps.db
+      .select({ title: items.title })
+      .from(items)
+      .where(eq(items.sourceId, ids.get("entityBomb")!));
     // Either refused with a clear error, or parsed without expanding the entities.
     if (row.lastError) expect(row.lastError).toMatch(/feed/);
     else expect(stored.length).toBeGreaterThan(0);
@@ -134,7 +156,10 @@ describe("bad sources in one poll run", () => {
   it("the good sources are stored in full, invalid UTF-8 and 10,000 entries included", async () => {
     expect(await itemsOf("good")).toBe(2);
     expect((await source("good")).lastError).toBeNull();
-    const [utf8] = await hub.deps.db.select({ title: items.title }).from(items).where(eq(items.sourceId, ids.get("utf8")!));
+    const [utf8] = await hub.deps.db
+      .select({ title: items.title })
+      .from(items)
+      .where(eq(items.sourceId, ids.get("utf8")!));
     expect(utf8!.title).toMatch(/^Café \uFFFD+ #t509massive$/);
     expect(await itemsOf("many")).toBe(10_000);
   });

@@ -39,7 +39,11 @@ beforeEach(async () => {
   hub = await createTestHub();
   server = await startFeedServer();
   const admin = await createFirstAdmin(hub.deps.db, { email: "a@example.org", displayName: "A", password: "long enough password" });
-  const course = await createCourse(hub.deps.db, { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!);
+  const course = await createCourse(
+    hub.deps.db,
+    { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+    admin!,
+  );
   courseId = course.id;
 });
 afterEach(async () => {
@@ -64,7 +68,12 @@ describe("polling feeds", () => {
       "Week 3: networks are made of people",
     ]);
     const week3 = rows.find((r) => r.title.startsWith("Week 3"))!;
-    expect(week3).toMatchObject({ canonicalUrl: "https://maya.example.org/2026/11/03/week-3-networks/", authorName: "Maya Okafor", kind: "blog", courseId });
+    expect(week3).toMatchObject({
+      canonicalUrl: "https://maya.example.org/2026/11/03/week-3-networks/",
+      authorName: "Maya Okafor",
+      kind: "blog",
+      courseId,
+    });
     expect(week3.excerpt.length).toBeLessThanOrEqual(280);
 
     // Next poll: everything due again; the server answers 304 and nothing changes.
@@ -138,7 +147,10 @@ describe("polling feeds", () => {
     const summary = await pollDueSources(hub.deps);
     expect(summary).toMatchObject({ polled: 4, ok: 1, failed: 3, stored: 2 });
     const byId = new Map((await hub.deps.db.select().from(sources)).map((s) => [s.id, s]));
-    expect(byId.get(broken.id)).toMatchObject({ failureCount: 1, lastError: expect.stringMatching(/not a readable RSS or Atom feed|its XML is broken/) });
+    expect(byId.get(broken.id)).toMatchObject({
+      failureCount: 1,
+      lastError: expect.stringMatching(/not a readable RSS or Atom feed|its XML is broken/),
+    });
     expect(byId.get(page.id)!.lastError).toMatch(/web page, not a feed/);
     expect(byId.get(failing.id)).toMatchObject({ lastStatusCode: 500, lastError: "The server answered 500 Internal Server Error." });
     expect(byId.get(good.id)).toMatchObject({ failureCount: 0, lastError: null });
@@ -167,7 +179,9 @@ describe("polling feeds", () => {
   it("never brings back a tombstoned post", async () => {
     server.feed("/maya.xml", fixture("wordpress-rss2.xml"));
     await addFeed("/maya.xml");
-    await hub.deps.db.insert(tombstones).values({ courseId, canonicalUrl: "https://maya.example.org/2026/11/03/week-3-networks/", reason: "withdrawn" });
+    await hub.deps.db
+      .insert(tombstones)
+      .values({ courseId, canonicalUrl: "https://maya.example.org/2026/11/03/week-3-networks/", reason: "withdrawn" });
     await pollDueSources(hub.deps);
     const titles = (await hub.deps.db.select({ t: items.title }).from(items)).map((r) => r.t);
     expect(titles).toEqual(["Week 2: a long read on open pedagogy"]);
@@ -189,9 +203,18 @@ describe("polling feeds", () => {
     const a = await addFeed("/a");
     const b = await addFeed("/b");
     const c = await addFeed("/c");
-    await hub.deps.db.update(sources).set({ nextPollAt: new Date(hub.clock.now.getTime() - 3000) }).where(eq(sources.id, c.id));
-    await hub.deps.db.update(sources).set({ nextPollAt: new Date(hub.clock.now.getTime() - 2000) }).where(eq(sources.id, a.id));
-    await hub.deps.db.update(sources).set({ nextPollAt: new Date(hub.clock.now.getTime() + 60_000) }).where(eq(sources.id, b.id));
+    await hub.deps.db
+      .update(sources)
+      .set({ nextPollAt: new Date(hub.clock.now.getTime() - 3000) })
+      .where(eq(sources.id, c.id));
+    await hub.deps.db
+      .update(sources)
+      .set({ nextPollAt: new Date(hub.clock.now.getTime() - 2000) })
+      .where(eq(sources.id, a.id));
+    await hub.deps.db
+      .update(sources)
+      .set({ nextPollAt: new Date(hub.clock.now.getTime() + 60_000) })
+      .where(eq(sources.id, b.id));
     const claimed = await claimDueSources(hub.deps, 1);
     expect(claimed.map((s) => s.id)).toEqual([c.id]);
     expect((await claimDueSources(hub.deps, 5)).map((s) => s.id)).toEqual([a.id]);

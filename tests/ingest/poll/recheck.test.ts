@@ -18,7 +18,10 @@ const status = new Map<string, number>();
 
 function feed(paths: string[]) {
   const entries = paths
-    .map((p, i) => `<item><title>Post ${p}</title><link>${server.url(p)}</link><pubDate>${new Date(Date.UTC(2026, 9, 1 + i)).toUTCString()}</pubDate><category>t509massive</category></item>`)
+    .map(
+      (p, i) =>
+        `<item><title>Post ${p}</title><link>${server.url(p)}</link><pubDate>${new Date(Date.UTC(2026, 9, 1 + i)).toUTCString()}</pubDate><category>t509massive</category></item>`,
+    )
     .join("");
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>Blog</title><link>${server.url("/")}</link>${entries}</channel></rss>`;
 }
@@ -28,11 +31,15 @@ beforeEach(async () => {
   server = await startFeedServer();
   for (const p of ["/a", "/b", "/c"]) {
     status.set(p, 200);
-    server.route(p, (req, res) => res.writeHead(status.get(p)!, { "x-method": req.method ?? "" }).end(req.method === "HEAD" ? undefined : "<html>post</html>"));
+    server.route(p, (req, res) =>
+      res.writeHead(status.get(p)!, { "x-method": req.method ?? "" }).end(req.method === "HEAD" ? undefined : "<html>post</html>"),
+    );
   }
   server.feed("/feed.xml", feed(["/a", "/b", "/c"]));
   const admin = await createFirstAdmin(hub.deps.db, { email: "a@example.org", displayName: "A", password: "long enough password" });
-  courseId = (await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)).id;
+  courseId = (
+    await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)
+  ).id;
   const source = await addFeedSource(hub.deps.db, courseId, { url: server.url("/feed.xml"), filter: "tagged" }, null, hub.clock.now);
   await pollSource(hub.deps, source);
 });
@@ -70,7 +77,10 @@ describe("re-checking posts at their source", () => {
     expect(stone).toMatchObject({ courseId, canonicalUrl: server.url("/b"), reason: "deleted_at_source" });
 
     // The feed still lists /b: the next poll must not resurrect it.
-    const [row] = await hub.deps.db.select().from(items).where(eq(items.canonicalUrl, server.url("/b")));
+    const [row] = await hub.deps.db
+      .select()
+      .from(items)
+      .where(eq(items.canonicalUrl, server.url("/b")));
     expect(row!.deletedAt).not.toBeNull();
     await hub.deps.db.delete(items).where(eq(items.id, row!.id)); // even if the row itself were gone
     const source = (await hub.deps.db.query.sources.findFirst())!;

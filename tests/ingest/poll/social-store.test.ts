@@ -37,7 +37,12 @@ function post(n: number, over: Partial<SocialPost> = {}): SocialPost {
     externalId: `https://mastodon.social/users/guest${n}/statuses/${n}`,
     url: `https://mastodon.social/@guest${n}/${n}`,
     remoteId: String(1000 + n),
-    author: { key: `guest${n}@mastodon.social`, handle: `@guest${n}@mastodon.social`, name: `Guest ${n}`, url: `https://mastodon.social/@guest${n}` },
+    author: {
+      key: `guest${n}@mastodon.social`,
+      handle: `@guest${n}@mastodon.social`,
+      name: `Guest ${n}`,
+      url: `https://mastodon.social/@guest${n}`,
+    },
     text: `Thinking about networks #t509massive post ${n}`,
     contentWarning: null,
     sensitive: false,
@@ -66,7 +71,13 @@ beforeEach(async () => {
     admin!,
   );
   courseId = course.id;
-  instanceA = await addSocialSource(hub.deps.db, courseId, { kind: "mastodon_tag", url: "https://mastodon.social", tag: "t509massive", accessToken: null }, admin!.id, hub.clock.now);
+  instanceA = await addSocialSource(
+    hub.deps.db,
+    courseId,
+    { kind: "mastodon_tag", url: "https://mastodon.social", tag: "t509massive", accessToken: null },
+    admin!.id,
+    hub.clock.now,
+  );
 });
 afterEach(async () => {
   await hub.close();
@@ -76,7 +87,13 @@ describe("storing social posts", () => {
   it("stores pointers with the cursor in one batch, as guests, and keeps one item for a status reached through two instances", async () => {
     pages.push({ posts: [post(1), post(2)], cursor: "1002", more: false });
     expect(await pollSource(hub.deps, instanceA)).toMatchObject({ ok: true, stored: 2 });
-    const b = await addSocialSource(hub.deps.db, courseId, { kind: "mastodon_tag", url: "https://hachyderm.io", tag: "t509massive", accessToken: null }, null, hub.clock.now);
+    const b = await addSocialSource(
+      hub.deps.db,
+      courseId,
+      { kind: "mastodon_tag", url: "https://hachyderm.io", tag: "t509massive", accessToken: null },
+      null,
+      hub.clock.now,
+    );
     // hachyderm.io knows status 2 under its own id, but with the same uri and url.
     pages.push({ posts: [post(2, { remoteId: "77" })], cursor: "77", more: false });
     expect(await pollSource(hub.deps, b)).toMatchObject({ ok: true, stored: 1 });
@@ -91,7 +108,11 @@ describe("storing social posts", () => {
   it("updates an edited status in place", async () => {
     pages.push({ posts: [post(1)], cursor: "1", more: false });
     await pollSource(hub.deps, instanceA);
-    pages.push({ posts: [post(1, { text: "Edited: networks are people #t509massive", editedAt: new Date(Date.UTC(2026, 9, 2)) })], cursor: "2", more: false });
+    pages.push({
+      posts: [post(1, { text: "Edited: networks are people #t509massive", editedAt: new Date(Date.UTC(2026, 9, 2)) })],
+      cursor: "2",
+      more: false,
+    });
     await pollSource(hub.deps, { ...instanceA, cursor: "1" });
     const [row] = await hub.deps.db.select().from(items);
     expect(row!.excerpt).toBe("Edited: networks are people #t509massive");
@@ -100,7 +121,11 @@ describe("storing social posts", () => {
 
   it("shows a content warning instead of the text, stores nothing behind it, and hides posts labelled hide", async () => {
     pages.push({
-      posts: [post(1, { contentWarning: "spoilers for week 3", text: "The secret is #t509massive" }), post(2, { hide: true }), post(3, { sensitive: true })],
+      posts: [
+        post(1, { contentWarning: "spoilers for week 3", text: "The secret is #t509massive" }),
+        post(2, { hide: true }),
+        post(3, { sensitive: true }),
+      ],
       cursor: "3",
       more: false,
     });
@@ -133,7 +158,11 @@ describe("storing social posts", () => {
     const [g1] = await hub.deps.db.select().from(items).where(eq(items.remoteId, "1001"));
     await blockAuthor(hub.deps.db, courseId, g1!.id, 1);
     expect((await visible()).map((i) => i.remoteId)).toEqual(["1002"]);
-    pages.push({ posts: [post(1, { externalId: "x:new", url: "https://mastodon.social/@guest1/99", remoteId: "99" })], cursor: "99", more: false });
+    pages.push({
+      posts: [post(1, { externalId: "x:new", url: "https://mastodon.social/@guest1/99", remoteId: "99" })],
+      cursor: "99",
+      more: false,
+    });
     expect(await pollSource(hub.deps, instanceA)).toMatchObject({ ok: true, stored: 0 });
     await unblockAuthor(hub.deps.db, courseId, "mastodon", "guest1@mastodon.social");
     expect((await visible()).map((i) => i.remoteId)).toEqual(["1002", "1001"]);
@@ -141,7 +170,16 @@ describe("storing social posts", () => {
 
   it("refuses to block a learner's post (a learner is not a guest)", async () => {
     const maya = await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya", password: "correct horse battery" });
-    await hub.deps.db.insert(identities).values({ personId: maya!.id, kind: "mastodon", address: "@guest1@mastodon.social", authorKey: "guest1@mastodon.social", verifyCode: "c", verifiedAt: hub.clock.now });
+    await hub.deps.db
+      .insert(identities)
+      .values({
+        personId: maya!.id,
+        kind: "mastodon",
+        address: "@guest1@mastodon.social",
+        authorKey: "guest1@mastodon.social",
+        verifyCode: "c",
+        verifiedAt: hub.clock.now,
+      });
     pages.push({ posts: [post(1)], cursor: "1", more: false });
     await pollSource(hub.deps, instanceA);
     const [item] = await hub.deps.db.select().from(items);
@@ -151,7 +189,16 @@ describe("storing social posts", () => {
 
   it("a learner's toot announcing their own blog post is one Flow entry with an 'also on' link, whichever arrives first", async () => {
     const maya = await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya", password: "correct horse battery" });
-    await hub.deps.db.insert(identities).values({ personId: maya!.id, kind: "mastodon", address: "@maya@mastodon.social", authorKey: "maya@mastodon.social", verifyCode: "c", verifiedAt: hub.clock.now });
+    await hub.deps.db
+      .insert(identities)
+      .values({
+        personId: maya!.id,
+        kind: "mastodon",
+        address: "@maya@mastodon.social",
+        authorKey: "maya@mastodon.social",
+        verifyCode: "c",
+        verifiedAt: hub.clock.now,
+      });
     const toot = post(5, {
       author: { key: "maya@mastodon.social", handle: "@maya@mastodon.social", name: "Maya", url: null },
       links: ["https://maya.example.org/2026/10/week-3/?utm_source=mastodon"],
@@ -161,8 +208,15 @@ describe("storing social posts", () => {
     expect(await visible()).toHaveLength(1);
     // The blog post arrives, from Maya's own blog.
     await hub.deps.db.insert(items).values({
-      courseId, kind: "blog", externalId: "w3", canonicalUrl: "https://maya.example.org/2026/10/week-3/", title: "Week 3", personId: maya!.id,
-      publishedAt: new Date(Date.UTC(2026, 9, 1)), firstSeenAt: hub.clock.now, lastSeenAt: hub.clock.now,
+      courseId,
+      kind: "blog",
+      externalId: "w3",
+      canonicalUrl: "https://maya.example.org/2026/10/week-3/",
+      title: "Week 3",
+      personId: maya!.id,
+      publishedAt: new Date(Date.UTC(2026, 9, 1)),
+      firstSeenAt: hub.clock.now,
+      lastSeenAt: hub.clock.now,
     });
     pages.push({ posts: [], cursor: "5", more: false });
     await pollSource(hub.deps, { ...instanceA, cursor: "5" });
@@ -179,7 +233,16 @@ describe("storing social posts", () => {
 
   it("a withdrawn or deleted post never comes back", async () => {
     const maya = await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya", password: "correct horse battery" });
-    await hub.deps.db.insert(identities).values({ personId: maya!.id, kind: "mastodon", address: "@guest1@mastodon.social", authorKey: "guest1@mastodon.social", verifyCode: "c", verifiedAt: hub.clock.now });
+    await hub.deps.db
+      .insert(identities)
+      .values({
+        personId: maya!.id,
+        kind: "mastodon",
+        address: "@guest1@mastodon.social",
+        authorKey: "guest1@mastodon.social",
+        verifyCode: "c",
+        verifiedAt: hub.clock.now,
+      });
     pages.push({ posts: [post(1)], cursor: "1", more: false });
     await pollSource(hub.deps, instanceA);
     const [item] = await hub.deps.db.select().from(items);
@@ -206,7 +269,13 @@ describe("storing social posts", () => {
     const [after] = await hub.deps.db.select().from(sources).where(eq(sources.id, instanceA.id));
     expect(after!.nextPollAt.getTime() - hub.clock.now.getTime()).toBeLessThanOrEqual(60_000);
     hub.deps.socialReaders = {
-      mastodon: { ...reader, read: async () => Promise.reject(new (await import("../../../src/ingest/errors.js")).IngestError("http_error", "mastodon.social answered 500.", 500)) },
+      mastodon: {
+        ...reader,
+        read: async () =>
+          Promise.reject(
+            new (await import("../../../src/ingest/errors.js")).IngestError("http_error", "mastodon.social answered 500.", 500),
+          ),
+      },
     };
     expect(await pollSource(hub.deps, after!)).toMatchObject({ ok: false, error: "mastodon.social answered 500." });
     const [failed] = await hub.deps.db.select().from(sources).where(eq(sources.id, instanceA.id));

@@ -29,7 +29,7 @@ const entry = (over: Partial<NormalisedEntry>): NormalisedEntry => ({
 async function store(entries: NormalisedEntry[]) {
   const rows = dedupeByUrl(entries);
   const statements = [...(await movedPostUpdates(hub.deps.db, target, rows)), ...itemUpserts(hub.deps.db, target, rows, hub.clock.now)];
-  if (statements.length) await hub.deps.db.batch(statements as [typeof statements[number], ...typeof statements]);
+  if (statements.length) await hub.deps.db.batch(statements as [(typeof statements)[number], ...typeof statements]);
 }
 
 async function urls() {
@@ -39,8 +39,18 @@ async function urls() {
 beforeEach(async () => {
   hub = await createTestHub();
   const admin = await createFirstAdmin(hub.deps.db, { email: "a@example.org", displayName: "A", password: "long enough password" });
-  const course = await createCourse(hub.deps.db, { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!);
-  const source = await addFeedSource(hub.deps.db, course.id, { url: "https://blog.example.org/feed", filter: "tagged" }, null, hub.clock.now);
+  const course = await createCourse(
+    hub.deps.db,
+    { title: "T", slug: "t", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+    admin!,
+  );
+  const source = await addFeedSource(
+    hub.deps.db,
+    course.id,
+    { url: "https://blog.example.org/feed", filter: "tagged" },
+    null,
+    hub.clock.now,
+  );
   target = { courseId: course.id, sourceId: source.id, kind: "blog" };
 });
 afterEach(() => hub.close());

@@ -15,7 +15,14 @@ import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js"
 import { addSocialSource } from "../../../src/hub/sources/social-sources.js";
 import { pollDueSources } from "../../../src/ingest/poll/poll.js";
 import { recheckDueItems } from "../../../src/ingest/poll/recheck.js";
-import { blueskyStackMissing, createHubAccount, HUB_ACCOUNT, startBlueskyNetwork, underCi, type BlueskyNetwork } from "../../helpers/bluesky-network.js";
+import {
+  blueskyStackMissing,
+  createHubAccount,
+  HUB_ACCOUNT,
+  startBlueskyNetwork,
+  underCi,
+  type BlueskyNetwork,
+} from "../../helpers/bluesky-network.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 const missing = blueskyStackMissing();
@@ -52,8 +59,20 @@ describe.skipIf(skip)("a course following its tag on Bluesky (local atproto netw
     hub = await createTestHub({ BLUESKY_IDENTIFIER: HUB_ACCOUNT.handle, BLUESKY_APP_PASSWORD: appPassword, BLUESKY_SERVICE: net.pdsUrl });
     hub.clock.now = new Date();
     const admin = await createFirstAdmin(hub.deps.db, { email: "ida@example.org", displayName: "Ida", password: "correct horse battery" });
-    courseId = (await createCourse(hub.deps.db, { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)).id;
-    await addSocialSource(hub.deps.db, courseId, { kind: "bluesky_tag", url: net.pdsUrl, tag: "t509massive", accessToken: null }, null, hub.clock.now);
+    courseId = (
+      await createCourse(
+        hub.deps.db,
+        { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+        admin!,
+      )
+    ).id;
+    await addSocialSource(
+      hub.deps.db,
+      courseId,
+      { kind: "bluesky_tag", url: net.pdsUrl, tag: "t509massive", accessToken: null },
+      null,
+      hub.clock.now,
+    );
   }, 120_000);
   beforeEach(() => {
     if (startError) throw startError;
@@ -77,9 +96,16 @@ describe.skipIf(skip)("a course following its tag on Bluesky (local atproto netw
     expect(flow.find((i) => i.remoteId === kept)!.canonicalUrl).toMatch(/^https:\/\/bsky\.app\/profile\/alice\.test\/post\/[a-z0-9]+$/);
 
     // Alice links her handle; the code is not in her profile yet, then it is.
-    const maya = (await createPerson(hub.deps.db, { email: "alice@example.org", displayName: "Alice", password: "correct horse battery" }))!;
+    const maya = (await createPerson(hub.deps.db, {
+      email: "alice@example.org",
+      displayName: "Alice",
+      password: "correct horse battery",
+    }))!;
     const identity = await linkIdentity(hub.deps.db, maya.id, "bluesky", "@alice.test");
-    expect(await verifyIdentity(hub.deps, maya.id, identity.id)).toMatchObject({ ok: false, error: expect.stringContaining(identity.verifyCode) });
+    expect(await verifyIdentity(hub.deps, maya.id, identity.id)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining(identity.verifyCode),
+    });
     await sc.createProfile(alice, "Alice Learner", `Learning in the open. ${identity.verifyCode}`);
     await net.network.processAll();
     expect(await verifyIdentity(hub.deps, maya.id, identity.id)).toEqual({ ok: true, via: "code" });

@@ -34,8 +34,20 @@ beforeEach(async () => {
   two = await startMastodonServer();
   blogs = await startFeedServer();
   const admin = await createFirstAdmin(hub.deps.db, { email: "ida@example.org", displayName: "Ida", password: "correct horse battery" });
-  courseId = (await createCourse(hub.deps.db, { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)).id;
-  await addSocialSource(hub.deps.db, courseId, { kind: "mastodon_tag", url: one.url, tag: "t509massive", accessToken: null }, null, hub.clock.now);
+  courseId = (
+    await createCourse(
+      hub.deps.db,
+      { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+      admin!,
+    )
+  ).id;
+  await addSocialSource(
+    hub.deps.db,
+    courseId,
+    { kind: "mastodon_tag", url: one.url, tag: "t509massive", accessToken: null },
+    null,
+    hub.clock.now,
+  );
 });
 afterEach(async () => {
   await Promise.all([one.close(), two.close(), blogs.close()]);
@@ -79,7 +91,18 @@ describe("a course following its tag on Mastodon", () => {
     one.override((req, res, url) => {
       if (url.pathname !== "/api/v1/accounts/lookup") return false;
       const link = `<a href="${profileUrl(hub.deps.config.publicUrl, maya.id)}" rel="nofollow noopener me">hub</a>`;
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "1", username: "Gargron", acct: "Gargron", url: `${one.url}/@Gargron`, note: "", fields: [{ name: "Hub", value: link, verified_at: null }] }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(
+          JSON.stringify({
+            id: "1",
+            username: "Gargron",
+            acct: "Gargron",
+            url: `${one.url}/@Gargron`,
+            note: "",
+            fields: [{ name: "Hub", value: link, verified_at: null }],
+          }),
+        );
       return true;
     });
     const verified = await verifyIdentity(hub.deps, maya.id, identity.id);
@@ -95,7 +118,13 @@ describe("a course following its tag on Mastodon", () => {
     const original = one.post({ account: "remote" });
     // The second instance serves a copy: its own id, the same uri and url.
     two.post({ account: "remote", raw: { uri: original.uri, url: original.url } });
-    await addSocialSource(hub.deps.db, courseId, { kind: "mastodon_tag", url: two.url, tag: "t509massive", accessToken: null }, null, hub.clock.now);
+    await addSocialSource(
+      hub.deps.db,
+      courseId,
+      { kind: "mastodon_tag", url: two.url, tag: "t509massive", accessToken: null },
+      null,
+      hub.clock.now,
+    );
     expect(await pollDueSources(hub.deps)).toMatchObject({ ok: 2, stored: 2 });
     expect(await hub.deps.db.select().from(items)).toHaveLength(1);
   });
@@ -111,7 +140,13 @@ describe("a course following its tag on Mastodon", () => {
   });
 
   it("one failing instance never stops the others, and its error is on its source", async () => {
-    await addSocialSource(hub.deps.db, courseId, { kind: "mastodon_tag", url: two.url, tag: "t509massive", accessToken: null }, null, hub.clock.now);
+    await addSocialSource(
+      hub.deps.db,
+      courseId,
+      { kind: "mastodon_tag", url: two.url, tag: "t509massive", accessToken: null },
+      null,
+      hub.clock.now,
+    );
     two.override((_req, res) => (res.writeHead(500).end("<html>oops</html>"), true));
     await server500Blog();
     one.postMany(2);

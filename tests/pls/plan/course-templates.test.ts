@@ -44,7 +44,12 @@ describe("course templates: a course's objectives, offered to its members", () =
       tags: "#DataVis, #T509Massive",
       steps: "Pick a data set\r\n\r\n  Sketch three charts  \nPublish a post\n",
     });
-    expect(t).toMatchObject({ courseId: t509, title: "Build a data story", tags: ["datavis", "t509massive"], steps: ["Pick a data set", "Sketch three charts", "Publish a post"] });
+    expect(t).toMatchObject({
+      courseId: t509,
+      title: "Build a data story",
+      tags: ["datavis", "t509massive"],
+      steps: ["Pick a data set", "Sketch three charts", "Publish a post"],
+    });
     expect((await listCourseTemplates(deps, t509)).map((x) => x.id)).toEqual([t.id]);
     expect(await listCourseTemplates(deps, t510)).toEqual([]);
   });
@@ -53,7 +58,10 @@ describe("course templates: a course's objectives, offered to its members", () =
     expect((await formError(addCourseTemplate(deps, t509, { title: "" }))).field).toBe("title");
     expect((await formError(addCourseTemplate(deps, t509, { title: "x", tags: "data-vis" }))).field).toBe("tags");
     expect((await formError(addCourseTemplate(deps, t509, { title: "x", steps: "ok\n" + "y".repeat(201) }))).field).toBe("steps");
-    expect((await formError(addCourseTemplate(deps, t509, { title: "x", steps: Array.from({ length: 31 }, (_, i) => `s${i}`).join("\n") }))).field).toBe("steps");
+    expect(
+      (await formError(addCourseTemplate(deps, t509, { title: "x", steps: Array.from({ length: 31 }, (_, i) => `s${i}`).join("\n") })))
+        .field,
+    ).toBe("steps");
     expect(await listCourseTemplates(deps, t509)).toEqual([]);
   });
 
@@ -80,9 +88,21 @@ describe("course templates: a course's objectives, offered to its members", () =
   });
 
   it("makes an objective with the template's tags and steps for a member, and refuses anyone else", async () => {
-    const t = await addCourseTemplate(deps, t509, { title: "Build a data story", why: "Main project", tags: "datavis", steps: "Pick a data set\nPublish a post" });
+    const t = await addCourseTemplate(deps, t509, {
+      title: "Build a data story",
+      why: "Main project",
+      tags: "datavis",
+      steps: "Pick a data set\nPublish a post",
+    });
     const o = await instantiateTemplate(deps, maya, { courseTemplateId: t.id });
-    expect(o).toMatchObject({ personId: maya, title: "Build a data story", why: "Main project", tags: ["datavis"], status: "planned", visibility: "private" });
+    expect(o).toMatchObject({
+      personId: maya,
+      title: "Build a data story",
+      why: "Main project",
+      tags: ["datavis"],
+      status: "planned",
+      visibility: "private",
+    });
     expect((await listSteps(deps, o.id)).map((s) => s.title)).toEqual(["Pick a data set", "Publish a post"]);
     // Leo is not in t509: the template is not his to use.
     expect((await formError(instantiateCourseTemplate(deps, leo, t.id))).field).toBe("template");

@@ -19,7 +19,20 @@ describe("Focus: posts of the learner's courses that serve their active objectiv
   const ids: Record<string, number> = {};
 
   /** A post `daysAgo` days before the hub's clock. */
-  async function post(name: string, o: { courseId: number; personId?: number | null; tags?: string[]; title: string; excerpt?: string; daysAgo: number; deleted?: boolean; hidden?: boolean; url?: string }) {
+  async function post(
+    name: string,
+    o: {
+      courseId: number;
+      personId?: number | null;
+      tags?: string[];
+      title: string;
+      excerpt?: string;
+      daysAgo: number;
+      deleted?: boolean;
+      hidden?: boolean;
+      url?: string;
+    },
+  ) {
     const at = new Date(hub.clock.now.getTime() - o.daysAgo * DAY);
     const url = o.url ?? `https://blog.example.org/${name}`;
     const [row] = await deps.db
@@ -61,7 +74,12 @@ describe("Focus: posts of the learner's courses that serve their active objectiv
       { courseId: other, personId: maya, role: "learner" },
       { courseId: t509, personId: noor, role: "learner" },
     ]);
-    await createObjective(deps, maya, { title: "Data visualisation", why: "Charts that tell a story", tags: "datavis charts", status: "active" });
+    await createObjective(deps, maya, {
+      title: "Data visualisation",
+      why: "Charts that tell a story",
+      tags: "datavis charts",
+      status: "active",
+    });
     // The course's own tag on an objective: every post of t509 carries it, so it must not count.
     await createObjective(deps, maya, { title: "Statistics with R", tags: "rstats t509massive", status: "active" });
     await createObjective(deps, maya, { title: "Knitting patterns", tags: "knitting", status: "dropped" });
@@ -71,7 +89,13 @@ describe("Focus: posts of the learner's courses that serve their active objectiv
     await post("oneTagOtherCourse", { courseId: other, tags: ["t510", "DataVis"], title: "Notes from the other course", daysAgo: 10 });
     await post("oneTagMine", { courseId: t509, personId: maya, tags: ["rstats"], title: "My regression notes", daysAgo: 2 });
     await post("textStrong", { courseId: t509, tags: ["t509massive"], title: "Data visualisation: charts that tell a story", daysAgo: 15 });
-    await post("textWeak", { courseId: t509, tags: ["t509massive"], title: "Monday", excerpt: "Some thoughts on the reading, with a bit of data at the end and more besides.", daysAgo: 1 });
+    await post("textWeak", {
+      courseId: t509,
+      tags: ["t509massive"],
+      title: "Monday",
+      excerpt: "Some thoughts on the reading, with a bit of data at the end and more besides.",
+      daysAgo: 1,
+    });
     // Left out: nothing matches, only the course tag matches, only a dropped objective matches,
     // deleted, hidden, too old, or in a course Maya is not in.
     await post("noMatch", { courseId: t509, tags: ["t509massive", "lunch"], title: "Lunch photos", daysAgo: 3 });
@@ -92,8 +116,16 @@ describe("Focus: posts of the learner's courses that serve their active objectiv
   it("says which objective each post serves and why, and marks the learner's own posts", async () => {
     const found = await focusItems(deps, maya);
     const by = (name: string) => found.find((r) => r.item.id === ids[name])!;
-    expect(by("twoTags")).toMatchObject({ serves: { objective: { title: "Data visualisation" } }, reasons: ["tags #datavis, #charts"], yours: false });
-    expect(by("oneTagMine")).toMatchObject({ serves: { objective: { title: "Statistics with R" } }, reasons: ["tag #rstats"], yours: true });
+    expect(by("twoTags")).toMatchObject({
+      serves: { objective: { title: "Data visualisation" } },
+      reasons: ["tags #datavis, #charts"],
+      yours: false,
+    });
+    expect(by("oneTagMine")).toMatchObject({
+      serves: { objective: { title: "Statistics with R" } },
+      reasons: ["tag #rstats"],
+      yours: true,
+    });
     expect(by("oneTagOtherCourse")).toMatchObject({ course: { slug: "t510" }, reasons: ["tag #datavis"] });
     expect(by("textStrong").reasons).toEqual(["words: data, visualisation, charts, tell, story"]);
     expect(by("textWeak").reasons).toEqual(["words: data"]);
@@ -111,7 +143,13 @@ describe("Focus: posts of the learner's courses that serve their active objectiv
   });
 
   it("shows a post that is in two of the learner's courses once, and honours the limit", async () => {
-    await post("twoTagsAgain", { courseId: other, tags: ["datavis", "charts"], title: "My week", daysAgo: 30, url: "https://blog.example.org/twoTags" });
+    await post("twoTagsAgain", {
+      courseId: other,
+      tags: ["datavis", "charts"],
+      title: "My week",
+      daysAgo: 30,
+      url: "https://blog.example.org/twoTags",
+    });
     const found = await focusItems(deps, maya);
     expect(found.filter((r) => r.item.canonicalUrl === "https://blog.example.org/twoTags")).toHaveLength(1);
     const two = await focusItems(deps, maya, { limit: 2 });

@@ -44,7 +44,11 @@ describe("next steps", () => {
     await addStep(deps, me, dropped.id, { title: "Ignored", dueDate: "2026-01-01" });
     await setObjectiveStatus(deps, me, dropped.id, "dropped");
     expect((await nextSteps(deps, me, hub.clock.now)).overdue.map((x) => x.step.id)).toEqual([later.id, late.id]);
-    expect((await nextSteps(deps, me, new Date("2026-11-02T00:00:00Z"))).overdue.map((x) => x.step.id)).toEqual([later.id, late.id, today.id]);
+    expect((await nextSteps(deps, me, new Date("2026-11-02T00:00:00Z"))).overdue.map((x) => x.step.id)).toEqual([
+      later.id,
+      late.id,
+      today.id,
+    ]);
   });
 
   it("names active objectives untouched for 21 days; a step change touches them", async () => {

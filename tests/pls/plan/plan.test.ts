@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PlsDeps } from "../../../src/pls/deps.js";
 import { HISTORY_KEEP, listChanges } from "../../../src/pls/plan/history.js";
-import { createObjective, deleteObjective, getObjective, listObjectives, setObjectiveStatus, updateObjective } from "../../../src/pls/plan/objectives.js";
+import {
+  createObjective,
+  deleteObjective,
+  getObjective,
+  listObjectives,
+  setObjectiveStatus,
+  updateObjective,
+} from "../../../src/pls/plan/objectives.js";
 import { addResource, deleteResource, listResources } from "../../../src/pls/plan/resources.js";
 import { addStep, completeStep, listSteps, reorderSteps, updateStep } from "../../../src/pls/plan/steps.js";
 import { generalTemplates, instantiateTemplate } from "../../../src/pls/plan/templates.js";
@@ -24,8 +31,20 @@ describe("the plan: objectives, steps, resources, templates", () => {
   afterEach(() => hub.close());
 
   it("creates an objective with normalised tags, private by default", async () => {
-    const o = await createObjective(deps, me, { title: " Data visualisation ", why: "For my job", tags: "#DataVis, #T509Massive datavis", targetDate: "2027-03-31" });
-    expect(o).toMatchObject({ title: "Data visualisation", tags: ["datavis", "t509massive"], targetDate: "2027-03-31", status: "planned", visibility: "private", achievedAt: null });
+    const o = await createObjective(deps, me, {
+      title: " Data visualisation ",
+      why: "For my job",
+      tags: "#DataVis, #T509Massive datavis",
+      targetDate: "2027-03-31",
+    });
+    expect(o).toMatchObject({
+      title: "Data visualisation",
+      tags: ["datavis", "t509massive"],
+      targetDate: "2027-03-31",
+      status: "planned",
+      visibility: "private",
+      achievedAt: null,
+    });
     expect(o.createdAt).toEqual(hub.clock.now);
     expect((await listChanges(deps, me)).map((c) => c.what)).toEqual(['Added objective "Data visualisation"']);
   });
@@ -87,7 +106,12 @@ describe("the plan: objectives, steps, resources, templates", () => {
   it("keeps resources, filed under one of the learner's own objectives only", async () => {
     const o = await createObjective(deps, me, { title: "Datavis" });
     const theirs = await createObjective(deps, other, { title: "Theirs" });
-    const r = await addResource(deps, me, { title: "Flowing data", url: "https://flowingdata.com", objectiveId: String(o.id) }, "Coach Cat");
+    const r = await addResource(
+      deps,
+      me,
+      { title: "Flowing data", url: "https://flowingdata.com", objectiveId: String(o.id) },
+      "Coach Cat",
+    );
     expect(r).toMatchObject({ objectiveId: o.id, suggestedBy: "Coach Cat", note: "" });
     await formError(addResource(deps, me, { title: "x", url: "ftp://example.org" }));
     await formError(addResource(deps, me, { title: "x", url: "https://example.org", objectiveId: String(theirs.id) }));

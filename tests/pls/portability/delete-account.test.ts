@@ -41,7 +41,9 @@ async function signIn(email: string): Promise<Client> {
 
 /** Every table's rows as text, each row tagged with its table. */
 async function allRows(): Promise<Array<{ table: string; row: Record<string, unknown>; text: string }>> {
-  const tables = await hub.database.client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%drizzle%' ORDER BY name");
+  const tables = await hub.database.client.execute(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%drizzle%' ORDER BY name",
+  );
   const out: Array<{ table: string; row: Record<string, unknown>; text: string }> = [];
   for (const { name } of tables.rows) {
     const res = await hub.database.client.execute(`SELECT * FROM "${String(name)}"`);
@@ -69,7 +71,15 @@ beforeEach(async () => {
     { url: "https://noor.example.org/b/", title: "Noor's second", tags: ["t509massive"] },
   ]);
   courseId = (await db.select().from(courses).where(eq(courses.slug, "t509")))[0]!.id;
-  await db.insert(memberships).values({ courseId: (await createCourse(db, { title: "A101", slug: "a101", description: "", tags: ["a101"], startsOn: null, endsOn: null }, ida)).id, personId: maya.id, role: "learner" });
+  await db
+    .insert(memberships)
+    .values({
+      courseId: (
+        await createCourse(db, { title: "A101", slug: "a101", description: "", tags: ["a101"], startsOn: null, endsOn: null }, ida)
+      ).id,
+      personId: maya.id,
+      role: "learner",
+    });
   await fillPls(hub, maya);
   await fillPls(hub, noor);
 
@@ -82,7 +92,9 @@ beforeEach(async () => {
   const g = await issueGrant(hub.deps, maya.id, { audience: "Mentor Quetzal-Watch", scopes: ["plan:read"] });
   await logAccess(hub.deps, g.grant, "token", "GET /api/v1/plan");
   const [follow] = await listFollows(hub.deps, maya.id);
-  await db.insert(plsRemoteItems).values({ followId: follow!.id, url: "https://other-hub.example.net/maya-quetzal-remote", title: "Remote Maya Quetzal post" });
+  await db
+    .insert(plsRemoteItems)
+    .values({ followId: follow!.id, url: "https://other-hub.example.net/maya-quetzal-remote", title: "Remote Maya Quetzal post" });
 });
 afterEach(async () => {
   await server.close();

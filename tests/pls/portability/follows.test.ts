@@ -83,8 +83,17 @@ describe("pollFollows", () => {
 
     // A new post, a changed title and a withdrawn post on hub A.
     const courseA = (await a.deps.db.select().from(items).where(eq(items.personId, mayaA.id)))[0]!.courseId;
-    await addItem(a.deps.db, { courseId: courseA, personId: mayaA.id, url: "https://maya.example.org/maps/", tags: ["maps"], title: "Maps" });
-    await a.deps.db.update(items).set({ title: "Charts that tell the truth" }).where(eq(items.canonicalUrl, "https://maya.example.org/charts/"));
+    await addItem(a.deps.db, {
+      courseId: courseA,
+      personId: mayaA.id,
+      url: "https://maya.example.org/maps/",
+      tags: ["maps"],
+      title: "Maps",
+    });
+    await a.deps.db
+      .update(items)
+      .set({ title: "Charts that tell the truth" })
+      .where(eq(items.canonicalUrl, "https://maya.example.org/charts/"));
     const [hello] = await a.deps.db.select().from(items).where(eq(items.canonicalUrl, "https://maya.example.org/hello/"));
     await withdrawItem(a.deps.db, mayaA.id, hello!.id, a.clock.now);
     b.clock.advance(LATER);
@@ -122,10 +131,23 @@ describe("a feed that breaks", () => {
   }
 
   const broken: Array<[string, (feeds: FeedServer) => void, RegExp]> = [
-    ["bad JSON", (s) => s.feed("/items.json", '{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/feed+json"), /not valid JSON/],
+    [
+      "bad JSON",
+      (s) => s.feed("/items.json", '{"version": "https://jsonfeed.org/version/1.1", "items": [', "application/feed+json"),
+      /not valid JSON/,
+    ],
     ["JSON that is no feed", (s) => s.feed("/items.json", '{"hello": "world"}', "application/json"), /not a JSON Feed/],
     ["a 404", (s) => s.route("/items.json", (_req, res) => res.writeHead(404).end("gone")), /The hub answered 404: there is no such feed/],
-    ["a body over 1 MB", (s) => s.feed("/items.json", JSON.stringify({ version: "https://jsonfeed.org/version/1.1", items: [], pad: "x".repeat(1_100_000) }), "application/feed+json"), /larger than 1 MB/],
+    [
+      "a body over 1 MB",
+      (s) =>
+        s.feed(
+          "/items.json",
+          JSON.stringify({ version: "https://jsonfeed.org/version/1.1", items: [], pad: "x".repeat(1_100_000) }),
+          "application/feed+json",
+        ),
+      /larger than 1 MB/,
+    ],
   ];
   for (const [what, breakIt, message] of broken) {
     it(`writes a plain error on ${what} and keeps the pointers`, async () => {
@@ -142,9 +164,23 @@ describe("a feed that breaks", () => {
   it("removes only posts newer than the oldest a full list names", async () => {
     const f = await addFollow(b.deps, mayaB.id, { feedUrl: feeds.url("/full.json") });
     const at = (i: number) => new Date(Date.parse("2026-06-01T00:00:00Z") + i * 86_400_000);
-    const entry = (i: number) => ({ id: `https://maya.example.org/p${i}/`, url: `https://maya.example.org/p${i}/`, title: `P${i}`, content_text: `P${i}`, date_published: at(i).toISOString() });
+    const entry = (i: number) => ({
+      id: `https://maya.example.org/p${i}/`,
+      url: `https://maya.example.org/p${i}/`,
+      title: `P${i}`,
+      content_text: `P${i}`,
+      date_published: at(i).toISOString(),
+    });
     // 200 posts, p10 … p209: the list is full.
-    feeds.feed("/full.json", JSON.stringify({ version: "https://jsonfeed.org/version/1.1", title: "Full", items: Array.from({ length: 200 }, (_, k) => entry(209 - k)) }), "application/feed+json");
+    feeds.feed(
+      "/full.json",
+      JSON.stringify({
+        version: "https://jsonfeed.org/version/1.1",
+        title: "Full",
+        items: Array.from({ length: 200 }, (_, k) => entry(209 - k)),
+      }),
+      "application/feed+json",
+    );
     await b.deps.db.insert(plsRemoteItems).values([
       { followId: f.id, url: "https://maya.example.org/p3/", title: "older than the list", publishedAt: at(3) },
       { followId: f.id, url: "https://maya.example.org/removed/", title: "removed there", publishedAt: at(100) },
@@ -195,7 +231,9 @@ describe("the follows page", () => {
     expect((await add()).status).toBe(303);
     expect((await add()).status).toBe(303);
     const entries = await b.deps.db.select().from(portfolioEntries).where(eq(portfolioEntries.personId, mayaB.id));
-    expect(entries.map((e) => [e.kind, e.url, e.title, e.itemId])).toEqual([["external", "https://maya.example.org/charts/", "Charts that lie", null]]);
+    expect(entries.map((e) => [e.kind, e.url, e.title, e.itemId])).toEqual([
+      ["external", "https://maya.example.org/charts/", "Charts that lie", null],
+    ]);
     expect(await (await client.get("/pls/follows")).text()).toContain("In your portfolio.");
 
     // Someone else's follow and pointers are as good as missing.
@@ -208,7 +246,12 @@ describe("the follows page", () => {
     expect(await b.deps.db.select().from(portfolioEntries).where(eq(portfolioEntries.personId, noor.id))).toEqual([]);
 
     expect((await client.submit("/pls/follows", `/pls/follows/${f!.id}/delete`, {})).status).toBe(303);
-    expect(await b.deps.db.select().from(plsFollows).where(and(eq(plsFollows.personId, mayaB.id)))).toEqual([]);
+    expect(
+      await b.deps.db
+        .select()
+        .from(plsFollows)
+        .where(and(eq(plsFollows.personId, mayaB.id))),
+    ).toEqual([]);
     expect(await b.deps.db.select().from(plsRemoteItems)).toEqual([]);
     // The portfolio entry stays: it is the learner's now.
     expect(await b.deps.db.select().from(portfolioEntries).where(eq(portfolioEntries.personId, mayaB.id))).toHaveLength(1);

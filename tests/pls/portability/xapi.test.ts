@@ -58,13 +58,20 @@ describe("xapiStatements", () => {
       [POSTS[1]!.url, { und: POSTS[1]!.title }],
     ]);
     expect(authored[0]!.context.contextActivities!.grouping).toEqual([
-      { objectType: "Activity", id: "https://hub-a.example.org/c/t509", definition: { name: { und: "T509 Massive" }, type: "http://adlnet.gov/expapi/activities/course" } },
+      {
+        objectType: "Activity",
+        id: "https://hub-a.example.org/c/t509",
+        definition: { name: { und: "T509 Massive" }, type: "http://adlnet.gov/expapi/activities/course" },
+      },
     ]);
 
     const [completed] = statements.filter((s) => s.verb.id === VERB_COMPLETED.id);
     expect(VERB_COMPLETED.id).toBe("http://adlnet.gov/expapi/verbs/completed");
     expect(completed).toMatchObject({
-      object: { objectType: "Activity", definition: { name: { und: "Write every week" }, type: "http://adlnet.gov/expapi/activities/objective" } },
+      object: {
+        objectType: "Activity",
+        definition: { name: { und: "Write every week" }, type: "http://adlnet.gov/expapi/activities/objective" },
+      },
       result: { completion: true, success: true },
     });
     expect(completed!.object.id).toMatch(/^https:\/\/hub-a\.example\.org\/pls\/objectives\/\d+$/);
@@ -83,11 +90,17 @@ describe("xapiStatements", () => {
     const [second] = await db.insert(courses).values({ slug: "a101", title: "A101" }).returning();
     await db.insert(memberships).values({ courseId: second!.id, personId: maya.id, role: "learner" });
     await addItem(db, { courseId: second!.id, personId: maya.id, url: POSTS[0]!.url, tags: [], title: POSTS[0]!.title });
-    const [hello] = await db.select().from(items).where(and(eq(items.canonicalUrl, POSTS[1]!.url), eq(items.personId, maya.id)));
+    const [hello] = await db
+      .select()
+      .from(items)
+      .where(and(eq(items.canonicalUrl, POSTS[1]!.url), eq(items.personId, maya.id)));
     expect(await withdrawItem(db, maya.id, hello!.id, hub.clock.now)).toBe(true);
 
     const authored = (await xapiStatements(hub.deps, maya.id, hub.deps.config.publicUrl)).filter((s) => s.verb.id === VERB_AUTHORED.id);
     expect(authored.map((s) => s.object.id)).toEqual([POSTS[0]!.url]);
-    expect(authored[0]!.context.contextActivities!.grouping.map((g) => g.id)).toEqual(["https://hub-a.example.org/c/a101", "https://hub-a.example.org/c/t509"]);
+    expect(authored[0]!.context.contextActivities!.grouping.map((g) => g.id)).toEqual([
+      "https://hub-a.example.org/c/a101",
+      "https://hub-a.example.org/c/t509",
+    ]);
   });
 });

@@ -56,7 +56,9 @@ beforeEach(async () => {
   server = await startFeedServer();
   const { db } = hub.deps;
   const admin = await createFirstAdmin(db, { email: "ida@example.org", displayName: "Ida", password: "correct horse battery" });
-  courseId = (await createCourse(db, { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)).id;
+  courseId = (
+    await createCourse(db, { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null }, admin!)
+  ).id;
   maya = (await createPerson(db, { email: "maya@example.org", displayName: "Maya", password: "correct horse battery" }))!;
   await db.insert(memberships).values({ courseId, personId: maya.id, role: "learner" });
   const deps = hub.deps;
@@ -64,7 +66,13 @@ beforeEach(async () => {
   dropped = (await createObjective(deps, maya.id, { title: "An old plan", tags: "datavis", status: "dropped" })).id;
   planned = (await createObjective(deps, maya.id, { title: "Later", tags: "datavis", status: "planned" })).id;
 
-  server.feed("/maya.xml", feed([{ slug: "charts", tags: ["t509massive", "datavis"] }, { slug: "hello", tags: ["t509massive"] }]));
+  server.feed(
+    "/maya.xml",
+    feed([
+      { slug: "charts", tags: ["t509massive", "datavis"] },
+      { slug: "hello", tags: ["t509massive"] },
+    ]),
+  );
   const added = await registerLearnerSource(deps, courseId, maya, { address: server.url("/maya.xml"), filter: "tagged" }, false);
   expect(added.source.status).toBe("pending");
   source = (await approveSource(db, courseId, added.source.id, hub.clock.now))!;
@@ -81,7 +89,13 @@ describe("automatic linking after a poll", () => {
     const [charts] = await hub.deps.db.select().from(items).where(eq(items.canonicalUrl, "https://maya.example.org/charts/"));
     const rows = await entries();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ itemId: charts!.id, url: "https://maya.example.org/charts/", title: "Post charts", kind: "item", visibility: "private" });
+    expect(rows[0]).toMatchObject({
+      itemId: charts!.id,
+      url: "https://maya.example.org/charts/",
+      title: "Post charts",
+      kind: "item",
+      visibility: "private",
+    });
     // Not the dropped objective, not the planned one, though both carry the tag.
     const links = await linksOf(rows[0]!.id);
     expect(links).toEqual([{ entryId: rows[0]!.id, objectiveId: datavis, auto: true, removed: false }]);
@@ -96,7 +110,14 @@ describe("automatic linking after a poll", () => {
     await unlinkEntry(hub.deps, maya.id, first!.id, datavis);
 
     // The blog gains a second datavis post; the feed changed, so every post is written again.
-    server.feed("/maya.xml", feed([{ slug: "charts", tags: ["t509massive", "datavis"] }, { slug: "hello", tags: ["t509massive"] }, { slug: "maps", tags: ["t509massive", "datavis"] }]));
+    server.feed(
+      "/maya.xml",
+      feed([
+        { slug: "charts", tags: ["t509massive", "datavis"] },
+        { slug: "hello", tags: ["t509massive"] },
+        { slug: "maps", tags: ["t509massive", "datavis"] },
+      ]),
+    );
     await later();
     expect((await ingestTick(hub.deps)).poll).toMatchObject({ ok: 1, stored: 3 });
     const rows = await entries();

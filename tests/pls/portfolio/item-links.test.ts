@@ -3,7 +3,15 @@
 // else public ones only; when the entry is hidden from the viewer, an objective they may see that
 // the post serves; else nothing. One page of items costs at most two queries.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { memberships, objectives, plsHomes, portfolioEntries, portfolioLinks, type ObjectiveStatus, type PlsVisibility } from "../../../src/db/schema.js";
+import {
+  memberships,
+  objectives,
+  plsHomes,
+  portfolioEntries,
+  portfolioLinks,
+  type ObjectiveStatus,
+  type PlsVisibility,
+} from "../../../src/db/schema.js";
 import { portfolioLinksForItems } from "../../../src/pls/portfolio/item-links.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 import { addCourse, addItem, addPerson } from "../seed.js";
@@ -36,14 +44,26 @@ async function entry(o: { itemId: number | null; url: string; visibility: PlsVis
   const now = hub.deps.now();
   const [e] = await hub.deps.db
     .insert(portfolioEntries)
-    .values({ personId: o.personId ?? maya, itemId: o.itemId, url: o.url, title: `Entry ${o.url}`, kind: "item", visibility: o.visibility, createdAt: now, updatedAt: now })
+    .values({
+      personId: o.personId ?? maya,
+      itemId: o.itemId,
+      url: o.url,
+      title: `Entry ${o.url}`,
+      kind: "item",
+      visibility: o.visibility,
+      createdAt: now,
+      updatedAt: now,
+    })
     .returning();
   return e!.id;
 }
 
 async function objective(title: string, visibility: PlsVisibility, status: ObjectiveStatus = "active") {
   const now = hub.deps.now();
-  const [o] = await hub.deps.db.insert(objectives).values({ personId: maya, title, visibility, status, createdAt: now, updatedAt: now }).returning();
+  const [o] = await hub.deps.db
+    .insert(objectives)
+    .values({ personId: maya, title, visibility, status, createdAt: now, updatedAt: now })
+    .returning();
   return o!.id;
 }
 
@@ -74,7 +94,9 @@ describe("portfolio links on hub items", () => {
     for (const [name, who] of Object.entries(VIEWERS) as [ViewerName, () => number | null][]) {
       const links = await portfolioLinksForItems(hub.deps.db, page, who());
       for (const p of page) {
-        const expected = SEES[name].includes(p.visibility) ? { href: `/people/${maya}/portfolio#entry-${entries.get(p.id)}`, label: "In Maya's portfolio" } : undefined;
+        const expected = SEES[name].includes(p.visibility)
+          ? { href: `/people/${maya}/portfolio#entry-${entries.get(p.id)}`, label: "In Maya's portfolio" }
+          : undefined;
         expect(links.get(p.id), `${name} × ${p.visibility}`).toEqual(expected);
       }
     }
@@ -100,13 +122,19 @@ describe("portfolio links on hub items", () => {
     const page = [servesPublic, servesCourse, unlinked, dropped];
 
     const anonymous = await portfolioLinksForItems(hub.deps.db, page, null);
-    expect(anonymous.get(servesPublic.id)).toEqual({ href: `/people/${maya}/portfolio#objective-${publicGoal}`, label: "Serves: Learn D3" });
+    expect(anonymous.get(servesPublic.id)).toEqual({
+      href: `/people/${maya}/portfolio#objective-${publicGoal}`,
+      label: "Serves: Learn D3",
+    });
     expect(anonymous.has(servesCourse.id)).toBe(false);
     expect(anonymous.has(unlinked.id)).toBe(false);
     expect(anonymous.has(dropped.id)).toBe(false);
 
     const member = await portfolioLinksForItems(hub.deps.db, page, noor);
-    expect(member.get(servesCourse.id)).toEqual({ href: `/people/${maya}/portfolio#objective-${courseGoal}`, label: "Serves: Tell stories with data" });
+    expect(member.get(servesCourse.id)).toEqual({
+      href: `/people/${maya}/portfolio#objective-${courseGoal}`,
+      label: "Serves: Tell stories with data",
+    });
     expect(member.get(servesPublic.id)?.label).toBe("Serves: Learn D3");
     expect(member.has(dropped.id)).toBe(false);
 

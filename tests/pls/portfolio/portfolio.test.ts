@@ -39,7 +39,14 @@ describe("the portfolio", () => {
     const theirs = await addItem(deps.db, { courseId: courseA, personId: other, url: "https://olu.blog/1", tags: [] });
     const unattributed = await addItem(deps.db, { courseId: courseA, personId: null, url: "https://anon.blog/1", tags: [] });
     const e = await addItemEntry(deps, me, mine, { reflection: "Learned a lot" });
-    expect(e).toMatchObject({ kind: "item", itemId: mine, url: "https://maya.blog/1", title: "My chart", reflection: "Learned a lot", visibility: "private" });
+    expect(e).toMatchObject({
+      kind: "item",
+      itemId: mine,
+      url: "https://maya.blog/1",
+      title: "My chart",
+      reflection: "Learned a lot",
+      visibility: "private",
+    });
     expect((await addItemEntry(deps, me, mine)).id).toBe(e.id); // twice: the same entry
     expect((await formError(addItemEntry(deps, me, theirs))).field).toBe("item");
     await formError(addItemEntry(deps, me, unattributed));

@@ -33,7 +33,11 @@ describe("grants", () => {
   afterEach(() => hub.close());
 
   it("issues two different secrets and stores only their hashes", async () => {
-    const { grant, link, token } = await issueGrant(deps, me, { audience: "Coach Sam", audienceKind: "coach", scopes: ["plan:read", "suggest"] });
+    const { grant, link, token } = await issueGrant(deps, me, {
+      audience: "Coach Sam",
+      audienceKind: "coach",
+      scopes: ["plan:read", "suggest"],
+    });
     expect(link).toMatch(/^trl_[A-Za-z0-9_-]{40,}$/);
     expect(token).toMatch(/^trt_[A-Za-z0-9_-]{40,}$/);
     expect(link.slice(4)).not.toBe(token.slice(4));
@@ -73,8 +77,12 @@ describe("grants", () => {
     expect(await checkSecret(deps, link, "link")).toEqual({ ok: false, reason: "expired" });
     expect(grantState((await getGrant(deps, me, grant.id))!, hub.clock.now)).toBe("expired");
 
-    expect((await formError(issueGrant(deps, me, { audience: "x", scopes: "plan:read", expiresOn: "2026-11-01" }))).field).toBe("expiresOn");
-    expect((await formError(issueGrant(deps, me, { audience: "x", scopes: "plan:read", expiresOn: "2026-02-30" }))).field).toBe("expiresOn");
+    expect((await formError(issueGrant(deps, me, { audience: "x", scopes: "plan:read", expiresOn: "2026-11-01" }))).field).toBe(
+      "expiresOn",
+    );
+    expect((await formError(issueGrant(deps, me, { audience: "x", scopes: "plan:read", expiresOn: "2026-02-30" }))).field).toBe(
+      "expiresOn",
+    );
   });
 
   it("revokes at once; the row and its log stay until deleted", async () => {

@@ -102,7 +102,10 @@ describe("the read model", () => {
     await linkEntry(deps, me, entryOf.public!, objectiveOf.private!);
     await linkEntry(deps, me, entryOf.public!, objectiveOf.public!);
     const linksFor = async (viewer: PlsViewer) =>
-      (await visiblePortfolio(deps, me, viewer)).entries.find((e) => e.id === entryOf.public)!.objectives.map((o) => o.title).sort();
+      (await visiblePortfolio(deps, me, viewer)).entries
+        .find((e) => e.id === entryOf.public)!
+        .objectives.map((o) => o.title)
+        .sort();
     expect(await linksFor({ kind: "owner" })).toEqual(["Goal private", "Goal public"]);
     expect(await linksFor({ kind: "anonymous" })).toEqual(["Goal public"]);
     expect(await linksFor({ kind: "grant", grant: portfolioReader })).toEqual(["Goal public"]);

@@ -51,14 +51,30 @@ describe("suggestions", () => {
     expect((await formError(createSuggestion(deps, coach, { kind: "step", title: "Read" }))).field).toBe("objectiveId");
     // A grant without plan:read sees only public objectives.
     const suggestOnly = (await issueGrant(deps, me, { audience: "Peer", scopes: "suggest" })).grant;
-    expect((await formError(createSuggestion(deps, suggestOnly, { kind: "step", title: "Read", objectiveId: String(shared.id) }))).field).toBe("objectiveId");
-    const s = await createSuggestion(deps, coach, { kind: "step", title: "Do SQLZoo", objectiveId: String(shared.id), url: "https://sqlzoo.net/" });
-    expect(s).toMatchObject({ personId: me, grantId: coach.id, fromLabel: "Coach Sam", kind: "step", objectiveId: shared.id, status: "pending" });
+    expect(
+      (await formError(createSuggestion(deps, suggestOnly, { kind: "step", title: "Read", objectiveId: String(shared.id) }))).field,
+    ).toBe("objectiveId");
+    const s = await createSuggestion(deps, coach, {
+      kind: "step",
+      title: "Do SQLZoo",
+      objectiveId: String(shared.id),
+      url: "https://sqlzoo.net/",
+    });
+    expect(s).toMatchObject({
+      personId: me,
+      grantId: coach.id,
+      fromLabel: "Coach Sam",
+      kind: "step",
+      objectiveId: shared.id,
+      status: "pending",
+    });
   });
 
   it("checks each field", async () => {
     expect((await formError(createSuggestion(deps, coach, { kind: "resource", title: "A read" }))).field).toBe("url");
-    expect((await formError(createSuggestion(deps, coach, { kind: "resource", title: "A read", url: "javascript:alert(1)" }))).field).toBe("url");
+    expect((await formError(createSuggestion(deps, coach, { kind: "resource", title: "A read", url: "javascript:alert(1)" }))).field).toBe(
+      "url",
+    );
     expect((await formError(createSuggestion(deps, coach, { kind: "poem", title: "A read" }))).field).toBe("kind");
     expect((await formError(createSuggestion(deps, coach, { kind: "objective", title: "x".repeat(201) }))).field).toBe("title");
     expect(await deps.db.select().from(suggestions)).toHaveLength(0);
@@ -67,8 +83,19 @@ describe("suggestions", () => {
   it("accepting adds the objective, the step and the resource to the plan, credited to the grant's audience", async () => {
     const goal = await createObjective(deps, me, { title: "Learn SQL", visibility: "grant" });
     const o = await createSuggestion(deps, coach, { kind: "objective", title: "Learn Rust", why: "Fast and safe" });
-    const st = await createSuggestion(deps, coach, { kind: "step", title: "Do SQLZoo", objectiveId: String(goal.id), url: "https://sqlzoo.net/" });
-    const r = await createSuggestion(deps, coach, { kind: "resource", title: "Use the index, Luke", url: "https://use-the-index-luke.com/", note: "Chapter 1", objectiveId: String(goal.id) });
+    const st = await createSuggestion(deps, coach, {
+      kind: "step",
+      title: "Do SQLZoo",
+      objectiveId: String(goal.id),
+      url: "https://sqlzoo.net/",
+    });
+    const r = await createSuggestion(deps, coach, {
+      kind: "resource",
+      title: "Use the index, Luke",
+      url: "https://use-the-index-luke.com/",
+      note: "Chapter 1",
+      objectiveId: String(goal.id),
+    });
 
     await acceptSuggestion(deps, me, o.id);
     await acceptSuggestion(deps, me, st.id);
@@ -79,7 +106,13 @@ describe("suggestions", () => {
     const [step] = await deps.db.select().from(planSteps).where(eq(planSteps.objectiveId, goal.id));
     expect(step).toMatchObject({ title: "Do SQLZoo", resourceUrl: "https://sqlzoo.net/" });
     const [res] = await deps.db.select().from(resources);
-    expect(res).toMatchObject({ personId: me, objectiveId: goal.id, title: "Use the index, Luke", note: "Chapter 1", suggestedBy: "Coach Sam" });
+    expect(res).toMatchObject({
+      personId: me,
+      objectiveId: goal.id,
+      title: "Use the index, Luke",
+      note: "Chapter 1",
+      suggestedBy: "Coach Sam",
+    });
     const history = (await deps.db.select().from(planChanges)).map((c) => c.what);
     expect(history).toContain(`Accepted Coach Sam's suggestion "Learn Rust"`);
     expect(history).toContain(`Accepted Coach Sam's suggestion "Do SQLZoo"`);

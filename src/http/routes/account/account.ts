@@ -34,17 +34,24 @@ accountRoutes.post("/signup", async (c) => {
   const form = await formBody(c);
   const next = safeNext(form.next);
   const values = { displayName: form.displayName, email: form.email };
-  const again = (errors: Record<string, string>, status = 400) => page(c, "signup", { title: "Create an account", values, errors, next }, status);
+  const again = (errors: Record<string, string>, status = 400) =>
+    page(c, "signup", { title: "Create an account", values, errors, next }, status);
   const address = clientAddress(c);
   const key = address ? addressKey("signup:addr", address) : null;
   const locked = key ? await lockedUntil(db, [key], now()) : null;
   if (locked) {
     log("info", "signup.throttled", {});
-    return tooManyTries(c, "signup", locked, "Many accounts were created from your network in the last hour, so sign-up is paused here for a while.", {
-      title: "Create an account",
-      values,
-      next,
-    });
+    return tooManyTries(
+      c,
+      "signup",
+      locked,
+      "Many accounts were created from your network in the last hour, so sign-up is paused here for a while.",
+      {
+        title: "Create an account",
+        values,
+        next,
+      },
+    );
   }
   try {
     const input = readAccountForm(form);
@@ -90,7 +97,12 @@ accountRoutes.post("/account/password", async (c) => {
   // count and lock as the sign-in form, so a borrowed session cannot guess it.
   const key = throttleKey("login:email", viewer.email);
   const locked = await lockedUntil(db, [key], now());
-  if (locked) return accountPage(c, { errors: { currentPassword: "Too many wrong passwords: changing it is paused for a while. Try again later." } }, 429);
+  if (locked)
+    return accountPage(
+      c,
+      { errors: { currentPassword: "Too many wrong passwords: changing it is paused for a while. Try again later." } },
+      429,
+    );
   try {
     const fresh = await changePassword(db, viewer, readPasswordChangeForm(form), now());
     setCookie(c, cookieName(SESSION_COOKIE, config.secureCookies), fresh.token, cookieOptions(config.secureCookies, SESSION_DAYS * 86_400));
@@ -111,7 +123,10 @@ accountRoutes.post("/account/sessions/others/end", async (c) => {
   const { db, log } = c.get("deps");
   const ended = await endOtherSessions(db, viewer.id, sessionToken(c) ?? "");
   log("info", "account.sessions_ended", { person: viewer.id, n: ended });
-  flash(c, ended ? `Signed out everywhere else (${ended} other session${ended === 1 ? "" : "s"}).` : "You were not signed in anywhere else.");
+  flash(
+    c,
+    ended ? `Signed out everywhere else (${ended} other session${ended === 1 ? "" : "s"}).` : "You were not signed in anywhere else.",
+  );
   return c.redirect("/account", 303);
 });
 

@@ -4,7 +4,16 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { timingSafeEqual } from "../../../core/crypto.js";
 import { authenticate, createFirstAdmin, hubHasAccounts, readAccountForm } from "../../../accounts/people.js";
 import { createSession, endSession, SESSION_DAYS } from "../../../accounts/sessions.js";
-import { addressKey, clearFailures, LOGIN_ADDRESS, LOGIN_EMAIL, lockedUntil, recordFailure, throttleKey, waitInWords } from "../../../accounts/throttle.js";
+import {
+  addressKey,
+  clearFailures,
+  LOGIN_ADDRESS,
+  LOGIN_EMAIL,
+  lockedUntil,
+  recordFailure,
+  throttleKey,
+  waitInWords,
+} from "../../../accounts/throttle.js";
 import type { Person } from "../../../db/schema.js";
 import { cookieName, cookieOptions } from "../../cookies.js";
 import type { AppEnv } from "../../env.js";
@@ -100,7 +109,11 @@ authRoutes.post("/login", async (c) => {
   const again = { title: "Sign in", values: { email: form.email }, next: safeNext(form.next) };
   const paused = "Too many failed sign-ins. For your security, signing in to this account or from your network is paused.";
   // While locked, the password is not even checked: a locked key answers the same whatever is sent.
-  const locked = await lockedUntil(db, [emailKey, addrKey].filter((k): k is string => !!k), now());
+  const locked = await lockedUntil(
+    db,
+    [emailKey, addrKey].filter((k): k is string => !!k),
+    now(),
+  );
   if (locked) {
     log("info", "login.throttled", {});
     return tooManyTries(c, "login", locked, paused, again);

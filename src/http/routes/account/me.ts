@@ -28,7 +28,16 @@ async function mePage(c: Parameters<typeof page>[0], extra: Record<string, unkno
   return page(
     c,
     "me",
-    { title: "Your accounts and posts", person: viewer, identities: ids, items: mine, profileUrl: profileUrl(config.publicUrl, viewer.id), values: {}, errors: {}, ...extra },
+    {
+      title: "Your accounts and posts",
+      person: viewer,
+      identities: ids,
+      items: mine,
+      profileUrl: profileUrl(config.publicUrl, viewer.id),
+      values: {},
+      errors: {},
+      ...extra,
+    },
     status,
   );
 }
@@ -63,7 +72,12 @@ meRoutes.post("/me/identities/:id/verify", async (c) => {
       deps.log("error", "pls.autolink.failed", { person: viewer.id, error: String(err).slice(0, 300) }),
     );
   }
-  flash(c, result.ok ? `Verified (${result.via === "rel_me" ? 'rel="me" link' : "code"}): your posts from this account are now yours in every course.` : result.error);
+  flash(
+    c,
+    result.ok
+      ? `Verified (${result.via === "rel_me" ? 'rel="me" link' : "code"}): your posts from this account are now yours in every course.`
+      : result.error,
+  );
   return c.redirect("/me", 303);
 });
 

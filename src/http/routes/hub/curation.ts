@@ -26,7 +26,8 @@ type Ctx = Context<AppEnv>;
 /** Where a curation form sends the person back to: a page of this course, else its Flow. */
 function backTo(course: Course, raw: string | undefined): string {
   const base = coursePath(course);
-  if (raw && raw.length <= 2000 && (raw === base || raw.startsWith(`${base}/`) || raw.startsWith(`${base}?`)) && !/[\\\s]|\/\//.test(raw)) return raw;
+  if (raw && raw.length <= 2000 && (raw === base || raw.startsWith(`${base}/`) || raw.startsWith(`${base}?`)) && !/[\\\s]|\/\//.test(raw))
+    return raw;
   return base;
 }
 
@@ -45,7 +46,10 @@ for (const action of ["hide", "unhide"] as const) {
       const done = id === null ? null : await setItemHidden(deps.db, course.id, id, action === "hide");
       if (!done) return errorPage(c, 404, "No such post", "That post is not part of this course, or it was withdrawn.");
       deps.log("info", action === "hide" ? "item.hidden" : "item.unhidden", { course: course.id, item: id });
-      flash(c, action === "hide" ? `Hidden: “${done.title}” no longer shows on any page or feed of this course.` : `“${done.title}” shows again.`);
+      flash(
+        c,
+        action === "hide" ? `Hidden: “${done.title}” no longer shows on any page or feed of this course.` : `“${done.title}” shows again.`,
+      );
       return c.redirect(backTo(course, form.back), 303);
     }),
   );
@@ -122,7 +126,8 @@ function noEntry(c: Ctx) {
 // Pausing, resuming and blocking sources.
 function sourceDone(action: SourceAction, before: Source["status"], kind: Source["kind"]): string {
   if (action === "pause") return "Paused: the hub stops reading it until you resume it. Its posts stay.";
-  if (action === "block") return "Blocked: the hub no longer reads it, and the posts it brought are hidden. Unblocking shows them all again.";
+  if (action === "block")
+    return "Blocked: the hub no longer reads it, and the posts it brought are hidden. Unblocking shows them all again.";
   if (before !== "blocked") return "Resumed: the hub reads it again from now on.";
   return kind === "bluesky_tag"
     ? "Unblocked: the hub reads it again. Its Bluesky posts stay hidden (moderation labels may hide some); show the ones you want again from Hidden posts."
@@ -153,7 +158,13 @@ curationRoutes.get("/c/:slug/manage/hidden", (c) =>
     const list = await hiddenItems(db, course.id, { before });
     const path = `${coursePath(course)}/manage/hidden`;
     const url = new URL(c.req.url);
-    const [tags, names] = await Promise.all([tagsOf(db, course.id), namesOf(db, list.items.map((i) => i.personId))]);
+    const [tags, names] = await Promise.all([
+      tagsOf(db, course.id),
+      namesOf(
+        db,
+        list.items.map((i) => i.personId),
+      ),
+    ]);
     return page(c, "hidden", {
       title: `Hidden posts · ${course.title}`,
       course,
@@ -171,7 +182,12 @@ curationRoutes.get("/c/:slug/manage/hidden", (c) =>
 async function settingsPage(c: Ctx, course: Course, extra: Record<string, unknown> = {}, status = 200) {
   const { db } = c.get("deps");
   const [tags, otherCourses] = await Promise.all([tagsOf(db, course.id), coursesWithSpotlight(db, course.id)]);
-  return page(c, "course-settings", { title: `Settings · ${course.title}`, course, tags, otherCourses, values: settingsValues(course, tags), ...extra }, status);
+  return page(
+    c,
+    "course-settings",
+    { title: `Settings · ${course.title}`, course, tags, otherCourses, values: settingsValues(course, tags), ...extra },
+    status,
+  );
 }
 
 curationRoutes.get("/c/:slug/manage/settings", (c) => withManagedCourse(c, (course) => settingsPage(c, course)));
@@ -200,7 +216,8 @@ curationRoutes.post("/c/:slug/manage/settings/copy-spotlight", (c) =>
     const fromCourseId = /^\d{1,9}$/.test(form.fromCourse ?? "") ? Number(form.fromCourse) : 0;
     try {
       const from = (await coursesWithSpotlight(deps.db, course.id)).find((o) => o.id === fromCourseId);
-      if (!from) throw new FormError("fromCourse", "Choose a course from the list: that one has nothing in its Spotlight, or no longer exists.");
+      if (!from)
+        throw new FormError("fromCourse", "Choose a course from the list: that one has nothing in its Spotlight, or no longer exists.");
       const report = await copySpotlight(deps.db, { fromCourseId: from.id, toCourseId: course.id, now: deps.now() });
       deps.log("info", "spotlight.copied", { course: course.id, from: from.id, ...report });
       const parts = [`Copied ${report.copied} post(s) from the Spotlight of ${from.title}`];

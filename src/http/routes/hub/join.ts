@@ -43,12 +43,21 @@ async function join(c: Context<AppEnv>, course: Course | null) {
   const locked = await lockedUntil(db, keys, now());
   if (locked) {
     c.header("retry-after", String(Math.ceil((locked.getTime() - now().getTime()) / 1000)));
-    return joinPage(c, course, { values, errors: { code: `Too many wrong codes. Try again in ${waitInWords(locked, now())}, or check the code with your instructor.` } }, 429);
+    return joinPage(
+      c,
+      course,
+      {
+        values,
+        errors: { code: `Too many wrong codes. Try again in ${waitInWords(locked, now())}, or check the code with your instructor.` },
+      },
+      429,
+    );
   }
   try {
     const code = readJoinCode(form);
     const target = course ?? (await courseByJoinCode(db, code));
-    if (!target) throw new JoinRefused("code", "No course has this code. Check it with your instructor: codes change when a new one is made.");
+    if (!target)
+      throw new JoinRefused("code", "No course has this code. Check it with your instructor: codes change when a new one is made.");
     const { joined, role } = await joinWithCode(db, target, viewer.id, code);
     if (joined) log("info", "course.joined", { course: target.id, person: viewer.id });
     flash(

@@ -30,7 +30,12 @@ function withMemberCourse(c: Context<AppEnv>, then: (course: Course, manages: bo
     const { db } = c.get("deps");
     const [role, manages] = await Promise.all([roleIn(db, viewer.id, course.id), canManageCourse(db, viewer, course.id)]);
     if (!role && !manages) {
-      return errorPage(c, 403, "Join the course first", `You are not in ${course.title}. Join it with the code your instructor gave you (at /c/${course.slug}/join), then register your blog.`);
+      return errorPage(
+        c,
+        403,
+        "Join the course first",
+        `You are not in ${course.title}. Join it with the code your instructor gave you (at /c/${course.slug}/join), then register your blog.`,
+      );
     }
     return then(course, manages);
   });
@@ -42,7 +47,15 @@ async function mySourcesPage(c: Context<AppEnv>, course: Course, manages: boolea
   return page(
     c,
     "my-sources",
-    { title: `Your blog in ${course.title}`, course, tags, manages, sources: mine.map((s) => ({ ...s, health: healthOf(s) })), max: MAX_SOURCES_PER_LEARNER, ...extra },
+    {
+      title: `Your blog in ${course.title}`,
+      course,
+      tags,
+      manages,
+      sources: mine.map((s) => ({ ...s, health: healthOf(s) })),
+      max: MAX_SOURCES_PER_LEARNER,
+      ...extra,
+    },
     status,
   );
 }
@@ -57,10 +70,21 @@ learnerSourceRoutes.post("/c/:slug/my-sources", (c) =>
     try {
       const input = readLearnerSourceForm(form, deps.config.allowLoopbackFetch);
       const { source, discovery } = await registerLearnerSource(deps, course.id, viewer, input, manages);
-      deps.log("info", "source.registered", { course: course.id, source: source.id, person: viewer.id, pending: !manages, platform: discovery?.platform ?? null });
+      deps.log("info", "source.registered", {
+        course: course.id,
+        source: source.id,
+        person: viewer.id,
+        pending: !manages,
+        platform: discovery?.platform ?? null,
+      });
       if (manages) {
         const outcome = await pollSource(deps, source);
-        flash(c, outcome.ok ? `Your blog is in the course: ${outcome.stored} post(s) found.` : `Your blog is in the course, but it could not be read: ${outcome.error}`);
+        flash(
+          c,
+          outcome.ok
+            ? `Your blog is in the course: ${outcome.stored} post(s) found.`
+            : `Your blog is in the course, but it could not be read: ${outcome.error}`,
+        );
       } else {
         flash(c, "Thanks! Your blog is registered and waits for an instructor or TA to approve it.");
       }

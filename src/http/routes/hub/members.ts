@@ -17,7 +17,11 @@ export const memberRoutes = new Hono<AppEnv>();
 
 async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
   const { db, config } = c.get("deps");
-  const [members, canRun, tags] = await Promise.all([membersOf(db, course.id), canRunPeople(db, c.get("viewer"), course.id), tagsOf(db, course.id)]);
+  const [members, canRun, tags] = await Promise.all([
+    membersOf(db, course.id),
+    canRunPeople(db, c.get("viewer"), course.id),
+    tagsOf(db, course.id),
+  ]);
   const joinCode = course.joinCode;
   return page(
     c,
@@ -56,7 +60,10 @@ memberRoutes.post("/c/:slug/manage/people/tas", (c) =>
     try {
       const { person, promoted } = await addTa(db, course.id, readTaEmail(form));
       log("info", "course.ta_added", { course: course.id, person: person.id });
-      flash(c, promoted ? `${person.displayName} was a learner here and is now a TA.` : `${person.displayName} is now a TA of ${course.title}.`);
+      flash(
+        c,
+        promoted ? `${person.displayName} was a learner here and is now a TA.` : `${person.displayName} is now a TA of ${course.title}.`,
+      );
       return c.redirect(`/c/${course.slug}/manage/people`, 303);
     } catch (err) {
       const errors = fieldErrors(err);
@@ -88,7 +95,10 @@ memberRoutes.post("/c/:slug/manage/people/join-code", (c) =>
     if (off) await clearJoinCode(db, course.id);
     else await makeJoinCode(db, course.id);
     log("info", off ? "course.join_off" : "course.join_code_made", { course: course.id });
-    flash(c, off ? "Joining with a code is off. Nobody can join until you make a new code." : "New join code made. The old one no longer works.");
+    flash(
+      c,
+      off ? "Joining with a code is off. Nobody can join until you make a new code." : "New join code made. The old one no longer works.",
+    );
     return c.redirect(`/c/${course.slug}/manage/people`, 303);
   }),
 );

@@ -70,6 +70,11 @@ networkRoutes.get("/c/:slug/network/bluesky.json", (c) =>
     const { db, config } = c.get("deps");
     const accounts = blueskyAccounts(await classmatesAccounts(db, course.id, viewer.id));
     const courseUrl = new URL(coursePath(course.slug), config.publicUrl).toString();
-    return download(c, blueskyJson(course.title, courseUrl, accounts), "application/json; charset=utf-8", `${course.slug}-classmates-bluesky.json`);
+    return download(
+      c,
+      blueskyJson(course.title, courseUrl, accounts),
+      "application/json; charset=utf-8",
+      `${course.slug}-classmates-bluesky.json`,
+    );
   }),
 );

@@ -56,8 +56,17 @@ async function courseView(c: Ctx, course: Course, shown: FlowItem[]) {
   const canManage = await canManageCourse(db, viewer, course.id);
   const [tags, names, spotlit, links] = await Promise.all([
     tagsOf(db, course.id),
-    namesOf(db, shown.map((i) => i.personId)),
-    canManage ? spotlitItems(db, course.id, shown.map((i) => i.id)) : Promise.resolve({}),
+    namesOf(
+      db,
+      shown.map((i) => i.personId),
+    ),
+    canManage
+      ? spotlitItems(
+          db,
+          course.id,
+          shown.map((i) => i.id),
+        )
+      : Promise.resolve({}),
     portfolioLinksForItems(db, shown, viewer?.id ?? null),
   ]);
   const url = new URL(c.req.url);
@@ -183,7 +192,9 @@ pageRoutes.get("/c/:slug/people/:personId", (c) =>
     const raw = c.req.param("personId") ?? "";
     const person = /^\d{1,9}$/.test(raw) ? await courseMember(c.get("deps").db, course.id, Number(raw)) : null;
     if (!person) return errorPage(c, 404, "No such learner", "No one with posts in this course is at this address.");
-    return listPage(c, course, "learner", person.displayName, { personId: person.id }, `${coursePath(course)}/people/${person.id}`, { person });
+    return listPage(c, course, "learner", person.displayName, { personId: person.id }, `${coursePath(course)}/people/${person.id}`, {
+      person,
+    });
   }),
 );
 

@@ -21,7 +21,12 @@ socialRoutes.post("/c/:slug/manage/social", (c) =>
       const source = await addSocialSource(deps.db, course.id, input, c.get("viewer")!.id, deps.now());
       deps.log("info", "source.added", { course: course.id, source: source.id, kind: source.kind });
       const outcome = await pollSource(deps, source);
-      flash(c, outcome.ok ? `Now following ${source.title}: ${outcome.stored} post(s) found.` : `Added ${source.title}, but it could not be read: ${outcome.error}`);
+      flash(
+        c,
+        outcome.ok
+          ? `Now following ${source.title}: ${outcome.stored} post(s) found.`
+          : `Added ${source.title}, but it could not be read: ${outcome.error}`,
+      );
       return c.redirect(`/c/${course.slug}/manage`, 303);
     } catch (err) {
       const errors = fieldErrors(err);

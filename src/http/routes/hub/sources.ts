@@ -47,7 +47,14 @@ sourceRoutes.post("/c/:slug/manage/sources/:id/poll", (c) =>
     const source = (await sourcesOf(deps.db, course.id)).find((s) => s.id === id)!;
     const outcome = await pollSource(deps, source);
     const posts = source.filter === "all" ? "post(s)" : "tagged post(s)";
-    flash(c, outcome.ok ? (outcome.notModified ? "Polled: nothing new since last time." : `Polled: ${outcome.stored} ${posts}.`) : `Poll failed: ${outcome.error}`);
+    flash(
+      c,
+      outcome.ok
+        ? outcome.notModified
+          ? "Polled: nothing new since last time."
+          : `Polled: ${outcome.stored} ${posts}.`
+        : `Poll failed: ${outcome.error}`,
+    );
     return c.redirect(`/c/${course.slug}/manage`, 303);
   }),
 );

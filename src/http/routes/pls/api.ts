@@ -8,10 +8,24 @@ import { FormError } from "../../../core/errors.js";
 import { accessLog, getGrant, issueGrant, listGrants, revokeGrant } from "../../../pls/sharing/grants.js";
 import { nextSteps } from "../../../pls/plan/next-steps.js";
 import { createObjective, deleteObjective, getObjective, updateObjective } from "../../../pls/plan/objectives.js";
-import { addExternalEntry, addItemEntry, deleteEntry, getEntry, linkEntry, unlinkEntry, updateEntry } from "../../../pls/portfolio/portfolio.js";
+import {
+  addExternalEntry,
+  addItemEntry,
+  deleteEntry,
+  getEntry,
+  linkEntry,
+  unlinkEntry,
+  updateEntry,
+} from "../../../pls/portfolio/portfolio.js";
 import { visiblePlan, visiblePortfolio } from "../../../pls/sharing/read-model.js";
 import { addResource, deleteResource } from "../../../pls/plan/resources.js";
-import { acceptSuggestion, createSuggestion, declineSuggestion, listSuggestions, suggestionsOfGrant } from "../../../pls/sharing/suggestions.js";
+import {
+  acceptSuggestion,
+  createSuggestion,
+  declineSuggestion,
+  listSuggestions,
+  suggestionsOfGrant,
+} from "../../../pls/sharing/suggestions.js";
 import { addStep, deleteStep, updateStep } from "../../../pls/plan/steps.js";
 import { apiAuth, ownerOf, requireScope, sendsJson, type ApiEnv } from "../../api/auth.js";
 import { ApiError, apiErrorHandler, notFound, owned } from "../../api/errors.js";
@@ -49,7 +63,8 @@ async function body(c: C): Promise<Record<string, unknown>> {
   } catch {
     throw new ApiError(400, "invalid_json", "The body is not valid JSON.");
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new ApiError(400, "invalid_json", "The body must be a JSON object.");
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new ApiError(400, "invalid_json", "The body must be a JSON object.");
   return parsed as Record<string, unknown>;
 }
 
@@ -61,7 +76,8 @@ const noContent = (c: C) => c.body(null, 204);
 
 apiRoutes.get("/api/v1/me", (c) => {
   const caller = c.get("caller");
-  if (caller.kind === "session") return c.json({ person: { id: caller.person.id, displayName: caller.person.displayName }, via: "session" });
+  if (caller.kind === "session")
+    return c.json({ person: { id: caller.person.id, displayName: caller.person.displayName }, via: "session" });
   const g = caller.grant;
   return c.json({
     grant: { id: g.id, audience: g.audience, scopes: g.scopes, expiresAt: g.expiresAt?.toISOString() ?? null },
@@ -156,7 +172,8 @@ apiRoutes.post("/api/v1/portfolio/entries", async (c) => {
   let entry;
   if (form.itemId !== undefined && form.itemId !== null && form.itemId !== "") {
     const itemId = Number(form.itemId);
-    if (!Number.isSafeInteger(itemId) || itemId < 1) throw new ApiError(400, "invalid_input", "itemId must be the id of one of your posts.", "itemId");
+    if (!Number.isSafeInteger(itemId) || itemId < 1)
+      throw new ApiError(400, "invalid_input", "itemId must be the id of one of your posts.", "itemId");
     entry = await owned([], () => addItemEntry(deps(c), owner, itemId, form), { item: "itemId" });
   } else {
     entry = await addExternalEntry(deps(c), owner, form);

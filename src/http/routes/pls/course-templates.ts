@@ -17,7 +17,12 @@ export const courseTemplateRoutes = new Hono<AppEnv>();
 async function templatesPage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
   const deps = c.get("deps");
   const [templates, tags] = await Promise.all([listCourseTemplates(deps, course.id), tagsOf(deps.db, course.id)]);
-  return page(c, "course-templates", { title: `Objective templates of ${course.title}`, course, tags, templates, values: {}, errors: {}, edit: null, ...extra }, status);
+  return page(
+    c,
+    "course-templates",
+    { title: `Objective templates of ${course.title}`, course, tags, templates, values: {}, errors: {}, edit: null, ...extra },
+    status,
+  );
 }
 
 /** The template id from the path; -1 (no template has it) when it is not a number. */

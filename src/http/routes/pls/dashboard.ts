@@ -10,7 +10,14 @@ import { focusItems, FOCUS_WINDOW_DAYS } from "../../../pls/plan/focus.js";
 import { listChanges } from "../../../pls/plan/history.js";
 import { myCourses } from "../../../pls/plan/my-courses.js";
 import { nextSteps, UNTOUCHED_DAYS } from "../../../pls/plan/next-steps.js";
-import { createObjective, deleteObjective, getObjective, listObjectives, setObjectiveStatus, updateObjective } from "../../../pls/plan/objectives.js";
+import {
+  createObjective,
+  deleteObjective,
+  getObjective,
+  listObjectives,
+  setObjectiveStatus,
+  updateObjective,
+} from "../../../pls/plan/objectives.js";
 import { autoLinkByTags, evidenceFor } from "../../../pls/portfolio/portfolio.js";
 import { addResource, deleteResource, listResources } from "../../../pls/plan/resources.js";
 import { visiblePlan } from "../../../pls/sharing/read-model.js";
@@ -29,7 +36,6 @@ type Form = Record<string, string>;
 /** Domain errors that mean "no such thing of yours": answered 404, never as a form error. */
 const MISSING = new Set(["objective", "step", "resource"]);
 
-
 /** Where a form may send the learner back to: the dashboard or one of its objective pages. */
 function backTo(raw: string | undefined): string {
   return raw && /^\/pls(\/objectives\/\d{1,15})?$/.test(raw) ? raw : "/pls";
@@ -44,8 +50,18 @@ async function linkTaggedPosts(c: Ctx, personId: number, o: Objective): Promise<
   return made ? ` ${made === 1 ? "One of your tagged posts is" : `${made} of your tagged posts are`} now evidence.` : "";
 }
 
-const STATUS_LABEL: Record<Objective["status"], string> = { planned: "planned", active: "working on it", achieved: "achieved", dropped: "dropped" };
-const VISIBILITY_LABEL: Record<Objective["visibility"], string> = { private: "only you", grant: "people you share your plan with", course: "your classmates", public: "anyone" };
+const STATUS_LABEL: Record<Objective["status"], string> = {
+  planned: "planned",
+  active: "working on it",
+  achieved: "achieved",
+  dropped: "dropped",
+};
+const VISIBILITY_LABEL: Record<Objective["visibility"], string> = {
+  private: "only you",
+  grant: "people you share your plan with",
+  course: "your classmates",
+  public: "anyone",
+};
 
 // ---- Pages ----
 
@@ -59,7 +75,10 @@ async function dashboard(c: Ctx, viewer: Person, extra: Record<string, unknown> 
     listChanges(deps, viewer.id),
   ]);
   const objectiveRows = whole.objectives;
-  const evidence = await evidenceFor(deps, objectiveRows.map((o) => o.id));
+  const evidence = await evidenceFor(
+    deps,
+    objectiveRows.map((o) => o.id),
+  );
   const plan = objectiveRows.map((o) => ({
     objective: o,
     steps: o.steps.length,
@@ -146,7 +165,10 @@ plsRoutes.get("/pls/history", (c) =>
     const deps = c.get("deps");
     const [changes, objectiveRows] = await Promise.all([listChanges(deps, viewer.id), listObjectives(deps, viewer.id)]);
     const live = new Set(objectiveRows.map((o) => o.id));
-    return page(c, "pls-history", { title: "Your plan's history", changes: changes.map((ch) => ({ ...ch, live: ch.objectiveId !== null && live.has(ch.objectiveId) })) });
+    return page(c, "pls-history", {
+      title: "Your plan's history",
+      changes: changes.map((ch) => ({ ...ch, live: ch.objectiveId !== null && live.has(ch.objectiveId) })),
+    });
   }),
 );
 
@@ -198,7 +220,12 @@ plsRoutes.post("/pls/objectives/:id/status", async (c) => {
       if (id === null) return notFound(c);
       const o = await setObjectiveStatus(c.get("deps"), viewer.id, id, form.status ?? "");
       const linked = await linkTaggedPosts(c, viewer.id, o);
-      flash(c, o.status === "achieved" ? `Achieved: "${o.title}" now shows among your achievements in your portfolio.` : `"${o.title}" is now ${STATUS_LABEL[o.status]}.${linked}`);
+      flash(
+        c,
+        o.status === "achieved"
+          ? `Achieved: "${o.title}" now shows among your achievements in your portfolio.`
+          : `"${o.title}" is now ${STATUS_LABEL[o.status]}.${linked}`,
+      );
       return c.redirect(`/pls/objectives/${o.id}`, 303);
     },
     async (viewer, errors) => objectivePage(c, viewer, await getObjective(c.get("deps"), viewer.id, id!), { statusErrors: errors }, 400),
@@ -240,7 +267,8 @@ plsRoutes.post("/pls/objectives/:id/steps", async (c) => {
       flash(c, `Added the step "${s.title}".`);
       return c.redirect(`/pls/objectives/${id}#steps`, 303);
     },
-    async (viewer, errors) => objectivePage(c, viewer, await getObjective(c.get("deps"), viewer.id, id!), { stepValues: form, stepErrors: errors }, 400),
+    async (viewer, errors) =>
+      objectivePage(c, viewer, await getObjective(c.get("deps"), viewer.id, id!), { stepValues: form, stepErrors: errors }, 400),
   );
 });
 
@@ -325,7 +353,8 @@ plsRoutes.post("/pls/resources", async (c) => {
         flash(c, `Added the resource "${r.title}".`);
       } catch (err) {
         // Filing it under an objective that is not theirs is a wrong choice in this form, not a missing page.
-        if (err instanceof FormError && err.field === "objective") return rerender(viewer, { objectiveId: "Choose one of your objectives." });
+        if (err instanceof FormError && err.field === "objective")
+          return rerender(viewer, { objectiveId: "Choose one of your objectives." });
         throw err;
       }
       return c.redirect(`${back}#resources`, 303);
@@ -353,7 +382,9 @@ plsRoutes.post("/pls/templates", async (c) => {
     c,
     async (viewer) => {
       const courseTemplate = form.courseTemplate;
-      const ref = courseTemplate ? { courseTemplateId: /^\d{1,15}$/.test(courseTemplate) ? Number(courseTemplate) : -1 } : { key: form.template ?? "" };
+      const ref = courseTemplate
+        ? { courseTemplateId: /^\d{1,15}$/.test(courseTemplate) ? Number(courseTemplate) : -1 }
+        : { key: form.template ?? "" };
       const o = await instantiateTemplate(c.get("deps"), viewer.id, ref);
       flash(c, `Started "${o.title}" from a template: make it yours by editing it below.`);
       return c.redirect(`/pls/objectives/${o.id}`, 303);

@@ -12,7 +12,14 @@ import { learnerItemsFeed, learnerItemsPath } from "../../../hub/outbound/learne
 import { BACKPACK_MAX_BYTES, exportBackpack, IMPORT_FIELD, serialiseBackpack } from "../../../pls/portability/backpack.js";
 import { importBackpack, parseBackpackText } from "../../../pls/portability/backpack-import.js";
 import { deleteAccount, deletionBlocker } from "../../../pls/portability/delete-account.js";
-import { addFollow, addRemoteItemToPortfolio, deleteFollow, listFollows, pollFollow, remoteItemsOf } from "../../../pls/portability/follows.js";
+import {
+  addFollow,
+  addRemoteItemToPortfolio,
+  deleteFollow,
+  listFollows,
+  pollFollow,
+  remoteItemsOf,
+} from "../../../pls/portability/follows.js";
 import { myCourses } from "../../../pls/plan/my-courses.js";
 import { plsHomeOf, setPlsHome } from "../../../pls/portability/pls-home.js";
 import { xapiStatements } from "../../../pls/portability/xapi.js";
@@ -54,7 +61,10 @@ function backpackPage(c: Ctx, extra: Record<string, unknown> = {}, status = 200)
   return page(c, "pls-backpack", { title: "Your backpack", values: {}, errors: {}, ...extra }, status);
 }
 
-backpackRoutes.get("/pls/backpack", signedIn(async (c) => backpackPage(c)));
+backpackRoutes.get(
+  "/pls/backpack",
+  signedIn(async (c) => backpackPage(c)),
+);
 
 backpackRoutes.get(
   "/pls/backpack/export.json",
@@ -87,12 +97,18 @@ backpackRoutes.post(
       let text = pasted;
       const file = body.file;
       if (file instanceof File && file.size > 0) {
-        if (file.size > BACKPACK_MAX_BYTES) throw new FormError(IMPORT_FIELD, `This file is larger than ${BACKPACK_MAX_BYTES / 1024 / 1024} MB; a backpack is much smaller. Is it the right file?`);
+        if (file.size > BACKPACK_MAX_BYTES)
+          throw new FormError(
+            IMPORT_FIELD,
+            `This file is larger than ${BACKPACK_MAX_BYTES / 1024 / 1024} MB; a backpack is much smaller. Is it the right file?`,
+          );
         text = await file.text();
       }
       const summary = await importBackpack(deps, viewer.id, parseBackpackText(text));
       deps.log("info", "backpack.imported", { person: viewer.id, ...summary });
-      const needSecrets = summary.grants ? ` ${summary.grants} sharing grant${summary.grants === 1 ? "" : "s"} need${summary.grants === 1 ? "s" : ""} a new secret before use.` : "";
+      const needSecrets = summary.grants
+        ? ` ${summary.grants} sharing grant${summary.grants === 1 ? "" : "s"} need${summary.grants === 1 ? "s" : ""} a new secret before use.`
+        : "";
       flash(
         c,
         `Imported ${summary.objectives} objective${summary.objectives === 1 ? "" : "s"} and ${summary.entries} portfolio entr${summary.entries === 1 ? "y" : "ies"} (${summary.reattached} matched to your posts here).${needSecrets}`,
@@ -118,10 +134,18 @@ async function deletePage(c: Ctx, viewer: Person, extra: Record<string, unknown>
     db.select({ n: count() }).from(sources).where(eq(sources.ownerId, viewer.id)),
     deletionBlocker(c.get("deps"), viewer),
   ]);
-  return page(c, "delete-account", { title: "Delete your account", itemCount: postRow?.n ?? 0, sourceCount: sourceRow?.n ?? 0, blocker, errors: {}, ...extra }, status);
+  return page(
+    c,
+    "delete-account",
+    { title: "Delete your account", itemCount: postRow?.n ?? 0, sourceCount: sourceRow?.n ?? 0, blocker, errors: {}, ...extra },
+    status,
+  );
 }
 
-backpackRoutes.get("/pls/delete", signedIn((c, viewer) => deletePage(c, viewer)));
+backpackRoutes.get(
+  "/pls/delete",
+  signedIn((c, viewer) => deletePage(c, viewer)),
+);
 
 backpackRoutes.post(
   "/pls/delete",
@@ -156,7 +180,10 @@ async function homePage(c: Ctx, viewer: Person, extra: Record<string, unknown> =
   return page(c, "pls-home", { title: "Where your PLS lives", home, courses, values: {}, errors: {}, ...extra }, status);
 }
 
-backpackRoutes.get("/pls/home", signedIn((c, viewer) => homePage(c, viewer)));
+backpackRoutes.get(
+  "/pls/home",
+  signedIn((c, viewer) => homePage(c, viewer)),
+);
 
 backpackRoutes.post(
   "/pls/home",
@@ -185,10 +212,18 @@ async function followsPage(c: Ctx, viewer: Person, extra: Record<string, unknown
     deps.db.select({ url: portfolioEntries.url }).from(portfolioEntries).where(eq(portfolioEntries.personId, viewer.id)),
   ]);
   const inPortfolio = new Set(entries.map((e) => e.url));
-  return page(c, "pls-follows", { title: "Your posts on other hubs", follows, remote, inPortfolio, values: {}, errors: {}, ...extra }, status);
+  return page(
+    c,
+    "pls-follows",
+    { title: "Your posts on other hubs", follows, remote, inPortfolio, values: {}, errors: {}, ...extra },
+    status,
+  );
 }
 
-backpackRoutes.get("/pls/follows", signedIn((c, viewer) => followsPage(c, viewer)));
+backpackRoutes.get(
+  "/pls/follows",
+  signedIn((c, viewer) => followsPage(c, viewer)),
+);
 
 backpackRoutes.post(
   "/pls/follows",
@@ -199,7 +234,12 @@ backpackRoutes.post(
       const follow = await addFollow(deps, viewer.id, form);
       // Read it at once, so the learner sees their posts (or what is wrong) on the next page.
       const outcome = await pollFollow(deps, follow);
-      flash(c, outcome.ok ? `Following. ${outcome.items ?? 0} post${outcome.items === 1 ? "" : "s"} found.` : `Following, but reading it failed: ${outcome.error}`);
+      flash(
+        c,
+        outcome.ok
+          ? `Following. ${outcome.items ?? 0} post${outcome.items === 1 ? "" : "s"} found.`
+          : `Following, but reading it failed: ${outcome.error}`,
+      );
       return c.redirect("/pls/follows", 303);
     } catch (err) {
       const errors = fieldErrors(err);

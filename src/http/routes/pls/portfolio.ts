@@ -40,7 +40,6 @@ const VISIBILITY_LABEL: Record<PlsVisibility, string> = {
 };
 const VISIBILITY_OPTIONS = plsVisibilities.map((v) => [v, VISIBILITY_LABEL[v]] as const);
 
-
 const act = learnerAction(MISSING);
 
 async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = {}, status = 200) {
@@ -164,7 +163,8 @@ portfolioRoutes.post("/pls/portfolio/entries/:id/unlink", linking("unlink"));
 portfolioRoutes.get("/people/:id/portfolio", async (c) => {
   const deps = c.get("deps");
   const id = idOf(c.req.param("id"));
-  const [person] = id === null ? [] : await deps.db.select({ id: people.id, displayName: people.displayName }).from(people).where(eq(people.id, id));
+  const [person] =
+    id === null ? [] : await deps.db.select({ id: people.id, displayName: people.displayName }).from(people).where(eq(people.id, id));
   if (!person) return errorPage(c, 404, "No such person", "There is no one at this address.");
   const viewer = await viewerFor(deps.db, person.id, c.get("viewer")?.id ?? null);
   const [portfolio, plan] = await Promise.all([visiblePortfolio(deps, person.id, viewer), visiblePlan(deps, person.id, viewer)]);

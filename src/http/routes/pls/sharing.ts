@@ -22,7 +22,14 @@ import {
 } from "../../../pls/sharing/grants.js";
 import { listObjectives } from "../../../pls/plan/objectives.js";
 import { visiblePlan, visiblePortfolio } from "../../../pls/sharing/read-model.js";
-import { acceptSuggestion, createSuggestion, declineSuggestion, getSuggestion, listSuggestions, suggestionsOfGrant } from "../../../pls/sharing/suggestions.js";
+import {
+  acceptSuggestion,
+  createSuggestion,
+  declineSuggestion,
+  getSuggestion,
+  listSuggestions,
+  suggestionsOfGrant,
+} from "../../../pls/sharing/suggestions.js";
 import { helpers } from "../../../views/helpers.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, formFields } from "../../forms.js";
@@ -222,7 +229,12 @@ async function suggestionsPage(c: Ctx, viewer: Person, extra: Record<string, unk
   return page(
     c,
     "suggestions",
-    { title: "Suggestions", pending: rows.filter((s) => s.status === "pending"), decided: rows.filter((s) => s.status !== "pending"), ...extra },
+    {
+      title: "Suggestions",
+      pending: rows.filter((s) => s.status === "pending"),
+      decided: rows.filter((s) => s.status !== "pending"),
+      ...extra,
+    },
     status,
   );
 }
@@ -262,12 +274,27 @@ function sharePageOf(c: Ctx, name: "share" | "error", data: Record<string, unkno
 
 function linkGone(c: Ctx, reason: "unknown" | "expired" | "revoked") {
   if (reason === "expired") {
-    return sharePageOf(c, "error", { title: "Link expired", heading: "This link has expired", message: "Ask the learner for a new link if you still need it." }, 410);
+    return sharePageOf(
+      c,
+      "error",
+      { title: "Link expired", heading: "This link has expired", message: "Ask the learner for a new link if you still need it." },
+      410,
+    );
   }
   if (reason === "revoked") {
-    return sharePageOf(c, "error", { title: "Link withdrawn", heading: "The learner has withdrawn this link", message: "It no longer opens anything." }, 410);
+    return sharePageOf(
+      c,
+      "error",
+      { title: "Link withdrawn", heading: "The learner has withdrawn this link", message: "It no longer opens anything." },
+      410,
+    );
   }
-  return sharePageOf(c, "error", { title: "No such link", heading: "No such link", message: "This link does not open anything. Check that you copied all of it." }, 404);
+  return sharePageOf(
+    c,
+    "error",
+    { title: "No such link", heading: "No such link", message: "This link does not open anything. Check that you copied all of it." },
+    404,
+  );
 }
 
 /**
@@ -283,7 +310,12 @@ async function withLink(c: Ctx, run: (grant: Grant, link: string) => Promise<Res
     return await run(check.grant, link);
   } catch (err) {
     deps.log("error", "share.error", { error: String(err).slice(0, 500) });
-    return sharePageOf(c, "error", { title: "Something went wrong", heading: "Something went wrong", message: "Please try again in a moment." }, 500);
+    return sharePageOf(
+      c,
+      "error",
+      { title: "Something went wrong", heading: "Something went wrong", message: "Please try again in a moment." },
+      500,
+    );
   }
 }
 
@@ -332,7 +364,12 @@ sharingRoutes.post("/share/:link/suggestions", (c) =>
   withLink(c, async (grant, link) => {
     const deps = c.get("deps");
     if (!hasScope(grant, "suggest")) {
-      return sharePageOf(c, "error", { title: "Not allowed", heading: "This link does not allow suggestions", message: "The learner shared their plan to read only." }, 403);
+      return sharePageOf(
+        c,
+        "error",
+        { title: "Not allowed", heading: "This link does not allow suggestions", message: "The learner shared their plan to read only." },
+        403,
+      );
     }
     const form: Record<string, string> = await formBody(c);
     // One text box serves as an objective's "why" and as a step's or a resource's note.

@@ -166,7 +166,8 @@ export function linksOf(record: Json): string[] {
   const embed = isObject(record.embed) ? record.embed : null;
   const external = (e: Json | null): string | null =>
     e && e.$type === "app.bsky.embed.external" && isObject(e.external) ? httpUrl(e.external.uri) : null;
-  const card = external(embed) ?? (embed && embed.$type === "app.bsky.embed.recordWithMedia" && isObject(embed.media) ? external(embed.media) : null);
+  const card =
+    external(embed) ?? (embed && embed.$type === "app.bsky.embed.recordWithMedia" && isObject(embed.media) ? external(embed.media) : null);
   if (card) found.add(card);
   return [...found];
 }

@@ -70,7 +70,14 @@ async function scan(
   cursor: ReadCursor | null,
   pageLimit: number,
 ): Promise<SocialPage> {
-  const st: ScanState = { now: deps.now(), newest: cursor?.newest ?? null, seen: new Map(cursor?.seen ?? []), posts: [], skipped: 0, untagged: 0 };
+  const st: ScanState = {
+    now: deps.now(),
+    newest: cursor?.newest ?? null,
+    seen: new Map(cursor?.seen ?? []),
+    posts: [],
+    skipped: 0,
+    untagged: 0,
+  };
   // A new source reads the newest page only: older posts predate the course's interest.
   let pagesLeft = cursor ? Math.max(1, deps.config.socialPageBudget) : 1;
   let backlog = cursor?.backlog ?? null;
@@ -105,7 +112,8 @@ async function scan(
     topFloor = st.newest;
   }
 
-  if (st.skipped || st.untagged) deps.log("info", "bluesky.posts_dropped", { source: source.id, tag, skipped: st.skipped, untagged: st.untagged });
+  if (st.skipped || st.untagged)
+    deps.log("info", "bluesky.posts_dropped", { source: source.id, tag, skipped: st.skipped, untagged: st.untagged });
   const { posts, newest } = st;
   if (newest === null) return { posts, cursor: source.cursor ?? null, more: false };
   // Nothing new and nothing left over: the stored cursor stays as it is.
@@ -207,7 +215,11 @@ async function recheck(deps: Deps, source: Source, remoteIds: string[]): Promise
       } catch (err) {
         // Anything but an answer proves nothing: these stay inconclusive. Once told to slow down, stop asking.
         const status = err instanceof IngestError ? err.status : undefined;
-        deps.log("warn", "bluesky.recheck_failed", { source: source.id, status: status ?? null, error: err instanceof IngestError ? err.message : "unexpected" });
+        deps.log("warn", "bluesky.recheck_failed", {
+          source: source.id,
+          status: status ?? null,
+          error: err instanceof IngestError ? err.message : "unexpected",
+        });
         if (status === 429) break;
       }
     }

@@ -147,7 +147,10 @@ export async function blueskyClient(deps: Deps, serviceUrl: string | null | unde
             ...(pdsUrl ? { pdsUrl } : {}),
           };
           const row = { service: key, data: data as unknown as Record<string, unknown>, updatedAt: deps.now() };
-          await db.insert(serviceSessions).values(row).onConflictDoUpdate({ target: serviceSessions.service, set: { data: row.data, updatedAt: row.updatedAt } });
+          await db
+            .insert(serviceSessions)
+            .values(row)
+            .onConflictDoUpdate({ target: serviceSessions.service, set: { data: row.data, updatedAt: row.updatedAt } });
         } else if (evt === "expired" || evt === "create-failed") {
           await db.delete(serviceSessions).where(eq(serviceSessions.service, key));
         }

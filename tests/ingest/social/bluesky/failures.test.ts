@@ -15,7 +15,9 @@ import { IngestError } from "../../../../src/ingest/errors.js";
 import { createTestHub, type TestHub } from "../../../helpers/hub.js";
 import { blueskySource } from "./source.js";
 
-const fixture = JSON.parse(readFileSync(fileURLToPath(new URL("../../../fixtures/bluesky/search-posts.json", import.meta.url)), "utf8")) as {
+const fixture = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../../../fixtures/bluesky/search-posts.json", import.meta.url)), "utf8"),
+) as {
   posts: Array<Record<string, unknown> & { uri: string; indexedAt: string }>;
   cursor: string;
 };
@@ -23,7 +25,8 @@ const fixture = JSON.parse(readFileSync(fileURLToPath(new URL("../../../fixtures
 const PASSWORD = "abcd-efgh-ijkl-mnop";
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
 /** A token shaped like the PDS's (the hub reads only `exp`); opaque to everyone else. */
-const token = (kind: string) => `${b64({ typ: "at+jwt", alg: "HS256" })}.${b64({ scope: kind, sub: "did:plc:hubhubhubhubhubhubhubhub", exp: 4102444800 })}.c2ln`;
+const token = (kind: string) =>
+  `${b64({ typ: "at+jwt", alg: "HS256" })}.${b64({ scope: kind, sub: "did:plc:hubhubhubhubhubhubhubhub", exp: 4102444800 })}.c2ln`;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
@@ -47,8 +50,15 @@ async function startXrpcServer(): Promise<XrpcServer> {
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
       const { identifier, password } = JSON.parse(body) as { identifier: string; password: string };
-      if (identifier !== "hub.test" || password !== PASSWORD) return json(res, 401, { error: "AuthenticationRequired", message: "Invalid identifier or password" });
-      json(res, 200, { accessJwt: token("com.atproto.appPass"), refreshJwt: token("com.atproto.refresh"), handle: "hub.test", did: "did:plc:hubhubhubhubhubhubhubhub", active: true });
+      if (identifier !== "hub.test" || password !== PASSWORD)
+        return json(res, 401, { error: "AuthenticationRequired", message: "Invalid identifier or password" });
+      json(res, 200, {
+        accessJwt: token("com.atproto.appPass"),
+        refreshJwt: token("com.atproto.refresh"),
+        handle: "hub.test",
+        did: "did:plc:hubhubhubhubhubhubhubhub",
+        active: true,
+      });
     });
   });
   on.set("app.bsky.feed.searchPosts", (_req, res) => json(res, 200, { posts: [] }));
@@ -122,7 +132,12 @@ describe("sign-in", () => {
 
   it("a 429 on sign-in says when to come back", async () => {
     server.on.set("com.atproto.server.createSession", (_req, res) =>
-      json(res, 429, { error: "RateLimitExceeded", message: "Rate Limit Exceeded" }, { "ratelimit-limit": "30", "ratelimit-remaining": "0", "ratelimit-reset": "1796000000" }),
+      json(
+        res,
+        429,
+        { error: "RateLimitExceeded", message: "Rate Limit Exceeded" },
+        { "ratelimit-limit": "30", "ratelimit-remaining": "0", "ratelimit-reset": "1796000000" },
+      ),
     );
     const err = await readError();
     expect(err.status).toBe(429);
@@ -133,7 +148,12 @@ describe("sign-in", () => {
 describe("search failures", () => {
   it("429: an IngestError with the status and a Retry-After from ratelimit-reset", async () => {
     server.on.set("app.bsky.feed.searchPosts", (_req, res) =>
-      json(res, 429, { error: "RateLimitExceeded", message: "Rate Limit Exceeded" }, { "ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-reset": "1796000123", "ratelimit-policy": "3000;w=300" }),
+      json(
+        res,
+        429,
+        { error: "RateLimitExceeded", message: "Rate Limit Exceeded" },
+        { "ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-reset": "1796000123", "ratelimit-policy": "3000;w=300" },
+      ),
     );
     const err = await readError();
     expect(err).toMatchObject({ code: "http_error", status: 429, retryAfter: "Mon, 30 Nov 2026 00:55:23 GMT" });
@@ -141,14 +161,18 @@ describe("search failures", () => {
   });
 
   it("429 with a Retry-After header: that header wins", async () => {
-    server.on.set("app.bsky.feed.searchPosts", (_req, res) => json(res, 429, { error: "RateLimitExceeded" }, { "retry-after": "120", "ratelimit-reset": "1796000123" }));
+    server.on.set("app.bsky.feed.searchPosts", (_req, res) =>
+      json(res, 429, { error: "RateLimitExceeded" }, { "retry-after": "120", "ratelimit-reset": "1796000123" }),
+    );
     const err = await readError();
     expect(err).toMatchObject({ status: 429, retryAfter: "120" });
     expect(err.message).toMatch(/in 120 s/);
   });
 
   it("500: a server error, tried again later", async () => {
-    server.on.set("app.bsky.feed.searchPosts", (_req, res) => json(res, 500, { error: "InternalServerError", message: "Internal Server Error" }));
+    server.on.set("app.bsky.feed.searchPosts", (_req, res) =>
+      json(res, 500, { error: "InternalServerError", message: "Internal Server Error" }),
+    );
     const err = await readError();
     expect(err).toMatchObject({ code: "http_error", status: 500 });
     expect(err.message).toMatch(/had a server error \(HTTP 500\)/);
@@ -232,7 +256,10 @@ describe("a lexicon-valid answer recorded from the local network", () => {
 });
 
 describe("re-check failures", () => {
-  const uris = Array.from({ length: 30 }, (_, i) => `at://did:plc:aliceealiceealiceealicee/app.bsky.feed.post/3kabc${String(i).padStart(4, "0")}`);
+  const uris = Array.from(
+    { length: 30 },
+    (_, i) => `at://did:plc:aliceealiceealiceealicee/app.bsky.feed.post/3kabc${String(i).padStart(4, "0")}`,
+  );
 
   it("500: inconclusive, never missing", async () => {
     server.on.set("app.bsky.feed.getPosts", (_req, res) => json(res, 500, { error: "InternalServerError" }));
@@ -242,7 +269,9 @@ describe("re-check failures", () => {
   });
 
   it("429: stops asking; what is left stays inconclusive", async () => {
-    server.on.set("app.bsky.feed.getPosts", (_req, res) => json(res, 429, { error: "RateLimitExceeded" }, { "ratelimit-reset": "1796000000" }));
+    server.on.set("app.bsky.feed.getPosts", (_req, res) =>
+      json(res, 429, { error: "RateLimitExceeded" }, { "ratelimit-reset": "1796000000" }),
+    );
     const answers = await blueskyReader.recheck(hub.deps, blueskySource(server.url), uris);
     expect([...answers.values()].every((a) => a === "inconclusive")).toBe(true);
     expect(server.hits.filter((h) => h === "app.bsky.feed.getPosts")).toHaveLength(1);

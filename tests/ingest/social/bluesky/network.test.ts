@@ -18,7 +18,14 @@ import { createBlueskyReader, blueskyReader } from "../../../../src/ingest/socia
 import { parseCursor } from "../../../../src/ingest/social/bluesky/cursor.js";
 import { sessionKey, type StoredSession } from "../../../../src/ingest/social/bluesky/session.js";
 import type { SocialPost } from "../../../../src/ingest/social/post.js";
-import { blueskyStackMissing, createHubAccount, HUB_ACCOUNT, startBlueskyNetwork, underCi, type BlueskyNetwork } from "../../../helpers/bluesky-network.js";
+import {
+  blueskyStackMissing,
+  createHubAccount,
+  HUB_ACCOUNT,
+  startBlueskyNetwork,
+  underCi,
+  type BlueskyNetwork,
+} from "../../../helpers/bluesky-network.js";
 import { createTestHub, type TestHub } from "../../../helpers/hub.js";
 import { blueskySource } from "./source.js";
 
@@ -81,7 +88,9 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
   }
 
   /** A hub signed in as the hub account, on the real clock, recording every request its fetch makes. */
-  async function hub(over: Record<string, string> = {}): Promise<TestHub & { calls: Call[]; before: { hook: ((nsid: string) => Promise<void>) | null } }> {
+  async function hub(
+    over: Record<string, string> = {},
+  ): Promise<TestHub & { calls: Call[]; before: { hook: ((nsid: string) => Promise<void>) | null } }> {
     const h = await createTestHub({ BLUESKY_IDENTIFIER: HUB.handle, BLUESKY_APP_PASSWORD: appPassword, ...over });
     hubs.push(h);
     h.clock.now = new Date();
@@ -107,7 +116,10 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
   }
 
   async function storedSession(h: TestHub): Promise<StoredSession> {
-    const [row] = await h.deps.db.select().from(serviceSessions).where(eq(serviceSessions.service, sessionKey(new URL(net.pdsUrl), HUB.handle)));
+    const [row] = await h.deps.db
+      .select()
+      .from(serviceSessions)
+      .where(eq(serviceSessions.service, sessionKey(new URL(net.pdsUrl), HUB.handle)));
     expect(row).toBeDefined();
     return row!.data as unknown as StoredSession;
   }
@@ -130,7 +142,10 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
   }
 
   async function revoke(refreshJwt: string): Promise<void> {
-    const res = await fetch(`${net.pdsUrl}/xrpc/com.atproto.server.deleteSession`, { method: "POST", headers: { authorization: `Bearer ${refreshJwt}` } });
+    const res = await fetch(`${net.pdsUrl}/xrpc/com.atproto.server.deleteSession`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${refreshJwt}` },
+    });
     expect(res.ok).toBe(true);
   }
 
@@ -140,7 +155,10 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
   it("takes the posts that carry the tag, normalised, and drops those that merely mention it", async () => {
     const withFacet = await post(alice, "Week 3 reflection for #t509massive: https://alice.example/blog/week-3", {
       extra: {
-        embed: { $type: "app.bsky.embed.external", external: { uri: "https://alice.example/blog/week-3?card", title: "Week 3", description: "" } },
+        embed: {
+          $type: "app.bsky.embed.external",
+          external: { uri: "https://alice.example/blog/week-3?card", title: "Week 3", description: "" },
+        },
       },
     });
     // No facet (some clients make none), but the hashtag is in the text: taken.
@@ -193,7 +211,12 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
     const first = await blueskyReader.read(h.deps, source("sessiontag"));
     expect(first.posts).toHaveLength(1);
     const stored = await storedSession(h);
-    expect(stored).toMatchObject({ handle: HUB.handle, did: expect.stringMatching(/^did:plc:/), accessJwt: expect.any(String), refreshJwt: expect.any(String) });
+    expect(stored).toMatchObject({
+      handle: HUB.handle,
+      did: expect.stringMatching(/^did:plc:/),
+      accessJwt: expect.any(String),
+      refreshJwt: expect.any(String),
+    });
     expect(JSON.stringify(stored)).not.toContain(appPassword);
 
     const second = await blueskyReader.read(h.deps, source("sessiontag", { cursor: first.cursor }));

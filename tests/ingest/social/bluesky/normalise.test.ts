@@ -10,7 +10,9 @@ import { jwtExpiry, serviceOrigin, sessionKey } from "../../../../src/ingest/soc
 import { retryAfterFrom } from "../../../../src/ingest/social/bluesky/failures.js";
 
 type View = Record<string, unknown> & { uri: string; author: Record<string, unknown>; record: Record<string, unknown> };
-const fixture = JSON.parse(readFileSync(fileURLToPath(new URL("../../../fixtures/bluesky/search-posts.json", import.meta.url)), "utf8")) as { posts: View[] };
+const fixture = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../../../fixtures/bluesky/search-posts.json", import.meta.url)), "utf8"),
+) as { posts: View[] };
 /** The plain one: tag facet, link facet, external embed, no labels. */
 const base = (): View => structuredClone(fixture.posts.find((p) => !(p.labels as unknown[]).length)!);
 const now = new Date("2026-12-01T00:00:00Z");
@@ -107,7 +109,13 @@ describe("normalisePostView", () => {
   });
 
   it("labels: moderation labels hide, media labels mark sensitive, negated and expired labels do not count", () => {
-    const label = (val: string, extra: Record<string, unknown> = {}) => ({ src: "did:plc:ar7c4by46qjdydhdevvrndac", uri: "at://x", val, cts: "2026-11-01T00:00:00Z", ...extra });
+    const label = (val: string, extra: Record<string, unknown> = {}) => ({
+      src: "did:plc:ar7c4by46qjdydhdevvrndac",
+      uri: "at://x",
+      val,
+      cts: "2026-11-01T00:00:00Z",
+      ...extra,
+    });
     const check = (labels: unknown[], authorLabels: unknown[] = []) => {
       const v = base();
       v.labels = labels;
@@ -150,7 +158,8 @@ describe("cursor", () => {
     expect(parseCursor("2026-11-24T12:00:00Z")).toEqual({ newest: Date.parse("2026-11-24T12:00:00Z"), seen: new Map(), backlog: null });
     expect(parseCursor(null)).toBeNull();
     expect(parseCursor("  ")).toBeNull();
-    for (const bad of ["103270115826048975x", "{", '{"v":2,"newest":"2026-11-24T12:00:00Z"}', "[]"]) expect(parseCursor(bad)).toBe("unreadable");
+    for (const bad of ["103270115826048975x", "{", '{"v":2,"newest":"2026-11-24T12:00:00Z"}', "[]"])
+      expect(parseCursor(bad)).toBe("unreadable");
   });
 });
 
@@ -162,7 +171,9 @@ describe("session helpers", () => {
   });
 
   it("keys sessions by service origin and account; refuses addresses that are not http(s)", () => {
-    expect(sessionKey(serviceOrigin("https://bsky.social/xrpc/", "https://x"), " Hub.Example.COM ")).toBe("bluesky:https://bsky.social:hub.example.com");
+    expect(sessionKey(serviceOrigin("https://bsky.social/xrpc/", "https://x"), " Hub.Example.COM ")).toBe(
+      "bluesky:https://bsky.social:hub.example.com",
+    );
     expect(serviceOrigin(null, "https://bsky.social").href).toBe("https://bsky.social/");
     expect(() => serviceOrigin("ftp://bsky.social", "https://x")).toThrow(/not an http\(s\) address/);
     expect(() => serviceOrigin("bsky social", "https://x")).toThrow(/not a web address/);

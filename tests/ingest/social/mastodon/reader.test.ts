@@ -134,7 +134,7 @@ describe("paging", () => {
     expect(page.cursor).toBe(all[5]!.id);
   });
 
-  it("stops when a full page brings nothing new, and says there is more when a full page has no rel=\"prev\"", async () => {
+  it('stops when a full page brings nothing new, and says there is more when a full page has no rel="prev"', async () => {
     const all = server.postMany(50);
     let withLink = true;
     server.override((_req, res, url) => {
@@ -170,7 +170,11 @@ describe("paging", () => {
     const s = server.post({ content: "<p>First draft #t509massive</p>" });
     const before = await read({ cursor: "1" });
     expect(before.posts[0]!.editedAt).toBeNull();
-    server.edit(s.id, "<p>Second draft, now with a link: <a href=\"https://maya.example.org/week-3\">week 3</a> #t509massive</p>", new Date("2026-10-20T10:00:00Z"));
+    server.edit(
+      s.id,
+      '<p>Second draft, now with a link: <a href="https://maya.example.org/week-3">week 3</a> #t509massive</p>',
+      new Date("2026-10-20T10:00:00Z"),
+    );
     // The poll re-reads a page when a crash kept the old cursor; the edit comes through.
     const after = await read({ cursor: "1" });
     expect(after.posts[0]).toMatchObject({
@@ -291,7 +295,9 @@ describe("rate limits", () => {
 
   it("prefers the server's own Retry-After on 429", async () => {
     server.override((_req, res) => {
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "120", "x-ratelimit-reset": "2026-11-01T13:00:00.000000Z" }).end('{"error":"Too many requests"}');
+      res
+        .writeHead(429, { "content-type": "application/json", "retry-after": "120", "x-ratelimit-reset": "2026-11-01T13:00:00.000000Z" })
+        .end('{"error":"Too many requests"}');
       return true;
     });
     const err = await readError();
@@ -477,7 +483,11 @@ describe("recheck", () => {
     server.auth.tokens.set(TOKEN, "read");
     const statuses = server.postMany(8);
     server.rateLimit.remaining = 2;
-    const verdicts = await mastodonReader.recheck(hub.deps, mastodonSource(server.url, { accessToken: TOKEN }), statuses.map((s) => s.id));
+    const verdicts = await mastodonReader.recheck(
+      hub.deps,
+      mastodonSource(server.url, { accessToken: TOKEN }),
+      statuses.map((s) => s.id),
+    );
     expect([...verdicts.values()].filter((v) => typeof v !== "string")).toHaveLength(2);
     expect([...verdicts.values()].filter((v) => v === "inconclusive")).toHaveLength(6);
     expect(server.hits("/api/v1/statuses/").length).toBeLessThanOrEqual(2 + 3);
@@ -510,7 +520,11 @@ describe("recheck", () => {
       inFlight--;
       return res;
     };
-    const verdicts = await mastodonReader.recheck(hub.deps, mastodonSource(server.url), statuses.map((s) => s.id));
+    const verdicts = await mastodonReader.recheck(
+      hub.deps,
+      mastodonSource(server.url),
+      statuses.map((s) => s.id),
+    );
     expect([...verdicts.values()].every((v) => typeof v !== "string")).toBe(true);
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(3);
