@@ -14,19 +14,19 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { count } from "drizzle-orm";
+import { createFirstAdmin } from "../src/accounts/people.js";
 import { loadConfig } from "../src/core/config.js";
 import { openLibsql, tuneLocalFile } from "../src/db/libsql.js";
 import { migrateLibsql } from "../src/db/migrate-libsql.js";
 import { items, sources } from "../src/db/schema.js";
 import { createCourse } from "../src/hub/courses.js";
-import { createFirstAdmin } from "../src/accounts/people.js";
+import type { PollDeps } from "../src/ingest/deps.js";
 import { parseFeed } from "../src/ingest/parse/parse.js";
+import type { PollSummary } from "../src/ingest/poll/outcome.js";
 import { pollDueSources } from "../src/ingest/poll/poll.js";
-import { type PollDeps } from "../src/ingest/deps.js";
 import { hubDeps } from "../src/jobs/hub-deps.js";
-import { type PollSummary } from "../src/ingest/poll/outcome.js";
 import { guardedFetch } from "../src/node.js";
-import { startFarm, type Farm } from "./farm.js";
+import { type Farm, startFarm } from "./farm.js";
 import { renderFeed, TAG } from "./feeds.js";
 
 function envInt(name: string, fallback: number): number {
@@ -44,7 +44,9 @@ function rssSampler() {
   }, 50);
   timer.unref();
   return {
-    reset: () => void (peak = process.memoryUsage.rss()),
+    reset: () => {
+      peak = process.memoryUsage.rss();
+    },
     peak: () => Math.max(peak, process.memoryUsage.rss()),
     stop: () => clearInterval(timer),
   };

@@ -9,7 +9,7 @@
 // Prints figures; never fails on them.
 //
 //   BENCH_ITEMS (200000)  BENCH_COURSES (50)  BENCH_SECONDS (10)  BENCH_CONNECTIONS (50)
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,10 +18,10 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
+import { createFirstAdmin } from "../src/accounts/people.js";
 import { openLibsql, tuneLocalFile } from "../src/db/libsql.js";
 import { migrateLibsql } from "../src/db/migrate-libsql.js";
 import { createCourse } from "../src/hub/courses.js";
-import { createFirstAdmin } from "../src/accounts/people.js";
 
 function envInt(name: string, fallback: number): number {
   const n = Number(process.env[name]);

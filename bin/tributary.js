@@ -14,8 +14,12 @@ const write = (stream, text) => new Promise((done) => (text ? stream.write(text,
 let out = "";
 let err = "";
 const code = await main(process.argv.slice(2), {
-  out: (text) => void (out += text),
-  err: (text) => void (err += text),
+  out: (text) => {
+    out += text;
+  },
+  err: (text) => {
+    err += text;
+  },
   // The same DNS-pinned fetch as the hub: private addresses are refused at connect time.
   fetchFor: (allowLoopback) =>
     guardedFetch(loadConfig({ ALLOW_LOOPBACK_FETCH: String(allowLoopback), FETCH_TIMEOUT_MS: process.env.FETCH_TIMEOUT_MS })),

@@ -2,14 +2,14 @@
 // steps, a resource), a portfolio of her own posts linked to those objectives (one objective
 // achieved), and a grant for her coach, so the PLS pages have something real to show.
 import { and, desc, eq } from "drizzle-orm";
+import { createPerson } from "../src/accounts/people.js";
 import type { Db } from "../src/db/database.js";
 import { items, memberships } from "../src/db/schema.js";
-import { createPerson } from "../src/accounts/people.js";
-import { issueGrant } from "../src/pls/sharing/grants.js";
 import { createObjective, setObjectiveStatus } from "../src/pls/plan/objectives.js";
-import { addItemEntry, linkEntry, updateEntry } from "../src/pls/portfolio/portfolio.js";
 import { addResource } from "../src/pls/plan/resources.js";
 import { addStep, completeStep } from "../src/pls/plan/steps.js";
+import { addItemEntry, linkEntry, updateEntry } from "../src/pls/portfolio/portfolio.js";
+import { issueGrant } from "../src/pls/sharing/grants.js";
 
 export const DEMO_LEARNER_EMAIL = "maya@example.org";
 

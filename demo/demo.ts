@@ -3,21 +3,21 @@
 // demo needs no network and behaves the same every run. The hub then fetches
 // them through its real ingest path (safeFetch → parseFeed → tag filter →
 // upsert), exactly as it would fetch a learner's blog on the web.
-import { randomBytes, createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { count, desc, eq } from "drizzle-orm";
+import { createFirstAdmin } from "../src/accounts/people.js";
+import { jsonLog, type Log } from "../src/core/log.js";
 import { items } from "../src/db/schema.js";
 import { createCourse, readCourseForm } from "../src/hub/courses.js";
-import { createFirstAdmin } from "../src/accounts/people.js";
 import { addFeedSource } from "../src/hub/sources/sources.js";
 import { addToSpotlight } from "../src/hub/spotlight.js";
-import { jsonLog, type Log } from "../src/core/log.js";
-import { createDemoLearner, DEMO_LEARNER_EMAIL, seedDemoPls } from "./demo-learner.js";
 import { startNodeHub } from "../src/node.js";
+import { createDemoLearner, DEMO_LEARNER_EMAIL, seedDemoPls } from "./demo-learner.js";
 
 const FEEDS_DIR = fileURLToPath(new URL("./feeds/", import.meta.url));
 const DEFAULT_DEMO_DB = "file:./data/demo.db";

@@ -3,10 +3,11 @@
 // (`EvalError: Code generation from strings disallowed`) and Workers have no
 // filesystem. Node uses the same module, so both run the very same code.
 // Run by `npm start`, `npm test`, `npm run build:worker` (see package.json).
-import { Eta } from "eta/core";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Eta } from "eta/core";
 import { etaOptions } from "../src/views/eta-options.js";
 
 const here = fileURLToPath(new URL("../src/views/", import.meta.url));

@@ -1,8 +1,7 @@
 // The Hono app, built from its dependencies. Both entry points call this; it
 // knows nothing of the runtime it is on.
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { PollDeps } from "./ingest/deps.js";
 import type { AppEnv } from "./http/env.js";
 import { csrf } from "./http/middleware/csrf.js";
 import { microcache } from "./http/middleware/microcache.js";
@@ -11,22 +10,23 @@ import { session } from "./http/middleware/session.js";
 import { errorPage } from "./http/page.js";
 import { accountRoutes } from "./http/routes/account/account.js";
 import { authRoutes } from "./http/routes/account/auth.js";
+import { meRoutes } from "./http/routes/account/me.js";
 import { courseRoutes } from "./http/routes/hub/courses.js";
-import { courseTemplateRoutes } from "./http/routes/pls/course-templates.js";
 import { curationRoutes } from "./http/routes/hub/curation.js";
 import { feedRoutes } from "./http/routes/hub/feeds.js";
 import { joinRoutes } from "./http/routes/hub/join.js";
 import { learnerSourceRoutes } from "./http/routes/hub/learner-sources.js";
-import { meRoutes } from "./http/routes/account/me.js";
 import { memberRoutes } from "./http/routes/hub/members.js";
 import { networkRoutes } from "./http/routes/hub/network.js";
 import { pageRoutes } from "./http/routes/hub/pages.js";
 import { socialRoutes } from "./http/routes/hub/social.js";
 import { apiRoutes } from "./http/routes/pls/api.js";
-import { backpackRoutes } from "./http/routes/pls/portability.js";
+import { courseTemplateRoutes } from "./http/routes/pls/course-templates.js";
 import { plsRoutes } from "./http/routes/pls/dashboard.js";
+import { backpackRoutes } from "./http/routes/pls/portability.js";
 import { portfolioRoutes } from "./http/routes/pls/portfolio.js";
 import { sharingRoutes } from "./http/routes/pls/sharing.js";
+import type { PollDeps } from "./ingest/deps.js";
 import { stylesheet } from "./views/render.js";
 
 export function createApp(deps: PollDeps): Hono<AppEnv> {

@@ -1,21 +1,22 @@
 // Node entry point: the embedded default. One process, a local SQLite file
 // (libSQL), node-cron polling. The only file besides src/worker.ts that knows
 // which runtime it is on.
-import { serve, type ServerType } from "@hono/node-server";
+
 import { lookup } from "node:dns/promises";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ServerType, serve } from "@hono/node-server";
 import cron from "node-cron";
 import { createApp } from "./app.js";
 import { loadConfig } from "./core/config.js";
+import { jsonLog, type Log } from "./core/log.js";
 import { openLibsql, tuneLocalFile } from "./db/libsql.js";
 import { migrateLibsql } from "./db/migrate-libsql.js";
 import type { PollDeps } from "./ingest/deps.js";
+import { hubDeps } from "./jobs/hub-deps.js";
 import { serialRunner } from "./jobs/runner.js";
 import { ingestTick } from "./jobs/tick.js";
-import { hubDeps } from "./jobs/hub-deps.js";
-import { jsonLog, type Log } from "./core/log.js";
 import { guardedFetch } from "./node-fetch.js";
 
 export { guardedFetch, guardedLookup } from "./node-fetch.js";

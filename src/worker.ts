@@ -8,14 +8,14 @@
 // src/node.ts that knows which runtime it is on.
 import { createApp } from "./app.js";
 import { loadConfig } from "./core/config.js";
-import { openD1 } from "./db/d1.js";
-import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/poll/fanout.js";
-import type { PollDeps } from "./ingest/deps.js";
-import { recheckDueItems } from "./ingest/poll/recheck.js";
-import { FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
-import { hubDeps } from "./jobs/hub-deps.js";
-import { pollFollows } from "./pls/portability/follows.js";
 import { jsonLog } from "./core/log.js";
+import { openD1 } from "./db/d1.js";
+import type { PollDeps } from "./ingest/deps.js";
+import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/poll/fanout.js";
+import { recheckDueItems } from "./ingest/poll/recheck.js";
+import { hubDeps } from "./jobs/hub-deps.js";
+import { FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
+import { pollFollows } from "./pls/portability/follows.js";
 
 export interface WorkerEnv {
   DB: D1Database;

@@ -3,9 +3,9 @@
 // take the account over), and every session is ended with the change: a
 // password changed because it leaked leaves nobody signed in with it.
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { people, sessions, type Person } from "../db/schema.js";
 import { FormError } from "../core/errors.js";
+import type { Db } from "../db/database.js";
+import { type Person, people, sessions } from "../db/schema.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { checkNewPassword } from "./people.js";
 import { newSessionRow } from "./sessions.js";

@@ -11,20 +11,20 @@
 // attributed at once, and the first learner to verify an account keeps it.
 import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { Parser } from "htmlparser2";
-import type { Db } from "../db/database.js";
-import { identities, items, sources, type Identity, type IdentityKind } from "../db/schema.js";
-import { apiFetch } from "../ingest/fetch/api-fetch.js";
-import { blueskyClient } from "../ingest/social/bluesky/session.js";
-import { canonicalUrl } from "../ingest/canonical-url.js";
-import { decodeBody } from "../ingest/fetch/decode.js";
-import { describeError, IngestError } from "../ingest/errors.js";
-import { safeFetch } from "../ingest/fetch/fetch.js";
-import { htmlToText } from "../ingest/parse/html-text.js";
-import type { Deps } from "../db/deps.js";
-import { userAgent } from "../ingest/fetch/user-agent.js";
-import { crossPostLinks } from "../ingest/poll/social-store.js";
-import { FormError } from "../core/errors.js";
 import { randomToken } from "../core/crypto.js";
+import { FormError } from "../core/errors.js";
+import type { Db } from "../db/database.js";
+import type { Deps } from "../db/deps.js";
+import { type Identity, type IdentityKind, identities, items, sources } from "../db/schema.js";
+import { canonicalUrl } from "../ingest/canonical-url.js";
+import { describeError, IngestError } from "../ingest/errors.js";
+import { apiFetch } from "../ingest/fetch/api-fetch.js";
+import { decodeBody } from "../ingest/fetch/decode.js";
+import { safeFetch } from "../ingest/fetch/fetch.js";
+import { userAgent } from "../ingest/fetch/user-agent.js";
+import { htmlToText } from "../ingest/parse/html-text.js";
+import { crossPostLinks } from "../ingest/poll/social-store.js";
+import { blueskyClient } from "../ingest/social/bluesky/session.js";
 
 /** The public page that stands for a person; profiles elsewhere link here with rel="me". */
 export function profileUrl(publicUrl: string, personId: number): string {

@@ -2,10 +2,10 @@
 // and the insert are one statement, so two people racing through setup cannot
 // both become administrators.
 import { count, eq, sql } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { people, type Person } from "../db/schema.js";
 import { FormError } from "../core/errors.js";
 import { requireText } from "../core/form-text.js";
+import type { Db } from "../db/database.js";
+import { type Person, people } from "../db/schema.js";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.js";
 
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;

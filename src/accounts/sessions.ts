@@ -2,9 +2,9 @@
 // its SHA-256, so a leaked database cannot be replayed as cookies. Deleting the
 // row revokes the session on the next request.
 import { and, desc, eq, gt, ne, sql } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { people, sessions, type Person } from "../db/schema.js";
 import { randomToken, sha256Hex } from "../core/crypto.js";
+import type { Db } from "../db/database.js";
+import { type Person, people, sessions } from "../db/schema.js";
 
 export const SESSION_DAYS = 30;
 

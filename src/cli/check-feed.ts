@@ -2,11 +2,11 @@
 // the hub's own guarded fetcher, discovery included, so it sees what the hub
 // would see) or from a file on disk.
 import { readFile, stat } from "node:fs/promises";
-import { decodeBody } from "../ingest/fetch/decode.js";
-import { discoverFeed, type DiscoverDeps } from "../ingest/discover/discover.js";
+import { type DiscoverDeps, discoverFeed } from "../ingest/discover/discover.js";
+import type { NormalisedFeed } from "../ingest/entry.js";
 import { IngestError } from "../ingest/errors.js";
+import { decodeBody } from "../ingest/fetch/decode.js";
 import { parseFeed } from "../ingest/parse/parse.js";
-import { type NormalisedFeed } from "../ingest/entry.js";
 
 export interface Checked {
   feed: NormalisedFeed;

@@ -33,21 +33,22 @@ export interface CliIo {
 class UsageError extends Error {}
 
 function readArgs(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        tag: { type: "string", multiple: true },
-        json: { type: "boolean" },
-        "allow-loopback": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0]!);
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          tag: { type: "string", multiple: true },
+          json: { type: "boolean" },
+          "allow-loopback": { type: "boolean" },
+          help: { type: "boolean", short: "h" },
+        },
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message.split("\n")[0]!);
+    }
+  })();
   const { values, positionals } = parsed;
   if (values.help) return { help: true as const };
   const [command, target, ...extra] = positionals;

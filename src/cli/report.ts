@@ -80,7 +80,7 @@ export function toText(checked: Checked, tags: string[]): string {
   }
   out.push("");
   if (feed.entries.length === 0) out.push("The feed lists no entries.");
-  feed.entries.forEach((e, i) => out.push(...entryLines(e, i + 1, matches[i]!), ""));
+  for (const [i, e] of feed.entries.entries()) out.push(...entryLines(e, i + 1, matches[i]!), "");
   if (!tags.length && feed.entries.length) out.push("Add --tag TAG to see which entries carry the course tag, and why.");
   return `${out.join("\n").trimEnd()}\n`;
 }

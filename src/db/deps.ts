@@ -2,8 +2,8 @@
 // here knows which runtime it is on. It lives in db/, the first layer that knows
 // the database's type; config and log come from core/.
 import type { Config } from "../core/config.js";
-import type { Db } from "./database.js";
 import type { Log } from "../core/log.js";
+import type { Db } from "./database.js";
 
 export interface Deps {
   db: Db;

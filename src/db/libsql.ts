@@ -1,5 +1,5 @@
 // libSQL: the embedded default on Node (a local SQLite file) and remote sqld.
-import { createClient, type Client } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import type { Db } from "./database.js";
 import * as schema from "./schema.js";

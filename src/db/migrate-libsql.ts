@@ -2,8 +2,9 @@
 // its bookkeeping in `__drizzle_migrations`. (D1 uses wrangler's own bookkeeping
 // in `d1_migrations`; each runtime has exactly one, on purpose.) Node only: it
 // reads the folder from disk.
-import { migrate } from "drizzle-orm/libsql/migrator";
+
 import { fileURLToPath } from "node:url";
+import { migrate } from "drizzle-orm/libsql/migrator";
 import type { LibsqlDatabase } from "./libsql.js";
 
 export const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));

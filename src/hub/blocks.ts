@@ -3,16 +3,16 @@
 // unblocking brings them back untouched) and the social store takes nothing
 // new from them.
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { blockedAuthors, items, type ItemKind } from "../db/schema.js";
 import { FormError } from "../core/errors.js";
+import type { Db } from "../db/database.js";
+import { blockedAuthors, type ItemKind, items } from "../db/schema.js";
 
 export async function blockAuthor(db: Db, courseId: number, itemId: number, blockedBy: number): Promise<{ label: string }> {
   const [item] = await db
     .select({ kind: items.kind, authorKey: items.authorKey, handle: items.authorHandle, name: items.authorName, personId: items.personId })
     .from(items)
     .where(and(eq(items.id, itemId), eq(items.courseId, courseId)));
-  if (!item || !item.authorKey) throw new FormError("item", "This post has no author the hub can block.");
+  if (!item?.authorKey) throw new FormError("item", "This post has no author the hub can block.");
   // Learners are the course's own: an instructor removes or hides their posts instead.
   if (item.personId !== null) throw new FormError("item", "This post is by a learner of the hub, not a guest; hide the post instead.");
   const label = item.handle ?? item.name ?? item.authorKey;

@@ -2,11 +2,11 @@
 // description and join code. The short name (the course's address) stays as it
 // was made: links to the course, its feeds and its OPML live on elsewhere.
 import { and, eq, ne, sql } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { courses, courseTags, type Course } from "../db/schema.js";
-import { readCourseForm, type CourseInput } from "./courses.js";
 import { FormError } from "../core/errors.js";
 import { optionalText } from "../core/form-text.js";
+import type { Db } from "../db/database.js";
+import { type Course, courses, courseTags } from "../db/schema.js";
+import { type CourseInput, readCourseForm } from "./courses.js";
 import { normaliseJoinCode } from "./join.js";
 
 export interface CourseSettings extends Omit<CourseInput, "slug"> {

@@ -1,10 +1,10 @@
 // Courses, their tags and who teaches them.
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { courses, courseTags, memberships, type Course, type Person } from "../db/schema.js";
-import { normaliseTag } from "../ingest/tags.js";
 import { FormError } from "../core/errors.js";
 import { optionalText, requireText } from "../core/form-text.js";
+import type { Db } from "../db/database.js";
+import { type Course, courses, courseTags, memberships, type Person } from "../db/schema.js";
+import { normaliseTag } from "../ingest/tags.js";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const TAG = /^[\p{L}\p{N}_]+$/u;

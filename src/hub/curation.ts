@@ -6,7 +6,7 @@
 // hidden again the next time the hub reads it.
 import { and, desc, eq, isNull, lt, ne, or } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { items, sources, type Source } from "../db/schema.js";
+import { items, type Source, sources } from "../db/schema.js";
 import { alsoOnFor, decodeCursor, encodeCursor, FLOW_PAGE_SIZE, type FlowPage } from "./flow.js";
 
 /** Hides or shows one of the course's posts. False when it is not in this course (or was withdrawn). */

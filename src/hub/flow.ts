@@ -2,7 +2,7 @@
 // deep page costs what the first one does (no OFFSET).
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { blockedAuthors, items, type Item } from "../db/schema.js";
+import { blockedAuthors, type Item, items } from "../db/schema.js";
 
 export const FLOW_PAGE_SIZE = 30;
 
@@ -81,7 +81,7 @@ export async function listItems(
   const cursor = decodeCursor(opts.before);
   const where = and(
     visibleIn(courseId),
-    filter.kinds && filter.kinds.length ? inArray(items.kind, [...filter.kinds]) : undefined,
+    filter.kinds?.length ? inArray(items.kind, [...filter.kinds]) : undefined,
     filter.personId !== undefined ? eq(items.personId, filter.personId) : undefined,
     filter.tag ? sql`EXISTS (SELECT 1 FROM json_each(${items.tags}) WHERE json_each.value = ${filter.tag})` : undefined,
     cursor ? or(lt(items.publishedAt, cursor.at), and(eq(items.publishedAt, cursor.at), lt(items.id, cursor.id))) : undefined,

@@ -5,10 +5,10 @@
 // one another (no 0/O, no 1/I), in two groups of four: ABCD-EFGH. Any code is
 // matched ignoring case, spaces and hyphens, the way people retype codes.
 import { eq, sql } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { courses, memberships, type Course } from "../db/schema.js";
-import { roleIn, type Role } from "./courses.js";
 import { FormError } from "../core/errors.js";
+import type { Db } from "../db/database.js";
+import { type Course, courses, memberships } from "../db/schema.js";
+import { type Role, roleIn } from "./courses.js";
 
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /** What the course settings accept as a code (src/hub/course-settings.ts), hyphens aside. */

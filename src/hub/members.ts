@@ -2,12 +2,12 @@
 // administrators) add TAs and remove members; TAs help run the course (sources,
 // approvals, blocks) but do not decide who else runs it.
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { memberships, people, type Person } from "../db/schema.js";
-import { roleIn, type Role } from "./courses.js";
+import { personByEmail } from "../accounts/people.js";
 import { FormError } from "../core/errors.js";
 import { requireText } from "../core/form-text.js";
-import { personByEmail } from "../accounts/people.js";
+import type { Db } from "../db/database.js";
+import { memberships, type Person, people } from "../db/schema.js";
+import { type Role, roleIn } from "./courses.js";
 
 export interface Member {
   personId: number;

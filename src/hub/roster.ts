@@ -3,7 +3,7 @@
 // in, enrolled or not), each with their blogs and verified accounts elsewhere.
 import { and, asc, count, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/database.js";
-import { identities, items, memberships, people, sources, type Identity } from "../db/schema.js";
+import { type Identity, identities, items, memberships, people, sources } from "../db/schema.js";
 import type { Role } from "./courses.js";
 import { visibleIn } from "./flow.js";
 

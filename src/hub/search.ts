@@ -10,7 +10,7 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/database.js";
 import { items } from "../db/schema.js";
-import { alsoOnFor, visibleIn, type FlowItem } from "./flow.js";
+import { alsoOnFor, type FlowItem, visibleIn } from "./flow.js";
 
 /** The FTS5 table as drizzle sees it, for joins only (created by a migration, not by drizzle-kit). */
 const itemsFts = sqliteTable("items_fts", {

@@ -7,12 +7,12 @@
 // the chosen posts into the new course as its own pointers (same canonical
 // URLs, with the notes), so the course's commons carries forward.
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
-import type { Db } from "../db/database.js";
-import { courses, items, people, spotlightEntries, tombstones, type NewItem } from "../db/schema.js";
-import { nextRecheck } from "../ingest/poll/recheck.js";
-import { alsoOnFor, visibleIn, type FlowItem } from "./flow.js";
 import { FormError } from "../core/errors.js";
 import { optionalText } from "../core/form-text.js";
+import type { Db } from "../db/database.js";
+import { courses, items, type NewItem, people, spotlightEntries, tombstones } from "../db/schema.js";
+import { nextRecheck } from "../ingest/poll/recheck.js";
+import { alsoOnFor, type FlowItem, visibleIn } from "./flow.js";
 
 export const SPOTLIGHT_PAGE_SIZE = 30;
 export const MAX_NOTE_CHARS = 1000;

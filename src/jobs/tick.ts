@@ -3,11 +3,12 @@
 // posts at their own URLs so deleted ones leave the hub, then read a few of the
 // feeds learners' PLSs follow on other hubs. Each runs even when another failed:
 // they have nothing in common but the clock.
-import { pollFollows, type FollowSummary } from "../pls/portability/follows.js";
+
+import type { PollDeps } from "../ingest/deps.js";
+import type { PollSummary } from "../ingest/poll/outcome.js";
 import { pollDueSources } from "../ingest/poll/poll.js";
-import { type PollDeps } from "../ingest/deps.js";
-import { type PollSummary } from "../ingest/poll/outcome.js";
-import { recheckDueItems, type RecheckSummary } from "../ingest/poll/recheck.js";
+import { type RecheckSummary, recheckDueItems } from "../ingest/poll/recheck.js";
+import { type FollowSummary, pollFollows } from "../pls/portability/follows.js";
 
 /** Followed feeds read per tick: few, so a Worker's tick stays inside its subrequest budget. */
 export const FOLLOWS_PER_TICK = 3;

@@ -2,8 +2,8 @@
 // compiles nothing here: templates arrive as functions from the generated module.
 import { Eta } from "eta/core";
 import { etaOptions } from "./eta-options.js";
-import { templates } from "./templates.generated.js";
 import { helpers } from "./helpers.js";
+import { templates } from "./templates.generated.js";
 
 export type TemplateName = keyof typeof templates;
 

@@ -1,10 +1,10 @@
 // Password changes and the session list, against a real libSQL file.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sessions, type Person } from "../../src/db/schema.js";
 import { changePassword, readPasswordChangeForm, WrongPasswordError } from "../../src/accounts/change-password.js";
-import { FormError } from "../../src/core/errors.js";
 import { authenticate, createPerson, personByEmail } from "../../src/accounts/people.js";
 import { createSession, endOtherSessions, endSessionById, personForSession, sessionsOf } from "../../src/accounts/sessions.js";
+import { FormError } from "../../src/core/errors.js";
+import { type Person, sessions } from "../../src/db/schema.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -4,14 +4,14 @@
 // real HTML home page.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { identities, items, sources } from "../../src/db/schema.js";
-import { createCourse } from "../../src/hub/courses.js";
 import { linkIdentity, parseIdentity, profileUrl, relMeLinks, unlinkIdentity, verifyIdentity } from "../../src/accounts/identities.js";
 import { createFirstAdmin, createPerson } from "../../src/accounts/people.js";
+import { identities, items, sources } from "../../src/db/schema.js";
+import { createCourse } from "../../src/hub/courses.js";
 import { addFeedSource } from "../../src/hub/sources/sources.js";
 import { createObjective } from "../../src/pls/plan/objectives.js";
 import { evidenceFor } from "../../src/pls/portfolio/portfolio.js";
-import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -1,6 +1,5 @@
 // The login throttle against a real libSQL file, with the test hub's clock.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loginThrottle } from "../../src/db/schema.js";
 import {
   addressKey,
   clearFailures,
@@ -10,6 +9,7 @@ import {
   throttleKey,
   waitInWords,
 } from "../../src/accounts/throttle.js";
+import { loginThrottle } from "../../src/db/schema.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

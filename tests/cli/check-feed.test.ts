@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixture, fixturesDir, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, fixture, fixturesDir, startFeedServer } from "../helpers/feed-server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const discoverDir = fileURLToPath(new URL("../fixtures/discover/", import.meta.url));

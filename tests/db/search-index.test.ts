@@ -2,9 +2,9 @@
 // upserts that edit, and deletes, via its triggers.
 import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../src/accounts/people.js";
 import { items } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createFirstAdmin } from "../../src/accounts/people.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNodeHub, type NodeHub } from "../../src/node.js";
+import { type NodeHub, startNodeHub } from "../../src/node.js";
 import { launchChromium, newPage as openPage, skipWithoutChromium } from "../helpers/browser.js";
-import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
 
 const skip = skipWithoutChromium("the browser tests");
 
@@ -103,7 +103,13 @@ describe.skipIf(skip)("a course, end to end in Chromium", () => {
 
     await maya.goto(`${hub.url}/c/t509`);
     await expect
-      .poll(async () => (await maya.reload(), await maya.textContent("main")), { timeout: 10_000 })
+      .poll(
+        async () => {
+          await maya.reload();
+          return maya.textContent("main");
+        },
+        { timeout: 10_000 },
+      )
       .toContain("Week 1: learning in the open");
     expect(await maya.textContent("main")).toContain("Maya Learner");
     await maya.goto(`${hub.url}/c/t509/blog`);

@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { memberships, sources } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
-import { startNodeHub, type NodeHub } from "../../src/node.js";
+import { type NodeHub, startNodeHub } from "../../src/node.js";
 import { launchChromium, newPage as openPage, skipWithoutChromium } from "../helpers/browser.js";
-import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
 
 const skip = skipWithoutChromium("the PLS browser test");
 
@@ -70,17 +70,15 @@ describe.skipIf(skip)("a learner's plan, portfolio and sharing, end to end in Ch
     const maya = (await createPerson(db, { email: "maya@example.org", displayName: "Maya Learner", password: PASSWORD }))!;
     await db.insert(memberships).values({ courseId: course.id, personId: maya.id, role: "learner" });
     const now = hub.deps.now();
-    await db
-      .insert(sources)
-      .values({
-        courseId: course.id,
-        kind: "feed",
-        url: blog.url("/feed.xml"),
-        status: "active",
-        ownerId: maya.id,
-        nextPollAt: now,
-        createdAt: now,
-      });
+    await db.insert(sources).values({
+      courseId: course.id,
+      kind: "feed",
+      url: blog.url("/feed.xml"),
+      status: "active",
+      ownerId: maya.id,
+      nextPollAt: now,
+      createdAt: now,
+    });
     expect(await hub.pollNow()).toBe("ran");
     browser = await launchChromium();
   }, 60_000);

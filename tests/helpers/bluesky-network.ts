@@ -11,7 +11,7 @@
 // initdb and the server run as the `postgres` user (or `nobody`) through
 // runuser, in a temporary folder handed to that user. Durability is switched
 // off (fsync, synchronous_commit): the cluster lives for one test file.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
 // Debian's chromium driven by playwright-core, for the end-to-end tests. Without chromium a test
 // file is skipped with a message, except under CI (.ci/run installs it), where it must run.
 import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ci = !!process.env.CI && process.env.CI !== "0" && process.env.CI !== "false";

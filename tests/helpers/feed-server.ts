@@ -1,7 +1,8 @@
 // A real HTTP server on 127.0.0.1 serving feed files, with per-path overrides
 // for the bad behaviours real servers show (errors, slowness, redirects).
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
 import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 

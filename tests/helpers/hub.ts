@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/app.js";
-import { loadConfig, type Config } from "../../src/core/config.js";
-import { openLibsql, tuneLocalFile, type LibsqlDatabase } from "../../src/db/libsql.js";
+import { type Config, loadConfig } from "../../src/core/config.js";
+import { memoryLog } from "../../src/core/log.js";
+import { type LibsqlDatabase, openLibsql, tuneLocalFile } from "../../src/db/libsql.js";
 import { migrateLibsql } from "../../src/db/migrate-libsql.js";
 import type { PollDeps } from "../../src/ingest/deps.js";
 import { hubDeps } from "../../src/jobs/hub-deps.js";
-import { memoryLog } from "../../src/core/log.js";
 
 export interface TestHub {
   deps: PollDeps;

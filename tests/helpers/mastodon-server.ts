@@ -18,8 +18,9 @@
 // Statuses are built from the documented example Status and Account
 // (tests/fixtures/mastodon/) and held in one ordered list, so tests can post,
 // edit and delete between reader runs.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
 import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -162,7 +163,8 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
   };
 
   function post(opts: NewStatus = {}): StatusJson {
-    const createdAt = opts.createdAt ?? new Date((lastMs += 60_000));
+    lastMs += 60_000;
+    const createdAt = opts.createdAt ?? new Date(lastMs);
     // Mastodon ids: milliseconds since the epoch in the high bits, a sequence below (lib/mastodon/snowflake.rb).
     const id = ((BigInt(createdAt.getTime()) << 16n) + BigInt(++seq)).toString();
     const status = structuredClone(mastodonFixture("status.json")) as StatusJson;
@@ -248,17 +250,30 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
 
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? null;
     const scope = bearer === null ? null : (state.auth.tokens.get(bearer) ?? "invalid");
-    if (scope === "invalid") return json(res, 401, { error: "The access token is invalid" }, headers);
+    if (scope === "invalid") {
+      json(res, 401, { error: "The access token is invalid" }, headers);
+      return;
+    }
     if (state.auth.required) {
-      if (scope === null) return json(res, 401, { error: "This method requires an authenticated user" }, headers);
-      if (scope === "none") return json(res, 403, { error: "This action is outside the authorized scopes" }, headers);
+      if (scope === null) {
+        json(res, 401, { error: "This method requires an authenticated user" }, headers);
+        return;
+      }
+      if (scope === "none") {
+        json(res, 403, { error: "This action is outside the authorized scopes" }, headers);
+        return;
+      }
     }
     const present = (s: StatusJson) => (scope === "read" ? viewerFields(s) : stripViewerFields(s));
 
     if (statusMatch) {
       const s = byId.get(decodeURIComponent(statusMatch[1]!));
-      if (!s) return json(res, 404, { error: "Record not found" }, headers);
-      return json(res, 200, present(s), headers);
+      if (!s) {
+        json(res, 404, { error: "Record not found" }, headers);
+        return;
+      }
+      json(res, 200, present(s), headers);
+      return;
     }
 
     const tag = decodeURIComponent(timelineMatch![1]!);

@@ -8,8 +8,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import type { Readable } from "node:stream";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -82,7 +82,12 @@ export async function startWorker(
     bindings,
     ...(opts.queues ? declaredQueues() : {}),
     ...(opts.onLog
-      ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => void (pipeLines(stdout, opts.onLog!), stderr.resume()) }
+      ? {
+          handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+            pipeLines(stdout, opts.onLog!);
+            stderr.resume();
+          },
+        }
       : {}),
   });
   await mf.ready;

@@ -1,12 +1,13 @@
 // Sign-up, sign-in throttling, the account page (sessions, "sign out
 // everywhere else", password change) through the real app and its forms.
-import { serve, type ServerType } from "@hono/node-server";
+
 import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loginThrottle, people } from "../../src/db/schema.js";
 import { createPerson } from "../../src/accounts/people.js";
 import { LOGIN_ADDRESS, SIGNUP_ADDRESS } from "../../src/accounts/throttle.js";
+import { loginThrottle, people } from "../../src/db/schema.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -1,11 +1,11 @@
 // The personal API under /api/v1, through the real app: who may call (the learner's session, a
 // grant token with each scope, nobody), what each endpoint returns and writes, and how it refuses
 // (JSON errors with the right status, RFC 6750 challenges, nothing written).
-import { count, eq } from "drizzle-orm";
+import { count } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { grantAccess, objectives, portfolioEntries, resources, type PlsVisibility } from "../../src/db/schema.js";
-import { sha256Hex } from "../../src/core/crypto.js";
 import { createSession } from "../../src/accounts/sessions.js";
+import { sha256Hex } from "../../src/core/crypto.js";
+import { grantAccess, objectives, type PlsVisibility, portfolioEntries, resources } from "../../src/db/schema.js";
 import { issueGrant } from "../../src/pls/sharing/grants.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 import { addCourse, addItem, addPerson } from "../pls/seed.js";
@@ -29,6 +29,7 @@ interface Call {
   headers?: Record<string, string>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each test reads the API's JSON by the shape it expects.
 async function api(method: string, path: string, o: Call = {}): Promise<{ status: number; json: any; res: Response }> {
   const headers: Record<string, string> = { ...o.headers };
   if (o.session) headers.cookie = `tributary_session=${o.session}`;

@@ -3,9 +3,9 @@
 // nothing written), and where the learner's PLS lives.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { objectives, type Person } from "../../src/db/schema.js";
 import { createPerson } from "../../src/accounts/people.js";
-import { exportBackpack, serialiseBackpack, type Backpack } from "../../src/pls/portability/backpack.js";
+import { objectives, type Person } from "../../src/db/schema.js";
+import { type Backpack, exportBackpack, serialiseBackpack } from "../../src/pls/portability/backpack.js";
 import { plsHomeFor } from "../../src/pls/portability/pls-home.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 import { fillPls, learnerWithPosts, PASSWORD } from "../pls/portability/backpack-fixture.js";

@@ -3,12 +3,12 @@
 // each does what it says, and a new cohort can start from an old Spotlight.
 import { and, asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { courses, courseTags, items, memberships, sources, spotlightEntries, tombstones } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
 import { claimDueSources } from "../../src/ingest/poll/poll.js";
 import { Client } from "../helpers/hub.js";
-import { courseFixture, titlesIn, type CourseFixture } from "../hub/course-fixtures.js";
+import { type CourseFixture, courseFixture, titlesIn } from "../hub/course-fixtures.js";
 
 let f: CourseFixture;
 

@@ -3,9 +3,9 @@
 // autodiscovery links the layout renders; the Spotlight with its notes.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { blockedAuthors, courses, items, memberships } from "../../src/db/schema.js";
 import { alternatesFor } from "../../src/hub/outbound/links.js";
-import { createPerson } from "../../src/accounts/people.js";
 import { addToSpotlight } from "../../src/hub/spotlight.js";
 import { parseFeed } from "../../src/ingest/parse/parse.js";
 import { render } from "../../src/views/render.js";

@@ -1,11 +1,11 @@
 // Joining a course with its join code, through the real app and forms.
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
+import { JOIN_CODE } from "../../src/accounts/throttle.js";
 import { courses, memberships } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { newJoinCode, normaliseJoinCode } from "../../src/hub/join.js";
-import { createPerson } from "../../src/accounts/people.js";
-import { JOIN_CODE } from "../../src/accounts/throttle.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

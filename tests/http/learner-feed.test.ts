@@ -4,8 +4,8 @@
 // reads it back (that is how a PLS elsewhere follows it).
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { courses, items, type Person } from "../../src/db/schema.js";
 import { createPerson } from "../../src/accounts/people.js";
+import { courses, items, type Person } from "../../src/db/schema.js";
 import { withdrawItem } from "../../src/hub/withdraw.js";
 import { parseJsonFeed } from "../../src/ingest/parse/json-feed.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";

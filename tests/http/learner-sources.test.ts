@@ -6,12 +6,12 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { items, memberships, sources } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { MAX_SOURCES_PER_LEARNER } from "../../src/hub/sources/learner-sources.js";
-import { createPerson } from "../../src/accounts/people.js";
 import { claimDueSources } from "../../src/ingest/poll/poll.js";
-import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 const dir = fileURLToPath(new URL("../fixtures/", import.meta.url));

@@ -2,8 +2,8 @@
 // a tag on Mastodon, and blocking a guest, through the real app and forms.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { identities, items, sources } from "../../src/db/schema.js";
 import { createPerson } from "../../src/accounts/people.js";
+import { identities, items, sources } from "../../src/db/schema.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

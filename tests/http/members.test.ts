@@ -2,9 +2,9 @@
 // removing members, and who may do which.
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { courses, memberships } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

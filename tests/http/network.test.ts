@@ -2,11 +2,11 @@
 // (OPML), Mastodon accounts (the CSV Mastodon's "Following list" import reads)
 // and Bluesky handles (a list and JSON), from verified identities only.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { blockedAuthors, identities, items, memberships, sources } from "../../src/db/schema.js";
 import { blogKey } from "../../src/accounts/identities.js";
-import { parseOpml } from "../../src/hub/sources/opml.js";
-import { MASTODON_FOLLOWING_HEADER } from "../../src/hub/outbound/network.js";
 import { createPerson } from "../../src/accounts/people.js";
+import { blockedAuthors, identities, items, memberships, sources } from "../../src/db/schema.js";
+import { MASTODON_FOLLOWING_HEADER } from "../../src/hub/outbound/network.js";
+import { parseOpml } from "../../src/hub/sources/opml.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;
+// biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is walked as plain JSON.
 let doc: any;
 
 beforeAll(async () => {
@@ -68,6 +69,7 @@ describe("the OpenAPI document", () => {
 
   it("has a unique operationId, security, responses and its path parameters declared on every operation", () => {
     const ids = new Set<string>();
+    // biome-ignore lint/suspicious/noExplicitAny: the OpenAPI document is walked as plain JSON.
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
       const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
       for (const [method, op] of Object.entries(item)) {
@@ -97,6 +99,7 @@ describe("the OpenAPI document", () => {
       const target = ref
         .slice(2)
         .split("/")
+        // biome-ignore lint/suspicious/noExplicitAny: a JSON pointer walks untyped JSON.
         .reduce<any>((node, key) => (node === undefined ? undefined : node[key.replace(/~1/g, "/").replace(/~0/g, "~")]), doc);
       expect(target, ref).toBeDefined();
     }

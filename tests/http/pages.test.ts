@@ -3,10 +3,10 @@
 // hidden, withdrawn or blocked one, page newest first, and escape everything.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { blockedAuthors, identities, items, memberships, sources, spotlightEntries } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
-import { courseFixture, titlesIn, type CourseFixture } from "../hub/course-fixtures.js";
+import { type CourseFixture, courseFixture, titlesIn } from "../hub/course-fixtures.js";
 
 let f: CourseFixture;
 

@@ -8,11 +8,16 @@
 // database, so a write by one pair (removing a member, changing a password)
 // never changes what the next pair finds, and a refused request is checked
 // to have written nothing at all.
-import { eq } from "drizzle-orm";
+
 import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
+import { createSession } from "../../src/accounts/sessions.js";
 import { createApp } from "../../src/app.js";
+import { memoryLog } from "../../src/core/log.js";
+import { openLibsql, tuneLocalFile } from "../../src/db/libsql.js";
 import {
   blockedAuthors,
   courses,
@@ -23,14 +28,10 @@ import {
   sources,
   spotlightEntries,
 } from "../../src/db/schema.js";
-import { openLibsql, tuneLocalFile } from "../../src/db/libsql.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
-import { createSession } from "../../src/accounts/sessions.js";
-import { memoryLog } from "../../src/core/log.js";
-import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
-import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 import { snapshot } from "../helpers/db-snapshot.js";
+import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
+import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 import { isPlsRoute } from "../helpers/pls-routes.js";
 
 const ROLES = ["anonymous", "learner", "otherLearner", "ta", "instructor", "admin"] as const;

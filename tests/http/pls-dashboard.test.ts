@@ -2,9 +2,9 @@
 // through the real app and its forms.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { courseTemplates, items, memberships, objectives, planChanges, planSteps, resources } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 const PASSWORD = "correct horse battery";

@@ -6,32 +6,32 @@
 // what they show: each visitor sees exactly the objectives and entries their visibility allows.
 import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { openLibsql, tuneLocalFile } from "../../src/db/libsql.js";
 import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
+import { createSession } from "../../src/accounts/sessions.js";
+import { createApp } from "../../src/app.js";
+import { memoryLog } from "../../src/core/log.js";
+import { openLibsql, tuneLocalFile } from "../../src/db/libsql.js";
 import {
   grants,
   items,
   memberships,
   objectives,
+  type PlsVisibility,
   plsFollows,
   plsRemoteItems,
   plsVisibilities,
   portfolioEntries,
   portfolioLinks,
-  type PlsVisibility,
 } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
-import { createSession } from "../../src/accounts/sessions.js";
-import { memoryLog } from "../../src/core/log.js";
-import { issueGrant, revokeGrant } from "../../src/pls/sharing/grants.js";
 import { addResource } from "../../src/pls/plan/resources.js";
 import { addStep } from "../../src/pls/plan/steps.js";
+import { issueGrant, revokeGrant } from "../../src/pls/sharing/grants.js";
 import { createSuggestion } from "../../src/pls/sharing/suggestions.js";
-import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 import { snapshot } from "../helpers/db-snapshot.js";
+import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 import { isPlsRoute } from "../helpers/pls-routes.js";
 
 const ROLES = ["owner", "anonymous", "member", "grantPlan", "grantPortfolio", "grantSuggest", "expired", "revoked"] as const;

@@ -3,9 +3,9 @@
 // link from a post on the Flow to its learner's portfolio, each cut to what the viewer may see.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { items, memberships, portfolioEntries, portfolioLinks, type PlsVisibility } from "../../src/db/schema.js";
-import { courseBySlug } from "../../src/hub/courses.js";
 import { createPerson } from "../../src/accounts/people.js";
+import { items, memberships, type PlsVisibility, portfolioEntries, portfolioLinks } from "../../src/db/schema.js";
+import { courseBySlug } from "../../src/hub/courses.js";
 import { createObjective, setObjectiveStatus } from "../../src/pls/plan/objectives.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
@@ -147,7 +147,7 @@ describe("the learner's own portfolio page", () => {
     expect(bad.status).toBe(400);
     const page = await bad.text();
     expect(page).toContain(`<p class="error" id="entry-${e.id}-title-error">Title is required.</p>`);
-    expect(page).toMatch(new RegExp(`<details open>\\s*<summary>Edit<span class="visually-hidden">: Draft title`));
+    expect(page).toMatch(/<details open>\s*<summary>Edit<span class="visually-hidden">: Draft title/);
     const wrongVisibility = await clients.maya!.submit("/pls/portfolio", `/pls/portfolio/entries/${e.id}`, {
       title: "New",
       visibility: "everyone",

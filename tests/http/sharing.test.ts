@@ -2,9 +2,9 @@
 // suggestions from grant holders.
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPerson } from "../../src/accounts/people.js";
 import { grantAccess, grants, memberships, objectives, planSteps, suggestions } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { createPerson } from "../../src/accounts/people.js";
 import { createObjective } from "../../src/pls/plan/objectives.js";
 import { addExternalEntry } from "../../src/pls/portfolio/portfolio.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";

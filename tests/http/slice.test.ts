@@ -1,7 +1,7 @@
 // The first end-to-end slice on Node, in process: setup → course → feed → poll → Flow.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pollDueSources } from "../../src/ingest/poll/poll.js";
-import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;

@@ -4,12 +4,12 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { memberships, people } from "../../src/db/schema.js";
-import { parseOpml } from "../../src/hub/sources/opml.js";
 import { hashPassword } from "../../src/accounts/passwords.js";
-import { sourcesOf } from "../../src/hub/sources/sources.js";
+import { memberships, people } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { parseOpml } from "../../src/hub/sources/opml.js";
+import { sourcesOf } from "../../src/hub/sources/sources.js";
+import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 const dir = fileURLToPath(new URL("../fixtures/", import.meta.url));

@@ -1,8 +1,9 @@
 // Shared by the course-page and curation tests: a hub with a course (t509, id 1,
 // run by Ida, the administrator), a learner (Maya), a TA-less course team, and
 // a quick way to put pointers into it.
-import { memberships, items, type NewItem, type Item } from "../../src/db/schema.js";
+
 import { createPerson } from "../../src/accounts/people.js";
+import { type Item, items, memberships, type NewItem } from "../../src/db/schema.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 export interface CourseFixture {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseTagList, readCourseForm } from "../../src/hub/courses.js";
-import { FormError } from "../../src/core/errors.js";
 import { hashPassword, verifyPassword } from "../../src/accounts/passwords.js";
+import { FormError } from "../../src/core/errors.js";
+import { parseTagList, readCourseForm } from "../../src/hub/courses.js";
 import { readFeedSourceForm } from "../../src/hub/sources/sources.js";
 
 describe("course form", () => {

@@ -6,13 +6,13 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FormError } from "../../src/core/errors.js";
 import type { Source } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { FormError } from "../../src/core/errors.js";
 import { exportOpml, MAX_OPML_CHARS, MAX_OUTLINES, parseOpml } from "../../src/hub/sources/opml.js";
 import { importRoster, MAX_LOOKUPS_PER_IMPORT } from "../../src/hub/sources/opml-import.js";
 import { sourcesOf } from "../../src/hub/sources/sources.js";
-import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
 import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 const dir = fileURLToPath(new URL("../fixtures/", import.meta.url));

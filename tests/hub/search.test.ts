@@ -1,9 +1,9 @@
 // Search in a course: what a person types is turned into a safe FTS5
 // expression, and searchItems ranks the course's visible items by bm25.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../src/accounts/people.js";
 import { blockedAuthors, items } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createFirstAdmin } from "../../src/accounts/people.js";
 import { ftsQuery, searchItems, searchWords } from "../../src/hub/search.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 

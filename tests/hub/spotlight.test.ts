@@ -2,9 +2,9 @@
 // dense positions through every change, and the commons copied to a new cohort.
 import { asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../src/accounts/people.js";
 import { items, spotlightEntries } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createFirstAdmin } from "../../src/accounts/people.js";
 import { addToSpotlight, copySpotlight, editNote, moveEntry, removeEntry, spotlightPage } from "../../src/hub/spotlight.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 

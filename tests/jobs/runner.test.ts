@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { serialRunner } from "../../src/jobs/runner.js";
 import { nextPollAfterFailure, retryAfterDate } from "../../src/ingest/poll/schedule.js";
+import { serialRunner } from "../../src/jobs/runner.js";
 
 describe("serialRunner", () => {
   it("skips a tick while a run is in flight and waits for it on shutdown", async () => {

@@ -3,12 +3,12 @@
 // the hub after two misses, and is not brought back by the next poll.
 import { eq, isNull } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../src/accounts/people.js";
 import { items, sources } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
-import { createFirstAdmin } from "../../src/accounts/people.js";
 import { addFeedSource } from "../../src/hub/sources/sources.js";
 import { ingestTick } from "../../src/jobs/tick.js";
-import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 const HOUR = 60 * 60_000;

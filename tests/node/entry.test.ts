@@ -20,8 +20,7 @@ function startProcess(env: Record<string, string>) {
   let buffer = "";
   child.stdout.on("data", (chunk: Buffer) => {
     buffer += chunk.toString();
-    let nl;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
+    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       try {
@@ -61,10 +60,10 @@ describe("npm start (src/node.ts)", () => {
       expect(existsSync(dbFile)).toBe(true);
       expect(hub.lines.some((l) => l.msg === "config.loopback_fetch_allowed")).toBe(true);
       const base = String(started.url);
-      const home = await fetch(base + "/", { redirect: "manual" });
+      const home = await fetch(`${base}/`, { redirect: "manual" });
       expect(home.status).toBe(302);
       expect(home.headers.get("location")).toBe("/setup");
-      expect(await (await fetch(base + "/setup")).text()).toContain("Welcome to Tributary");
+      expect(await (await fetch(`${base}/setup`)).text()).toContain("Welcome to Tributary");
 
       const db = createClient({ url: `file:${dbFile}` });
       const migrations = await db.execute("SELECT count(*) AS n FROM __drizzle_migrations");

@@ -12,7 +12,15 @@ const server = createServer((_req, res) => {
   hits++;
   res.end("ok");
 });
-beforeAll(() => new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ((port = (server.address() as AddressInfo).port), ok()))));
+beforeAll(
+  () =>
+    new Promise<void>((ok) =>
+      server.listen(0, "127.0.0.1", () => {
+        port = (server.address() as AddressInfo).port;
+        ok();
+      }),
+    ),
+);
 afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
 describe("guarded outbound fetch (Node)", () => {

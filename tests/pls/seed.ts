@@ -1,8 +1,9 @@
 // Shared set-up for the PLS tests: people, a course and items inserted directly.
-import { courses, items, people } from "../../src/db/schema.js";
-import type { Db } from "../../src/db/database.js";
+
 import { expect } from "vitest";
 import { FormError } from "../../src/core/errors.js";
+import type { Db } from "../../src/db/database.js";
+import { courses, items, people } from "../../src/db/schema.js";
 
 /** Awaits `p`, expects it to fail with a FormError, and returns that error. */
 export async function formError(p: Promise<unknown>): Promise<FormError> {

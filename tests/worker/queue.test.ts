@@ -4,7 +4,7 @@
 // delivered twice must neither fetch again nor duplicate items.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PollMessage } from "../../src/ingest/poll/fanout.js";
-import { startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
 import { Client, setUpCourse } from "../helpers/hub.js";
 import { buildWorker, declaredQueues, startWorker, type WorkerHarness } from "../helpers/worker.js";
 
@@ -44,7 +44,7 @@ async function waitFor(what: string, ok: () => Promise<boolean> | boolean, timeo
 
 beforeAll(async () => {
   server = await startFeedServer();
-  paths.forEach((p, n) => server.feed(p, learnerFeed(n)));
+  for (const [n, p] of paths.entries()) server.feed(p, learnerFeed(n));
   worker = await startWorker(
     buildWorker(),
     { ALLOW_LOOPBACK_FETCH: "true" },

@@ -3,7 +3,7 @@
 // fetch, via the cron tick and the poll queue, and re-checks what it stored.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, setUpCourse } from "../helpers/hub.js";
-import { startMastodonServer, type MastodonServer } from "../helpers/mastodon-server.js";
+import { type MastodonServer, startMastodonServer } from "../helpers/mastodon-server.js";
 import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.js";
 
 let worker: WorkerHarness;

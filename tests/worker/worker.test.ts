@@ -3,7 +3,7 @@
 // (tests/worker/queue.test.ts runs it with the queue.)
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixture, startFeedServer, type FeedServer } from "../helpers/feed-server.js";
+import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
 import { Client, setUpCourse } from "../helpers/hub.js";
 import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.js";
 

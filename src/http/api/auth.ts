@@ -6,9 +6,10 @@
 // A session is what a browser sends by itself, so its writes must prove they are not a cross-site
 // form: a JSON content type (no form can send one, and a cross-origin script cannot without a CORS
 // preflight this hub never answers) and, when the browser names it, this hub's Origin.
-import type { Context, MiddlewareHandler } from "hono";
+
 import { eq } from "drizzle-orm";
-import { people, type Grant, type GrantScope, type Person } from "../../db/schema.js";
+import type { Context, MiddlewareHandler } from "hono";
+import { type Grant, type GrantScope, type Person, people } from "../../db/schema.js";
 import { checkSecret, hasScope, logAccess } from "../../pls/sharing/grants.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, jsonError } from "./errors.js";

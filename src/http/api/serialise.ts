@@ -1,8 +1,8 @@
 // What the personal API sends: explicit shapes (matching the OpenAPI schemas), dates as ISO
 // strings, and never a secret's hash or an owner's internal ids beyond what a caller needs.
 import type { Grant, GrantAccess, Objective, PlanStep, PortfolioEntry, Resource, Suggestion } from "../../db/schema.js";
-import { grantState } from "../../pls/sharing/grants.js";
 import type { NextSteps } from "../../pls/plan/next-steps.js";
+import { grantState } from "../../pls/sharing/grants.js";
 import type { LinkedObjective, VisiblePlan, VisiblePortfolio } from "../../pls/sharing/read-model.js";
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

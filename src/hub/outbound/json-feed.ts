@@ -81,5 +81,5 @@ export function renderJsonFeed(feed: OutboundFeed, publicUrl: string): string {
     description: feed.description,
     items: feed.entries.map((e) => item(e, about)),
   };
-  return JSON.stringify(doc, null, 2) + "\n";
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -5,9 +5,10 @@
 // follower treats it as the whole list and removes what it no longer names. Pointers only: link,
 // title, the ≤ 280-character excerpt, dates, tags and author. The feed-level `_tributary` object
 // (an extension, as the spec allows) says whose posts these are, in which course, on which hub.
+
+import { profileUrl } from "../../accounts/identities.js";
 import type { Db } from "../../db/database.js";
 import type { Course } from "../../db/schema.js";
-import { profileUrl } from "../../accounts/identities.js";
 import { listItems } from "../flow.js";
 import { EXTENSION_PATH, JSON_FEED_VERSION } from "./json-feed.js";
 import { coursePath } from "./lists.js";
@@ -61,5 +62,5 @@ export async function learnerItemsFeed(db: Db, course: Course, personId: number,
       ...(e.categories.length ? { tags: e.categories } : {}),
     })),
   };
-  return { body: JSON.stringify(doc, null, 2) + "\n", updated: newestChange(entries, course.createdAt) };
+  return { body: `${JSON.stringify(doc, null, 2)}\n`, updated: newestChange(entries, course.createdAt) };
 }

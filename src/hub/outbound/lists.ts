@@ -4,8 +4,8 @@
 // absent from the feeds too.
 import type { Db } from "../../db/database.js";
 import type { Course } from "../../db/schema.js";
-import { listItems, type ListFilter } from "../flow.js";
-import { entryOf, feedFormats, newestChange, tagUri, type FeedFormat, type OutboundEntry, type OutboundFeed } from "./model.js";
+import { type ListFilter, listItems } from "../flow.js";
+import { entryOf, type FeedFormat, feedFormats, newestChange, type OutboundEntry, type OutboundFeed, tagUri } from "./model.js";
 import { participantName } from "./participants.js";
 import { cleanText } from "./text.js";
 

@@ -9,10 +9,10 @@
 // course's participants (src/hub/outbound/participants.ts) other than the
 // person downloading; accounts the course has blocked are left out.
 import { and, asc, eq, isNotNull, ne, or, sql } from "drizzle-orm";
-import type { Db } from "../../db/database.js";
-import { blockedAuthors, identities, people, sources, type IdentityKind } from "../../db/schema.js";
 import { blogKey } from "../../accounts/identities.js";
-import { opmlDocument, type OutlineAttrs } from "../sources/opml.js";
+import type { Db } from "../../db/database.js";
+import { blockedAuthors, type IdentityKind, identities, people, sources } from "../../db/schema.js";
+import { type OutlineAttrs, opmlDocument } from "../sources/opml.js";
 import { participantIds } from "./participants.js";
 import { cleanText, csvField, webUrlOrNull } from "./text.js";
 
@@ -165,7 +165,7 @@ export function mastodonFollowingCsv(accounts: NetworkAccount[]): string {
     seen.add(acct.toLowerCase());
     rows.push([csvField(acct), "true", "false", ""].join(","));
   }
-  return rows.join("\n") + "\n";
+  return `${rows.join("\n")}\n`;
 }
 
 export interface BlueskyAccount {
@@ -197,5 +197,5 @@ export function blueskyList(accounts: BlueskyAccount[]): string {
 }
 
 export function blueskyJson(courseTitle: string, courseUrl: string, accounts: BlueskyAccount[]): string {
-  return JSON.stringify({ course: { title: cleanText(courseTitle), url: courseUrl }, accounts }, null, 2) + "\n";
+  return `${JSON.stringify({ course: { title: cleanText(courseTitle), url: courseUrl }, accounts }, null, 2)}\n`;
 }

@@ -4,7 +4,7 @@
 // enrolled or not).
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
-import { items, memberships, people, type Person } from "../../db/schema.js";
+import { items, memberships, type Person, people } from "../../db/schema.js";
 import { canManageCourse, roleIn } from "../courses.js";
 import { visibleIn } from "../flow.js";
 

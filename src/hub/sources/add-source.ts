@@ -1,13 +1,14 @@
 // Adding a blog by whatever address a person has: its home page, a post, or
 // its feed. Discovery picks the feed (a tag feed where the platform has one)
 // and says why; the source keeps the home page and that note for people to see.
-import { userAgent } from "../../ingest/fetch/user-agent.js";
-import { type PollDeps } from "../../ingest/deps.js";
-import type { Source } from "../../db/schema.js";
-import { AddressUnreachable, discoverFeed, type Discovery } from "../../ingest/discover/discover.js";
-import { IngestError } from "../../ingest/errors.js";
-import { tagsOf } from "../courses.js";
+
 import { FormError } from "../../core/errors.js";
+import type { Source } from "../../db/schema.js";
+import type { PollDeps } from "../../ingest/deps.js";
+import { AddressUnreachable, type Discovery, discoverFeed } from "../../ingest/discover/discover.js";
+import { IngestError } from "../../ingest/errors.js";
+import { userAgent } from "../../ingest/fetch/user-agent.js";
+import { tagsOf } from "../courses.js";
 import { addFeedSource, DuplicateSourceError, findSourceAt, type SourceFilter } from "./sources.js";
 
 export interface AddByAddress {

@@ -5,13 +5,13 @@
 // registers their own blog approved at once. The learner sees their blogs'
 // health in plain words.
 import { and, asc, count, eq, inArray } from "drizzle-orm";
-import type { Db } from "../../db/database.js";
-import { items, people, sources, type Person, type Source } from "../../db/schema.js";
-import type { PollDeps } from "../../ingest/deps.js";
-import { addSourceByAddress, type Added } from "./add-source.js";
 import { FormError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
-import { sourceAddress, type SourceFilter } from "./sources.js";
+import type { Db } from "../../db/database.js";
+import { items, type Person, people, type Source, sources } from "../../db/schema.js";
+import type { PollDeps } from "../../ingest/deps.js";
+import { type Added, addSourceByAddress } from "./add-source.js";
+import { type SourceFilter, sourceAddress } from "./sources.js";
 
 /** The latest time a Date can hold (ECMA-262 §21.4.1.1). */
 const NEVER = new Date(8.64e15);

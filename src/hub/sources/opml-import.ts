@@ -7,12 +7,13 @@
 // at most MAX_LOOKUPS_PER_IMPORT of those run per import so one request stays
 // within a Worker's subrequest budget (50 on the free plan). Duplicates are
 // skipped, so importing the same file again continues where it stopped.
-import type { PollDeps } from "../../ingest/deps.js";
-import { mapLimit } from "../../core/map-limit.js";
-import { addSourceByAddress } from "./add-source.js";
+
 import { FormError } from "../../core/errors.js";
+import { mapLimit } from "../../core/map-limit.js";
+import type { PollDeps } from "../../ingest/deps.js";
+import { addSourceByAddress } from "./add-source.js";
 import { parseOpml, type RosterLine } from "./opml.js";
-import { addFeedSource, DuplicateSourceError, findSourceAt, sourceAddress, sourcesOf, type SourceFilter } from "./sources.js";
+import { addFeedSource, DuplicateSourceError, findSourceAt, type SourceFilter, sourceAddress, sourcesOf } from "./sources.js";
 
 export const MAX_LOOKUPS_PER_IMPORT = 12;
 

@@ -3,9 +3,9 @@
 // with htmlparser2 in XML mode: lenient with the hand-edited rosters people
 // really have, and it never fetches DTDs or expands external entities.
 import { Parser } from "htmlparser2";
+import { FormError } from "../../core/errors.js";
 import type { Source } from "../../db/schema.js";
 import { collapseWhitespace } from "../../ingest/parse/html-text.js";
-import { FormError } from "../../core/errors.js";
 
 /** Largest roster accepted, in characters (a 40-student roster is ~10 KB). */
 export const MAX_OPML_CHARS = 512 * 1024;

@@ -1,12 +1,13 @@
 // A course following its tag on Mastodon instances and on Bluesky. Each is a
 // source like a blog's feed, with the same health, backoff and "poll now"; the
 // instance (or the Bluesky service) is its URL, the followed tag its `tag`.
-import type { Db } from "../../db/database.js";
-import { sources, type Source } from "../../db/schema.js";
+
 import type { Config } from "../../core/config.js";
-import { normaliseTag } from "../../ingest/tags.js";
 import { FormError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
+import type { Db } from "../../db/database.js";
+import { type Source, sources } from "../../db/schema.js";
+import { normaliseTag } from "../../ingest/tags.js";
 import { DuplicateSourceError, sourceAddress } from "./sources.js";
 
 export interface SocialSourceInput {

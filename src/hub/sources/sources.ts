@@ -1,12 +1,12 @@
 // A course's sources. Adding one checks the address at once (scheme, SSRF
 // guard) so a person sees a clear error on the form, and makes it due now.
 import { and, asc, eq, inArray, or } from "drizzle-orm";
-import type { Db } from "../../db/database.js";
-import { items, sources, type Source } from "../../db/schema.js";
-import { assertFetchableUrl } from "../../ingest/fetch/address-guard.js";
-import { IngestError } from "../../ingest/errors.js";
 import { FormError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
+import type { Db } from "../../db/database.js";
+import { items, type Source, sources } from "../../db/schema.js";
+import { IngestError } from "../../ingest/errors.js";
+import { assertFetchableUrl } from "../../ingest/fetch/address-guard.js";
 
 export type SourceFilter = "tagged" | "all";
 

@@ -12,15 +12,15 @@
 // Every request goes through safeFetch, so the SSRF guard applies to links
 // found on the page too.
 import type { Config } from "../../core/config.js";
+import type { NormalisedEntry, NormalisedFeed } from "../entry.js";
+import { IngestError } from "../errors.js";
+import { decodeBody } from "../fetch/decode.js";
+import { type FetchResult, safeFetch } from "../fetch/fetch.js";
+import { parseFeed } from "../parse/parse.js";
+import { matchCourseTags, normaliseTag } from "../tags.js";
 import type { PageHints } from "./page.js";
 import { readPage } from "./page.js";
 import { detectPlatform, type Platform, type PlatformRule } from "./platforms.js";
-import { decodeBody } from "../fetch/decode.js";
-import { IngestError } from "../errors.js";
-import { safeFetch, type FetchResult } from "../fetch/fetch.js";
-import { parseFeed } from "../parse/parse.js";
-import { type NormalisedEntry, type NormalisedFeed } from "../entry.js";
-import { matchCourseTags, normaliseTag } from "../tags.js";
 
 export type { Platform } from "./platforms.js";
 

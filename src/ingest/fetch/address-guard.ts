@@ -58,7 +58,7 @@ function ipv6Groups(host: string): number[] | null {
   if (dotted) {
     const n = ipv4ToInt(dotted[1]!);
     if (n === null) return null;
-    h = h.slice(0, dotted.index) + ((n >>> 16).toString(16) + ":" + (n & 0xffff).toString(16));
+    h = `${h.slice(0, dotted.index)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
   }
   const halves = h.split("::");
   if (halves.length > 2) return null;

@@ -5,9 +5,9 @@
 // it hands every status back as a Response, because API clients read 401, 404
 // and 429 (and their rate-limit headers) themselves.
 import type { Deps } from "../../db/deps.js";
-import { assertFetchableUrl } from "./address-guard.js";
 import { IngestError } from "../errors.js";
-import { checkResolved, readCapped, type FetchOptions } from "./fetch.js";
+import { assertFetchableUrl } from "./address-guard.js";
+import { checkResolved, type FetchOptions, readCapped } from "./fetch.js";
 import { userAgent } from "./user-agent.js";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -48,7 +48,7 @@ export function apiFetch(deps: Deps, opts: ApiFetchOptions = {}): typeof fetch {
         let res: Response;
         try {
           res = await deps.fetch(url.toString(), { method: request.method, headers, body, redirect: "manual", signal: controller.signal });
-        } catch (err) {
+        } catch {
           if (controller.signal.aborted) throw controller.signal.reason;
           throw new IngestError("network", `Could not connect to ${url.host}.`, undefined, null);
         }

@@ -2,8 +2,9 @@
 // URL and on every redirect hop, a total timeout, a body cap counted after
 // decompression (a gzip bomb stops early), conditional GET, and an identifying
 // User-Agent.
-import { assertFetchableUrl, refusedAddressReason, type GuardOptions } from "./address-guard.js";
+
 import { IngestError } from "../errors.js";
+import { assertFetchableUrl, type GuardOptions, refusedAddressReason } from "./address-guard.js";
 
 export interface FetchOptions extends GuardOptions {
   fetch: typeof fetch;

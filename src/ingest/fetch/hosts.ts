@@ -53,7 +53,10 @@ export function hostLimiter(limits: HostLimits): HostLimiter {
   return {
     run<R>(host: string, task: () => Promise<R>): Promise<R> {
       let state = hosts.get(host);
-      if (!state) hosts.set(host, (state = { active: 0, queue: [] }));
+      if (!state) {
+        state = { active: 0, queue: [] };
+        hosts.set(host, state);
+      }
       const own = state;
       return new Promise<R>((resolve, reject) => {
         own.queue.push({

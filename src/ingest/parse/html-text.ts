@@ -72,5 +72,5 @@ export function excerpt(text: string, max = 280): string {
   const head = chars.slice(0, max - 1).join("");
   const cut = head.search(/\s\S*$/);
   const base = cut > max * 0.5 ? head.slice(0, cut) : head;
-  return base.replace(/[\s,;:.\-–—]+$/, "") + "…";
+  return `${base.replace(/[\s,;:.\-–—]+$/, "")}…`;
 }

@@ -1,10 +1,11 @@
 // JSON Feed 1.0 and 1.1 (https://www.jsonfeed.org/version/1.1/) → a normalised
 // feed. Small enough to read ourselves; rss-parser does not know the format.
-import { IngestError } from "../errors.js";
-import { collapseWhitespace, htmlToText } from "./html-text.js";
-import { parseDate } from "./dates.js";
-import { authorName, cleanText, finishEntry, isWebUrl, resolveUrl, webUrl } from "./normalise.js";
+
 import type { NormalisedEntry, NormalisedFeed } from "../entry.js";
+import { IngestError } from "../errors.js";
+import { parseDate } from "./dates.js";
+import { collapseWhitespace, htmlToText } from "./html-text.js";
+import { authorName, cleanText, finishEntry, isWebUrl, resolveUrl, webUrl } from "./normalise.js";
 
 type Json = Record<string, unknown>;
 

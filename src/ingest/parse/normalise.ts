@@ -1,9 +1,10 @@
 // The last step shared by every feed format: plain-text fields → a
 // NormalisedEntry (title fallback, tags, excerpt, id fallback), plus the small
 // rules for URLs and author names that RSS, Atom and JSON Feed have in common.
-import { collapseWhitespace, excerpt } from "./html-text.js";
+
 import type { NormalisedEntry } from "../entry.js";
 import { hashtagsIn, normaliseTag } from "../tags.js";
+import { collapseWhitespace, excerpt } from "./html-text.js";
 
 export interface EntryParts {
   /** GUID / Atom id / JSON Feed id as the feed gives it, if any. */
@@ -92,7 +93,7 @@ export function authorName(raw: string): string | null {
   const s = collapseWhitespace(raw);
   if (!s) return null;
   const angle = /^(.*?)\s*<([^<>]*)>$/.exec(s);
-  if (angle && angle[1]) return angle[1].replace(/^["']|["']$/g, "").trim() || null;
+  if (angle?.[1]) return angle[1].replace(/^["']|["']$/g, "").trim() || null;
   const paren = /^(.*?)\s*\(([^()]*)\)$/.exec(s);
   if (paren) {
     const [, outside, inside] = paren as unknown as [string, string, string];

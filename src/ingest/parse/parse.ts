@@ -7,10 +7,11 @@
 // type survive, and the rest of the hub never sees rss-parser's shapes. We call
 // `parseString` on text we fetched ourselves (never `parseURL`), which works the
 // same on Node and in workerd.
-import type { NormalisedEntry, NormalisedFeed } from "../entry.js";
+
 import Parser from "rss-parser";
-import { parseDate } from "./dates.js";
+import type { NormalisedEntry, NormalisedFeed } from "../entry.js";
 import { IngestError } from "../errors.js";
+import { parseDate } from "./dates.js";
 import { collapseWhitespace, htmlToText } from "./html-text.js";
 import { looksLikeJson, parseJsonFeed } from "./json-feed.js";
 import { authorName, cleanText, finishEntry, isWebUrl, resolveUrl, webUrl } from "./normalise.js";
@@ -109,7 +110,7 @@ function textOf(n: unknown, depth = 0): string {
   if (Array.isArray(n)) return n.map((c) => textOf(c, depth)).join(" ");
   if (!isObject(n) || depth > 32) return "";
   let out = typeof n._ === "string" ? n._ : "";
-  for (const key in n) if (key !== "_" && key !== "$") out += " " + textOf(n[key], depth + 1);
+  for (const key in n) if (key !== "_" && key !== "$") out += ` ${textOf(n[key], depth + 1)}`;
   return out;
 }
 
@@ -243,7 +244,7 @@ function categoriesOf(item: Raw, atom: boolean): string[] {
 }
 
 function entryOf(item: Raw, kind: Kind, parentBase: string | null, feedAuthor: string | null): NormalisedEntry {
-  const attrs = isObject(item[RAW + "$"]) ? (item[RAW + "$"] as Attrs) : {};
+  const attrs = isObject(item[`${RAW}$`]) ? (item[`${RAW}$`] as Attrs) : {};
   const base = withBase(parentBase, attrs);
   const atom = kind === "atom";
 
@@ -351,7 +352,7 @@ export async function parseFeed(xml: string, feedUrl: string | null = null): Pro
   }
 
   const atom = kind.kind === "atom";
-  const feedAttrs = isObject(feed[RAW + "$"]) ? (feed[RAW + "$"] as Attrs) : {};
+  const feedAttrs = isObject(feed[`${RAW}$`]) ? (feed[`${RAW}$`] as Attrs) : {};
   // Bases (XML Base): the document's address, then xml:base on the root, the
   // channel (for Atom the root is the feed) and each entry; RSS 1.0 items are
   // children of the root, not of the channel.

@@ -228,7 +228,7 @@ export function prepareXml(input: string): PreparedXml {
 
   // The end: a last end tag missing its '>' ("</rss"), and anything after the root element.
   const cut = /<\/([A-Za-z_][\w.:-]*)\s*$/.exec(xml.slice(-300));
-  if (cut) xml = xml.trimEnd() + ">";
+  if (cut) xml = `${xml.trimEnd()}>`;
   const rootClose = xml.lastIndexOf(`</${root}`);
   if (rootClose > 0) {
     const end = xml.indexOf(">", rootClose);

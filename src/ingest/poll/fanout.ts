@@ -15,11 +15,11 @@
 // (course, canonical URL) keeps items from doubling.
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
-import { sources, type Source } from "../../db/schema.js";
-import { hostOf, type HostLimiter } from "../fetch/hosts.js";
+import { type Source, sources } from "../../db/schema.js";
+import type { PollDeps } from "../deps.js";
+import { type HostLimiter, hostOf } from "../fetch/hosts.js";
+import { type PollSummary, summarise } from "./outcome.js";
 import { claimDueSources, pollClaimed, runLimiter } from "./poll.js";
-import { summarise, type PollSummary } from "./outcome.js";
-import { type PollDeps } from "../deps.js";
 import { newPollRun } from "./run.js";
 
 /** D1 binds at most 100 parameters per statement; a message's ids fit in one lookup. */

@@ -5,13 +5,17 @@
 // fetches several feeds at once but only a few from any one host (hosts.ts).
 import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import type { Deps } from "../../db/deps.js";
-import { sources, type Source } from "../../db/schema.js";
-import { decodeBody } from "../fetch/decode.js";
+import { type Source, sources } from "../../db/schema.js";
+import type { PollDeps } from "../deps.js";
 import { describeError, IngestError } from "../errors.js";
+import { decodeBody } from "../fetch/decode.js";
 import { safeFetch } from "../fetch/fetch.js";
-import { hostLimiter, hostOf, mapPolitely, type HostLimiter } from "../fetch/hosts.js";
+import { type HostLimiter, hostLimiter, hostOf, mapPolitely } from "../fetch/hosts.js";
+import { userAgent } from "../fetch/user-agent.js";
 import { parseFeed } from "../parse/parse.js";
-import { commit, finishRun, newPollRun, tagsOf, type PollRun } from "./run.js";
+import { canonicalTags, matchCourseTags } from "../tags.js";
+import { type PollSummary, type SourceOutcome, summarise } from "./outcome.js";
+import { commit, finishRun, newPollRun, type PollRun, tagsOf } from "./run.js";
 import {
   nextPollAfterFailure,
   nextPollAfterFetch,
@@ -21,13 +25,9 @@ import {
   retryAfterDate,
   scheduleSettings,
 } from "./schedule.js";
-import type { PollDeps } from "../deps.js";
-import { summarise, type PollSummary, type SourceOutcome } from "./outcome.js";
-import { userAgent } from "../fetch/user-agent.js";
-import { dedupeByUrl, itemUpserts, movedPostUpdates, tombstonedUrls } from "./store.js";
-import { canonicalTags, matchCourseTags } from "../tags.js";
 import { pollSocialSource } from "./social.js";
 import { crossPostLinks } from "./social-store.js";
+import { dedupeByUrl, itemUpserts, movedPostUpdates, tombstonedUrls } from "./store.js";
 
 export const LEASE_MS = 10 * 60_000;
 

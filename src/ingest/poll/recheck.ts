@@ -7,16 +7,16 @@
 // blip (a deploy, a moved page), hence the second, sooner look.
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import { items, sources, tombstones } from "../../db/schema.js";
+import type { PollDeps } from "../deps.js";
 import { IngestError } from "../errors.js";
 import { safeFetch } from "../fetch/fetch.js";
 import { hostLimiter, hostOf, mapPolitely } from "../fetch/hosts.js";
-import type { PollDeps } from "../deps.js";
+import { userAgent } from "../fetch/user-agent.js";
 import type { SocialPost } from "../social/post.js";
-import { newPollRun, tagsOf } from "./run.js";
 import { readerForSource } from "../social/readers.js";
+import { newPollRun, tagsOf } from "./run.js";
 import { socialUpserts } from "./social-store.js";
 import type { Statement } from "./writes.js";
-import { userAgent } from "../fetch/user-agent.js";
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -28,6 +28,7 @@ export const CONFIRM_AFTER_MS = 1 * HOUR;
 const LEASE_MS = 15 * 60_000;
 
 export type { RecheckVerdict } from "../social/post.js";
+
 import type { RecheckVerdict } from "../social/post.js";
 
 export function nextRecheck(firstSeenAt: Date, now: Date): Date | null {

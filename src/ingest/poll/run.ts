@@ -8,10 +8,10 @@
 // for a lone poll.
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
-import { courseTags } from "../../db/schema.js";
 import type { Deps } from "../../db/deps.js";
+import { courseTags } from "../../db/schema.js";
 import type { LearnerPostWrite, PollDeps } from "../deps.js";
-import { writeGroup, type Statement, type WriteGroup } from "./writes.js";
+import { type Statement, type WriteGroup, writeGroup } from "./writes.js";
 
 export interface PollRun {
   courseTags: Map<number, Promise<string[]>>;
@@ -35,9 +35,11 @@ export async function commit(
   learners?: LearnerPostWrite,
 ): Promise<unknown> {
   const done = await (run.writes ? run.writes.write(statements) : deps.db.batch(statements));
-  if (learners && learners.personIds.length) {
-    if (run.writes) (run.learnerWrites ??= []).push(learners);
-    else await linkLearnerPosts(deps, [learners]);
+  if (learners?.personIds.length) {
+    if (run.writes) {
+      run.learnerWrites ??= [];
+      run.learnerWrites.push(learners);
+    } else await linkLearnerPosts(deps, [learners]);
   }
   return done;
 }

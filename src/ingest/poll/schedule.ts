@@ -12,8 +12,9 @@
 // Failures back off exponentially with jitter up to a cap, so a dead blog is
 // not hammered yet is never given up on silently; a server's Retry-After wins
 // when it asks for longer.
-import type { Source } from "../../db/schema.js";
+
 import type { Deps } from "../../db/deps.js";
+import type { Source } from "../../db/schema.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

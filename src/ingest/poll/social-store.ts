@@ -16,10 +16,10 @@ import { blockedAuthors, identities, items, type NewItem, type Source } from "..
 import { canonicalUrl } from "../canonical-url.js";
 import { excerpt } from "../parse/html-text.js";
 import { cleanText } from "../parse/normalise.js";
-import type { Statement } from "./writes.js";
+import type { SocialKind, SocialPost } from "../social/post.js";
 import { canonicalTags } from "../tags.js";
 import { FIRST_RECHECK_MS, tombstonedUrls } from "./store.js";
-import type { SocialKind, SocialPost } from "../social/post.js";
+import type { Statement } from "./writes.js";
 
 /** D1 binds at most 100 parameters per statement. */
 const KEYS_PER_LOOKUP = 90;

@@ -4,14 +4,13 @@
 // before that batch leaves the old cursor, so the next run reads the same page
 // again and the upserts make that harmless: nothing is skipped, nothing doubles.
 import { eq } from "drizzle-orm";
-import { sources, type Source } from "../../db/schema.js";
+import { type Source, sources } from "../../db/schema.js";
+import type { PollDeps } from "../deps.js";
 import { IngestError } from "../errors.js";
-import { commit, tagsOf, type PollRun } from "./run.js";
-import { postDates, previousIntervalMs, scheduleSettings } from "./schedule.js";
-import { type PollDeps } from "../deps.js";
-import { type SourceOutcome } from "./outcome.js";
-import { nextPollAfterFetch, nextPollAfterUnchanged } from "./schedule.js";
 import { readerForSource } from "../social/readers.js";
+import type { SourceOutcome } from "./outcome.js";
+import { commit, type PollRun, tagsOf } from "./run.js";
+import { nextPollAfterFetch, nextPollAfterUnchanged, postDates, previousIntervalMs, scheduleSettings } from "./schedule.js";
 import { socialUpserts } from "./social-store.js";
 
 /** When the page budget ran out before catching up, come back this soon. */

@@ -4,7 +4,7 @@
 // in place. Tombstoned posts are never brought back.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
-import { items, tombstones, type ItemKind, type NewItem } from "../../db/schema.js";
+import { type ItemKind, items, type NewItem, tombstones } from "../../db/schema.js";
 import { canonicalUrl } from "../canonical-url.js";
 import type { NormalisedEntry } from "../entry.js";
 

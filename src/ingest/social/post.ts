@@ -3,8 +3,9 @@
 // normalised posts; it never writes to the database. The generic social poll
 // (social/poll.ts) stores the posts, the cursor and the source's health in one
 // batch, so a crash mid-run repeats a page instead of skipping one.
-import type { Source } from "../../db/schema.js";
+
 import type { Deps } from "../../db/deps.js";
+import type { Source } from "../../db/schema.js";
 
 export type SocialKind = "mastodon" | "bluesky";
 

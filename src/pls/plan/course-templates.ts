@@ -2,13 +2,13 @@
 // it carry, and steps. A member of the course can start an objective from one; the objective is
 // then theirs alone (editing or deleting the template later changes no one's plan).
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { courses, courseTemplates, memberships, type Course, type CourseTemplate, type Objective } from "../../db/schema.js";
 import { FormError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
+import { type Course, type CourseTemplate, courses, courseTemplates, memberships, type Objective } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
+import { readTags } from "../validate.js";
 import { createObjective } from "./objectives.js";
 import { addStep } from "./steps.js";
-import { readTags } from "../validate.js";
 
 const MAX_STEPS = 30;
 

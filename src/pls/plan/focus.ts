@@ -4,7 +4,7 @@
 // then by recency. A post that matches nothing is left out; each result says which objective
 // it serves and why.
 import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
-import { courses, courseTags, items, objectives, type Item, type Objective } from "../../db/schema.js";
+import { courses, courseTags, type Item, items, type Objective, objectives } from "../../db/schema.js";
 import { visibleIn } from "../../hub/flow.js";
 import { normaliseTag } from "../../ingest/tags.js";
 import type { PlsDeps } from "../deps.js";

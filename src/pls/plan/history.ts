@@ -1,7 +1,7 @@
 // A short history of plan revisions: one plain line per change, newest 50 per person kept,
 // so "what changed in my plan" stays answerable without the table growing without bound.
 import { and, desc, eq, lt } from "drizzle-orm";
-import { planChanges, type PlanChange } from "../../db/schema.js";
+import { type PlanChange, planChanges } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
 
 export const HISTORY_KEEP = 50;

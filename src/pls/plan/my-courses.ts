@@ -2,7 +2,7 @@
 // and how many of their posts it holds. Read from memberships, so it lists what is true today;
 // the plan and portfolio do not depend on it and outlive every course.
 import { and, asc, count, eq, isNull } from "drizzle-orm";
-import { courses, items, memberships, type Course } from "../../db/schema.js";
+import { type Course, courses, items, memberships } from "../../db/schema.js";
 import type { Role } from "../../hub/courses.js";
 import type { PlsDeps } from "../deps.js";
 

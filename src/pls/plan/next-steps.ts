@@ -1,7 +1,7 @@
 // Next steps, computed from the plan and the portfolio at a given moment: objectives still
 // without evidence, steps past their due day, and active objectives nobody has touched for weeks.
 import { and, eq, inArray, ne } from "drizzle-orm";
-import { objectives, planSteps, portfolioLinks, type Objective, type PlanStep } from "../../db/schema.js";
+import { type Objective, objectives, type PlanStep, planSteps, portfolioLinks } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
 
 export const UNTOUCHED_DAYS = 21;

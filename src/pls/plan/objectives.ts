@@ -1,12 +1,12 @@
 // A learner's objectives: what they mean to learn, why, the tags their posts about it carry,
 // a target day, a status and who may see it. Every change leaves a line in the plan's history.
 import { and, asc, eq } from "drizzle-orm";
-import { objectives, objectiveStatuses, plsVisibilities, type Objective, type ObjectiveStatus } from "../../db/schema.js";
 import { FormError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
+import { type Objective, type ObjectiveStatus, objectiveStatuses, objectives, plsVisibilities } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
-import { recordChange } from "./history.js";
 import { readChoice, readDay, readTags } from "../validate.js";
+import { recordChange } from "./history.js";
 
 export interface ObjectiveInput {
   title: string;

@@ -1,13 +1,13 @@
 // Resources: links worth reading, kept by the learner (or suggested to them), optionally
 // filed under one of their objectives.
 import { and, desc, eq } from "drizzle-orm";
-import { resources, type Resource } from "../../db/schema.js";
 import { FormError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
+import { type Resource, resources } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
+import { readHttpUrl } from "../validate.js";
 import { recordChange } from "./history.js";
 import { getObjective } from "./objectives.js";
-import { readHttpUrl } from "../validate.js";
 
 export async function addResource(
   deps: PlsDeps,

@@ -1,13 +1,13 @@
 // Plan steps: the activities under an objective, in the learner's order, each with a status,
 // an optional resource link and an optional due day.
 import { and, asc, eq, max } from "drizzle-orm";
-import { planSteps, stepStatuses, type PlanStep } from "../../db/schema.js";
 import { FormError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
+import { type PlanStep, planSteps, stepStatuses } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
+import { readChoice, readDay, readHttpUrl } from "../validate.js";
 import { recordChange } from "./history.js";
 import { getObjective, touchObjective } from "./objectives.js";
-import { readChoice, readDay, readHttpUrl } from "../validate.js";
 
 export function listSteps(deps: Pick<PlsDeps, "db">, objectiveId: number): Promise<PlanStep[]> {
   return deps.db.select().from(planSteps).where(eq(planSteps.objectiveId, objectiveId)).orderBy(asc(planSteps.position), asc(planSteps.id));

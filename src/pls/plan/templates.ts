@@ -1,9 +1,10 @@
 // Templates to start a plan from: the general ones below, and a course's own objectives offered
 // by the people who run it (course-templates.ts). instantiateTemplate makes either.
-import type { Objective } from "../../db/schema.js";
+
 import { FormError } from "../../core/errors.js";
-import { instantiateCourseTemplate } from "./course-templates.js";
+import type { Objective } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
+import { instantiateCourseTemplate } from "./course-templates.js";
 import { createObjective } from "./objectives.js";
 import { addStep } from "./steps.js";
 

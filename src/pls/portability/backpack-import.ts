@@ -6,8 +6,11 @@
 // (one transaction on libSQL and on D1). Rows refer to rows made in the same batch by position
 // ("the k-th newest objective of this person"): a write batch runs alone, and ids only grow
 // (AUTOINCREMENT), so the rows just added are exactly the newest ones.
-import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { parseIdentity } from "../../accounts/identities.js";
 import type { Config } from "../../core/config.js";
+import { randomToken } from "../../core/crypto.js";
+import { FormError } from "../../core/errors.js";
 import {
   grants,
   identities,
@@ -22,16 +25,13 @@ import {
   resources,
   suggestions,
 } from "../../db/schema.js";
-import { randomToken } from "../../core/crypto.js";
-import { FormError } from "../../core/errors.js";
-import { parseIdentity } from "../../accounts/identities.js";
 import { sourceAddress } from "../../hub/sources/sources.js";
-import { BACKPACK_FORMAT, BACKPACK_VERSION, backpackSchema, validateSchema } from "./backpack-schema.js";
 import type { PlsDeps } from "../deps.js";
 import { HISTORY_KEEP } from "../plan/history.js";
-import { isThisHub } from "./pls-home.js";
 import { readTags } from "../validate.js";
-import { BACKPACK_MAX_BYTES, IMPORT_FIELD, type BackpackResource, type Backpack } from "./backpack.js";
+import { BACKPACK_MAX_BYTES, type Backpack, type BackpackResource, IMPORT_FIELD } from "./backpack.js";
+import { BACKPACK_FORMAT, BACKPACK_VERSION, backpackSchema, validateSchema } from "./backpack-schema.js";
+import { isThisHub } from "./pls-home.js";
 
 const fail = (message: string): never => {
   throw new FormError(IMPORT_FIELD, message);
@@ -100,7 +100,7 @@ export function readBackpack(doc: unknown, opts: { allowLoopback: boolean }): Ba
     }
     if (o.status === "achieved" && o.achievedAt === null) fail(`plan.objectives[${i}].achievedAt is missing: the objective is achieved.`);
   });
-  b.plan.history.forEach((h, i) => known(`plan.history[${i}].objective`, h.objective, objectiveRefs, "plan.objectives"));
+  for (const [i, h] of b.plan.history.entries()) known(`plan.history[${i}].objective`, h.objective, objectiveRefs, "plan.objectives");
   b.portfolio.entries.forEach((e, i) => {
     const linked = new Set<string>();
     e.objectives.forEach((l, j) => {
@@ -186,17 +186,15 @@ export async function importBackpack(
   const now = deps.now();
   const writes: unknown[] = [];
   const resourceRow = (r: BackpackResource, objective: SQL<number> | null) =>
-    db
-      .insert(resources)
-      .values({
-        personId,
-        objectiveId: objective,
-        title: r.title,
-        url: r.url,
-        note: r.note,
-        suggestedBy: r.suggestedBy,
-        createdAt: at(r.createdAt),
-      });
+    db.insert(resources).values({
+      personId,
+      objectiveId: objective,
+      title: r.title,
+      url: r.url,
+      note: r.note,
+      suggestedBy: r.suggestedBy,
+      createdAt: at(r.createdAt),
+    });
 
   for (const o of b.plan.objectives) {
     writes.push(
@@ -265,14 +263,12 @@ export async function importBackpack(
   b.portfolio.entries.forEach((e, i) => {
     for (const l of e.objectives) {
       writes.push(
-        db
-          .insert(portfolioLinks)
-          .values({
-            entryId: newest("portfolio_entries", personId, entryCount - 1 - i),
-            objectiveId: objectiveId(l.ref)!,
-            auto: l.auto,
-            removed: l.removed,
-          }),
+        db.insert(portfolioLinks).values({
+          entryId: newest("portfolio_entries", personId, entryCount - 1 - i),
+          objectiveId: objectiveId(l.ref)!,
+          auto: l.auto,
+          removed: l.removed,
+        }),
       );
     }
   });

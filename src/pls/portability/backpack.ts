@@ -9,28 +9,28 @@
 //
 // Importing a backpack is backpack-import.ts.
 import { asc, eq } from "drizzle-orm";
+import { profileUrl } from "../../accounts/identities.js";
 import {
   courses,
   grants,
   identities,
   memberships,
+  type Objective,
   objectives,
+  type Person,
   planChanges,
   planSteps,
   plsFollows,
   plsHomes,
   portfolioEntries,
   portfolioLinks,
+  type Resource,
   resources,
   suggestions,
-  type Objective,
-  type Person,
-  type Resource,
 } from "../../db/schema.js";
-import { profileUrl } from "../../accounts/identities.js";
-import { BACKPACK_FORMAT, BACKPACK_VERSION } from "./backpack-schema.js";
 import type { PlsDeps } from "../deps.js";
-import { xapiStatements, type XapiStatement } from "./xapi.js";
+import { BACKPACK_FORMAT, BACKPACK_VERSION } from "./backpack-schema.js";
+import { type XapiStatement, xapiStatements } from "./xapi.js";
 
 /** The most an import reads: a large PLS is a few hundred KB. */
 export const BACKPACK_MAX_BYTES = 2 * 1024 * 1024;
@@ -290,5 +290,5 @@ export async function exportBackpack(deps: PlsDeps, person: Pick<Person, "id" | 
 
 /** The file as downloaded: indented, one trailing newline. */
 export function serialiseBackpack(b: Backpack): string {
-  return JSON.stringify(b, null, 2) + "\n";
+  return `${JSON.stringify(b, null, 2)}\n`;
 }

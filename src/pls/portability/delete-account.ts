@@ -10,10 +10,10 @@
 // All of it is one batch: it happens entirely or not at all. Tombstones keep a course and an
 // address, never who wrote it. The only hub administrator may not leave the hub without one.
 import { and, count, eq, inArray, or, sql } from "drizzle-orm";
-import { items, loginThrottle, people, sources, tombstones, type Person } from "../../db/schema.js";
-import { FormError } from "../../core/errors.js";
 import { verifyPassword } from "../../accounts/passwords.js";
 import { LOGIN_EMAIL, lockedUntil, recordFailure, throttleKey } from "../../accounts/throttle.js";
+import { FormError } from "../../core/errors.js";
+import { items, loginThrottle, type Person, people, sources, tombstones } from "../../db/schema.js";
 import type { PollDeps } from "../../ingest/deps.js";
 
 export interface DeletedAccount {

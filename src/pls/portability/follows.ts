@@ -10,17 +10,17 @@
 // can be judged (older ones may simply have fallen off the end). A failed poll writes what went
 // wrong on the follow in plain words and leaves the pointers as they were.
 import { and, asc, desc, eq, inArray, isNull, lte, or } from "drizzle-orm";
-import { plsFollows, plsRemoteItems, portfolioEntries, type PlsFollow, type PlsRemoteItem, type PortfolioEntry } from "../../db/schema.js";
 import { FormError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
-import { sourceAddress } from "../../hub/sources/sources.js";
-import { decodeBody } from "../../ingest/fetch/decode.js";
-import { describeError, IngestError } from "../../ingest/errors.js";
-import { safeFetch } from "../../ingest/fetch/fetch.js";
-import { parseJsonFeed } from "../../ingest/parse/json-feed.js";
-import { userAgent } from "../../ingest/fetch/user-agent.js";
-import { type PollDeps } from "../../ingest/deps.js";
+import { type PlsFollow, type PlsRemoteItem, type PortfolioEntry, plsFollows, plsRemoteItems, portfolioEntries } from "../../db/schema.js";
 import { LEARNER_FEED_SIZE } from "../../hub/outbound/learner-items.js";
+import { sourceAddress } from "../../hub/sources/sources.js";
+import type { PollDeps } from "../../ingest/deps.js";
+import { describeError, IngestError } from "../../ingest/errors.js";
+import { decodeBody } from "../../ingest/fetch/decode.js";
+import { safeFetch } from "../../ingest/fetch/fetch.js";
+import { userAgent } from "../../ingest/fetch/user-agent.js";
+import { parseJsonFeed } from "../../ingest/parse/json-feed.js";
 import { addExternalEntry } from "../portfolio/portfolio.js";
 import { isThisHub } from "./pls-home.js";
 

@@ -3,9 +3,9 @@
 // learner's portfolio here link there instead (plsHomeFor). The other deployment learns about the
 // learner's posts here by following their per-course JSON Feed (learner-items.ts, follows.ts).
 import { eq, inArray } from "drizzle-orm";
+import { FormError } from "../../core/errors.js";
 import type { Db } from "../../db/database.js";
 import { plsHomes } from "../../db/schema.js";
-import { FormError } from "../../core/errors.js";
 import type { PlsDeps } from "../deps.js";
 import { readHttpUrl } from "../validate.js";
 

@@ -12,14 +12,14 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
 import {
+  type Item,
   memberships,
   objectives,
+  type PlsVisibility,
   people,
   plsHomes,
   portfolioEntries,
   portfolioLinks,
-  type Item,
-  type PlsVisibility,
 } from "../../db/schema.js";
 import { canSee, type PlsViewer } from "../sharing/visibility.js";
 
@@ -87,7 +87,10 @@ const prepared = new WeakMap<Db, ReturnType<typeof detailsQuery>>();
 
 function detailsFor(db: Db) {
   let q = prepared.get(db);
-  if (!q) prepared.set(db, (q = detailsQuery(db)));
+  if (!q) {
+    q = detailsQuery(db);
+    prepared.set(db, q);
+  }
   return q;
 }
 

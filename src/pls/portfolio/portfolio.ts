@@ -2,24 +2,24 @@
 // any course) or an external http(s) URL — each linked to the objectives it is evidence for.
 // Entries are references: a title and a URL, never a copy of the post.
 import { and, asc, desc, eq, gte, inArray, isNull } from "drizzle-orm";
+import { FormError } from "../../core/errors.js";
+import { optionalText, requireText } from "../../core/form-text.js";
 import {
   courses,
   items,
+  type Objective,
   objectives,
+  type PortfolioEntry,
   plsVisibilities,
   portfolioEntries,
   portfolioLinks,
-  type Objective,
-  type PortfolioEntry,
 } from "../../db/schema.js";
-import { FormError } from "../../core/errors.js";
-import { optionalText, requireText } from "../../core/form-text.js";
+import type { LearnerPostWrite } from "../../ingest/deps.js";
 import { normaliseTag } from "../../ingest/tags.js";
 import type { PlsDeps } from "../deps.js";
 import { recordChange } from "../plan/history.js";
 import { getObjective, touchObjective } from "../plan/objectives.js";
 import { readChoice, readHttpUrl } from "../validate.js";
-import type { LearnerPostWrite } from "../../ingest/deps.js";
 
 export async function getEntry(deps: Pick<PlsDeps, "db">, personId: number, id: number): Promise<PortfolioEntry> {
   const [e] = await deps.db

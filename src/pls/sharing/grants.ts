@@ -3,10 +3,10 @@
 // only their SHA-256 is stored, so a copy of the database cannot be used to read anyone's plan.
 // A grant is checked on every request, so revoking or expiring works on the very next one.
 import { and, desc, eq, lt } from "drizzle-orm";
-import { audienceKinds, grantAccess, grantScopes, grants, type Grant, type GrantAccess, type GrantScope } from "../../db/schema.js";
 import { randomToken, sha256Hex } from "../../core/crypto.js";
 import { FormError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
+import { audienceKinds, type Grant, type GrantAccess, type GrantScope, grantAccess, grantScopes, grants } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
 import { readChoice, readDay } from "../validate.js";
 

@@ -4,18 +4,18 @@
 // links name only objectives the viewer may also see, so nothing private leaks through a link.
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import {
+  type Objective,
   objectives,
+  type PlanStep,
+  type PortfolioEntry,
   planSteps,
   portfolioEntries,
   portfolioLinks,
-  resources,
-  type Objective,
-  type PlanStep,
-  type PortfolioEntry,
   type Resource,
+  resources,
 } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
-import { visibleLevels, type PlsViewer } from "./visibility.js";
+import { type PlsViewer, visibleLevels } from "./visibility.js";
 
 export interface PlanObjective extends Objective {
   steps: PlanStep[];

@@ -2,16 +2,16 @@
 // (under an objective they can see) or a resource. Nothing reaches the plan until the learner
 // accepts; accepting makes it through the same functions the learner's own edits use.
 import { and, desc, eq } from "drizzle-orm";
-import { objectives, suggestionKinds, suggestions, type Grant, type Objective, type Suggestion } from "../../db/schema.js";
 import { FormError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
+import { type Grant, type Objective, objectives, type Suggestion, suggestionKinds, suggestions } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
-import { grantState, hasScope } from "./grants.js";
 import { recordChange } from "../plan/history.js";
 import { createObjective } from "../plan/objectives.js";
 import { addResource } from "../plan/resources.js";
 import { addStep } from "../plan/steps.js";
 import { readChoice, readHttpUrl } from "../validate.js";
+import { grantState, hasScope } from "./grants.js";
 import { canSee } from "./visibility.js";
 
 /** Pending suggestions one grant may have waiting at once: enough for real use, not for flooding. */

@@ -2,8 +2,8 @@
 // see, a grant holder may see too, and public is for everyone. The owner sees everything; a hub
 // administrator gets nothing extra (a PLS is the learner's, not the hub's).
 import { and, eq, inArray } from "drizzle-orm";
-import { memberships, type Grant, type PlsVisibility } from "../../db/schema.js";
 import type { Db } from "../../db/database.js";
+import { type Grant, memberships, type PlsVisibility } from "../../db/schema.js";
 import { hasScope } from "./grants.js";
 
 /** Who is looking at a learner's PLS. */

@@ -5,11 +5,11 @@ import { describe, expect, it } from "vitest";
 import type { FlowItem } from "../../../src/hub/flow.js";
 import { renderAtom } from "../../../src/hub/outbound/atom.js";
 import { JSON_FEED_VERSION, renderJsonFeed } from "../../../src/hub/outbound/json-feed.js";
-import { entryOf, tagUri, type OutboundFeed } from "../../../src/hub/outbound/model.js";
+import { entryOf, type OutboundFeed, tagUri } from "../../../src/hub/outbound/model.js";
 import { renderRss } from "../../../src/hub/outbound/rss.js";
 import { cleanText, csvField, xmlAttr, xmlText } from "../../../src/hub/outbound/text.js";
 import { parseFeed } from "../../../src/ingest/parse/parse.js";
-import { all, kid, kids, parseStrict, type El } from "./strict-xml.js";
+import { all, type El, kid, kids, parseStrict } from "./strict-xml.js";
 
 const PUBLIC = "https://hub.example.org";
 const ATOM = "http://www.w3.org/2005/Atom";

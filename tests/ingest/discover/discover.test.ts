@@ -5,10 +5,10 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/core/config.js";
-import { AddressUnreachable, discoverFeed, type DiscoverDeps } from "../../../src/ingest/discover/discover.js";
+import { AddressUnreachable, type DiscoverDeps, discoverFeed } from "../../../src/ingest/discover/discover.js";
 import { IngestError } from "../../../src/ingest/errors.js";
 import { parseFeed } from "../../../src/ingest/parse/parse.js";
-import { fixture, startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, fixture, startFeedServer } from "../../helpers/feed-server.js";
 
 const dir = fileURLToPath(new URL("../../fixtures/discover/", import.meta.url));
 /** What parseFeed itself says about `text` (its wording belongs to parse.ts, not to these tests). */

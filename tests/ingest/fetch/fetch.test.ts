@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { safeFetch, type FetchOptions } from "../../../src/ingest/fetch/fetch.js";
-import { fixture, startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FetchOptions, safeFetch } from "../../../src/ingest/fetch/fetch.js";
+import { type FeedServer, fixture, startFeedServer } from "../../helpers/feed-server.js";
 
 let server: FeedServer;
 const opts = (over: Partial<FetchOptions> = {}): FetchOptions => ({

@@ -6,8 +6,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCourse } from "../../../src/hub/courses.js";
 import { createFirstAdmin } from "../../../src/accounts/people.js";
+import { createCourse } from "../../../src/hub/courses.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import { hostLimiter, hostOf, mapPolitely } from "../../../src/ingest/fetch/hosts.js";
 import { pollDueSources } from "../../../src/ingest/poll/poll.js";

@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { isoSeconds } from "../../../src/ingest/parse/dates.js";
+import type { NormalisedEntry, NormalisedFeed } from "../../../src/ingest/entry.js";
 import { decodeBody } from "../../../src/ingest/fetch/decode.js";
+import { isoSeconds } from "../../../src/ingest/parse/dates.js";
 import { parseFeed } from "../../../src/ingest/parse/parse.js";
-import { type NormalisedEntry, type NormalisedFeed } from "../../../src/ingest/entry.js";
 
 interface Case {
   id: string;

@@ -2,8 +2,8 @@
 // shows the clear error, or that the feed is read and nothing in it was lost.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeBody } from "../../../src/ingest/fetch/decode.js";
 import { IngestError } from "../../../src/ingest/errors.js";
+import { decodeBody } from "../../../src/ingest/fetch/decode.js";
 import { parseFeed } from "../../../src/ingest/parse/parse.js";
 import { fixture, fixturesDir } from "../../helpers/feed-server.js";
 

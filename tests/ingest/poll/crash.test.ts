@@ -5,12 +5,12 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { items, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
-import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import { pollDueSources } from "../../../src/ingest/poll/poll.js";
-import { startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 const FEEDS = 12;

@@ -5,21 +5,21 @@
 // a polled feed again nor duplicates an item.
 import { count, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Db } from "../../../src/db/database.js";
-import { items, sources, type Source } from "../../../src/db/schema.js";
-import { createCourse } from "../../../src/hub/courses.js";
 import { createFirstAdmin } from "../../../src/accounts/people.js";
+import type { Db } from "../../../src/db/database.js";
+import { items, type Source, sources } from "../../../src/db/schema.js";
+import { createCourse } from "../../../src/hub/courses.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import {
   consumePollMessages,
+  type DeliveredMessage,
   fanOutDueSources,
   isPollMessage,
-  planMessages,
-  type DeliveredMessage,
   type PollMessage,
+  planMessages,
 } from "../../../src/ingest/poll/fanout.js";
 import { claimDueSources } from "../../../src/ingest/poll/poll.js";
-import { startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 let hub: TestHub;
@@ -52,8 +52,12 @@ function delivery(body: unknown): DeliveredMessage & { outcome: "ack" | "retry" 
     id: "m1",
     body,
     outcome: null as "ack" | "retry" | null,
-    ack: () => void (m.outcome = "ack"),
-    retry: () => void (m.outcome = "retry"),
+    ack: () => {
+      m.outcome = "ack";
+    },
+    retry: () => {
+      m.outcome = "retry";
+    },
   };
   return m;
 }

@@ -4,13 +4,13 @@
 import { gzipSync } from "node:zlib";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { items, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
-import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
+import type { PollSummary } from "../../../src/ingest/poll/outcome.js";
 import { pollDueSources } from "../../../src/ingest/poll/poll.js";
-import { type PollSummary } from "../../../src/ingest/poll/outcome.js";
-import { fixture, startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, fixture, startFeedServer } from "../../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 let hub: TestHub;

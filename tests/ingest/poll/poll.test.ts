@@ -1,11 +1,11 @@
 import { count, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { items, sources, tombstones } from "../../../src/db/schema.js";
-import { claimDueSources, pollDueSources } from "../../../src/ingest/poll/poll.js";
-import { createCourse } from "../../../src/hub/courses.js";
 import { createFirstAdmin } from "../../../src/accounts/people.js";
+import { items, sources, tombstones } from "../../../src/db/schema.js";
+import { createCourse } from "../../../src/hub/courses.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
-import { fixture, startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { claimDueSources, pollDueSources } from "../../../src/ingest/poll/poll.js";
+import { type FeedServer, fixture, startFeedServer } from "../../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 let hub: TestHub;

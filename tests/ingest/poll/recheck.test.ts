@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { items, tombstones } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
-import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import { pollSource } from "../../../src/ingest/poll/poll.js";
 import { nextRecheck, recheckDueItems } from "../../../src/ingest/poll/recheck.js";
-import { startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 const HOUR = 3_600_000;

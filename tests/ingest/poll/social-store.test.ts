@@ -3,16 +3,16 @@
 // Mastodon and Bluesky readers are tested against their own servers.
 import { eq, isNull } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { identities, items, sources, tombstones, type Source } from "../../../src/db/schema.js";
+import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
+import { identities, items, type Source, sources, tombstones } from "../../../src/db/schema.js";
 import { blockAuthor, unblockAuthor } from "../../../src/hub/blocks.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
-import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
 import { addSocialSource } from "../../../src/hub/sources/social-sources.js";
 import { withdrawItem } from "../../../src/hub/withdraw.js";
 import { pollDueSources, pollSource } from "../../../src/ingest/poll/poll.js";
-import type { SocialPage, SocialPost, SocialReader } from "../../../src/ingest/social/post.js";
 import { recheckDueItems } from "../../../src/ingest/poll/recheck.js";
+import type { SocialPage, SocialPost, SocialReader } from "../../../src/ingest/social/post.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 let hub: TestHub;
@@ -170,16 +170,14 @@ describe("storing social posts", () => {
 
   it("refuses to block a learner's post (a learner is not a guest)", async () => {
     const maya = await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya", password: "correct horse battery" });
-    await hub.deps.db
-      .insert(identities)
-      .values({
-        personId: maya!.id,
-        kind: "mastodon",
-        address: "@guest1@mastodon.social",
-        authorKey: "guest1@mastodon.social",
-        verifyCode: "c",
-        verifiedAt: hub.clock.now,
-      });
+    await hub.deps.db.insert(identities).values({
+      personId: maya!.id,
+      kind: "mastodon",
+      address: "@guest1@mastodon.social",
+      authorKey: "guest1@mastodon.social",
+      verifyCode: "c",
+      verifiedAt: hub.clock.now,
+    });
     pages.push({ posts: [post(1)], cursor: "1", more: false });
     await pollSource(hub.deps, instanceA);
     const [item] = await hub.deps.db.select().from(items);
@@ -189,16 +187,14 @@ describe("storing social posts", () => {
 
   it("a learner's toot announcing their own blog post is one Flow entry with an 'also on' link, whichever arrives first", async () => {
     const maya = await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya", password: "correct horse battery" });
-    await hub.deps.db
-      .insert(identities)
-      .values({
-        personId: maya!.id,
-        kind: "mastodon",
-        address: "@maya@mastodon.social",
-        authorKey: "maya@mastodon.social",
-        verifyCode: "c",
-        verifiedAt: hub.clock.now,
-      });
+    await hub.deps.db.insert(identities).values({
+      personId: maya!.id,
+      kind: "mastodon",
+      address: "@maya@mastodon.social",
+      authorKey: "maya@mastodon.social",
+      verifyCode: "c",
+      verifiedAt: hub.clock.now,
+    });
     const toot = post(5, {
       author: { key: "maya@mastodon.social", handle: "@maya@mastodon.social", name: "Maya", url: null },
       links: ["https://maya.example.org/2026/10/week-3/?utm_source=mastodon"],
@@ -233,16 +229,14 @@ describe("storing social posts", () => {
 
   it("a withdrawn or deleted post never comes back", async () => {
     const maya = await createPerson(hub.deps.db, { email: "maya@example.org", displayName: "Maya", password: "correct horse battery" });
-    await hub.deps.db
-      .insert(identities)
-      .values({
-        personId: maya!.id,
-        kind: "mastodon",
-        address: "@guest1@mastodon.social",
-        authorKey: "guest1@mastodon.social",
-        verifyCode: "c",
-        verifiedAt: hub.clock.now,
-      });
+    await hub.deps.db.insert(identities).values({
+      personId: maya!.id,
+      kind: "mastodon",
+      address: "@guest1@mastodon.social",
+      authorKey: "guest1@mastodon.social",
+      verifyCode: "c",
+      verifiedAt: hub.clock.now,
+    });
     pages.push({ posts: [post(1)], cursor: "1", more: false });
     await pollSource(hub.deps, instanceA);
     const [item] = await hub.deps.db.select().from(items);

@@ -1,8 +1,8 @@
 import { count } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { items } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
-import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import { canonicalUrl } from "../../../src/ingest/canonical-url.js";
 import type { NormalisedEntry } from "../../../src/ingest/entry.js";

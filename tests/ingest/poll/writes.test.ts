@@ -17,7 +17,11 @@ beforeEach(async () => {
   // Counts the batches that reach the database.
   db = new Proxy(hub.deps.db, {
     get(target, prop, receiver) {
-      if (prop === "batch") return (...args: Parameters<Db["batch"]>) => (batches++, target.batch(...args));
+      if (prop === "batch")
+        return (...args: Parameters<Db["batch"]>) => {
+          batches++;
+          return target.batch(...args);
+        };
       const value = Reflect.get(target, prop, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },

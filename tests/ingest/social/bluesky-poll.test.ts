@@ -7,21 +7,21 @@ import { AtpAgent, RichText } from "@atproto/api";
 import type { SeedClient as SeedClientType } from "@atproto/dev-env";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { linkIdentity, verifyIdentity } from "../../../src/accounts/identities.js";
+import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
 import { items, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
-import { linkIdentity, verifyIdentity } from "../../../src/accounts/identities.js";
-import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
 import { addSocialSource } from "../../../src/hub/sources/social-sources.js";
 import { pollDueSources } from "../../../src/ingest/poll/poll.js";
 import { recheckDueItems } from "../../../src/ingest/poll/recheck.js";
 import {
+  type BlueskyNetwork,
   blueskyStackMissing,
   createHubAccount,
   HUB_ACCOUNT,
   startBlueskyNetwork,
   underCi,
-  type BlueskyNetwork,
 } from "../../helpers/bluesky-network.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 

@@ -3,18 +3,18 @@
 // reader through masto, the poll, the store, the Flow and the re-checks.
 import { eq, isNull } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { linkIdentity, profileUrl, verifyIdentity } from "../../../src/accounts/identities.js";
+import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
 import { items, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
-import { linkIdentity, profileUrl, verifyIdentity } from "../../../src/accounts/identities.js";
-import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
 import { addSocialSource } from "../../../src/hub/sources/social-sources.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import { pollDueSources } from "../../../src/ingest/poll/poll.js";
 import { recheckDueItems } from "../../../src/ingest/poll/recheck.js";
-import { startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { startMastodonServer, type MastodonServer } from "../../helpers/mastodon-server.js";
+import { type MastodonServer, startMastodonServer } from "../../helpers/mastodon-server.js";
 
 let hub: TestHub;
 let one: MastodonServer;
@@ -88,21 +88,19 @@ describe("a course following its tag on Mastodon", () => {
     await pollDueSources(hub.deps);
     const maya = (await createPerson(hub.deps.db, { email: "g@example.org", displayName: "Gargron", password: "correct horse battery" }))!;
     const identity = await linkIdentity(hub.deps.db, maya.id, "mastodon", `@Gargron@${new URL(one.url).host}`);
-    one.override((req, res, url) => {
+    one.override((_req, res, url) => {
       if (url.pathname !== "/api/v1/accounts/lookup") return false;
       const link = `<a href="${profileUrl(hub.deps.config.publicUrl, maya.id)}" rel="nofollow noopener me">hub</a>`;
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            id: "1",
-            username: "Gargron",
-            acct: "Gargron",
-            url: `${one.url}/@Gargron`,
-            note: "",
-            fields: [{ name: "Hub", value: link, verified_at: null }],
-          }),
-        );
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          id: "1",
+          username: "Gargron",
+          acct: "Gargron",
+          url: `${one.url}/@Gargron`,
+          note: "",
+          fields: [{ name: "Hub", value: link, verified_at: null }],
+        }),
+      );
       return true;
     });
     const verified = await verifyIdentity(hub.deps, maya.id, identity.id);
@@ -147,7 +145,10 @@ describe("a course following its tag on Mastodon", () => {
       null,
       hub.clock.now,
     );
-    two.override((_req, res) => (res.writeHead(500).end("<html>oops</html>"), true));
+    two.override((_req, res) => {
+      res.writeHead(500).end("<html>oops</html>");
+      return true;
+    });
     await server500Blog();
     one.postMany(2);
     const run = await pollDueSources(hub.deps);

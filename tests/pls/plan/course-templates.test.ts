@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memberships } from "../../../src/db/schema.js";
+import type { PlsDeps } from "../../../src/pls/deps.js";
 import {
   addCourseTemplate,
   courseTemplatesForLearner,
@@ -8,7 +9,6 @@ import {
   listCourseTemplates,
   updateCourseTemplate,
 } from "../../../src/pls/plan/course-templates.js";
-import type { PlsDeps } from "../../../src/pls/deps.js";
 import { listObjectives } from "../../../src/pls/plan/objectives.js";
 import { listSteps } from "../../../src/pls/plan/steps.js";
 import { instantiateTemplate } from "../../../src/pls/plan/templates.js";
@@ -57,7 +57,7 @@ describe("course templates: a course's objectives, offered to its members", () =
   it("refuses bad input with the field named, and saves nothing", async () => {
     expect((await formError(addCourseTemplate(deps, t509, { title: "" }))).field).toBe("title");
     expect((await formError(addCourseTemplate(deps, t509, { title: "x", tags: "data-vis" }))).field).toBe("tags");
-    expect((await formError(addCourseTemplate(deps, t509, { title: "x", steps: "ok\n" + "y".repeat(201) }))).field).toBe("steps");
+    expect((await formError(addCourseTemplate(deps, t509, { title: "x", steps: `ok\n${"y".repeat(201)}` }))).field).toBe("steps");
     expect(
       (await formError(addCourseTemplate(deps, t509, { title: "x", steps: Array.from({ length: 31 }, (_, i) => `s${i}`).join("\n") })))
         .field,

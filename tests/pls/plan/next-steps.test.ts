@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PlsDeps } from "../../../src/pls/deps.js";
 import { nextSteps } from "../../../src/pls/plan/next-steps.js";
 import { createObjective, setObjectiveStatus } from "../../../src/pls/plan/objectives.js";
-import { addExternalEntry, linkEntry, unlinkEntry } from "../../../src/pls/portfolio/portfolio.js";
 import { addStep, completeStep } from "../../../src/pls/plan/steps.js";
+import { addExternalEntry, linkEntry, unlinkEntry } from "../../../src/pls/portfolio/portfolio.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 import { addPerson } from "../seed.js";
 

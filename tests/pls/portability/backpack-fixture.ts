@@ -1,11 +1,12 @@
 // A PLS with one of everything a backpack carries, made through the domain code (so ids, history
 // lines and links are what real use makes), for the backpack and xAPI tests.
 import { asc, eq } from "drizzle-orm";
-import { courses, courseTags, identities, items, memberships, type Person } from "../../../src/db/schema.js";
 import { createPerson } from "../../../src/accounts/people.js";
-import { addFollow } from "../../../src/pls/portability/follows.js";
-import { issueGrant, revokeGrant } from "../../../src/pls/sharing/grants.js";
+import { courses, courseTags, identities, items, memberships, type Person } from "../../../src/db/schema.js";
 import { createObjective, setObjectiveStatus } from "../../../src/pls/plan/objectives.js";
+import { addResource } from "../../../src/pls/plan/resources.js";
+import { addStep, completeStep, reorderSteps } from "../../../src/pls/plan/steps.js";
+import { addFollow } from "../../../src/pls/portability/follows.js";
 import { setPlsHome } from "../../../src/pls/portability/pls-home.js";
 import {
   addExternalEntry,
@@ -15,8 +16,7 @@ import {
   listEntries,
   unlinkEntry,
 } from "../../../src/pls/portfolio/portfolio.js";
-import { addResource } from "../../../src/pls/plan/resources.js";
-import { addStep, completeStep, reorderSteps } from "../../../src/pls/plan/steps.js";
+import { issueGrant, revokeGrant } from "../../../src/pls/sharing/grants.js";
 import { acceptSuggestion, createSuggestion, declineSuggestion } from "../../../src/pls/sharing/suggestions.js";
 import type { TestHub } from "../../helpers/hub.js";
 import { addItem } from "../seed.js";

@@ -4,16 +4,16 @@
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { grants, identities, objectives, portfolioEntries, type Person } from "../../../src/db/schema.js";
 import { createPerson } from "../../../src/accounts/people.js";
-import { exportBackpack, serialiseBackpack, type Backpack } from "../../../src/pls/portability/backpack.js";
+import { grants, identities, objectives, type Person, portfolioEntries } from "../../../src/db/schema.js";
+import { type Backpack, exportBackpack, serialiseBackpack } from "../../../src/pls/portability/backpack.js";
 import { importBackpack, parseBackpackText } from "../../../src/pls/portability/backpack-import.js";
 import { backpackSchema, validateSchema } from "../../../src/pls/portability/backpack-schema.js";
 import { grantState, listGrants } from "../../../src/pls/sharing/grants.js";
 import { snapshot as dbSnapshot } from "../../helpers/db-snapshot.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { fillPls, learnerWithPosts, POSTS } from "./backpack-fixture.js";
 import { formError } from "../seed.js";
+import { fillPls, learnerWithPosts, POSTS } from "./backpack-fixture.js";
 
 const schemaFile = JSON.parse(readFileSync(new URL("../../../docs/backpack.schema.json", import.meta.url), "utf8")) as Record<
   string,

@@ -4,15 +4,15 @@
 // again. The hub's only administrator is refused.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { courses, items, memberships, plsRemoteItems, sources, tombstones, type Person } from "../../../src/db/schema.js";
+import { createFirstAdmin } from "../../../src/accounts/people.js";
+import { courses, items, memberships, type Person, plsRemoteItems, sources, tombstones } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { approveSource, registerLearnerSource } from "../../../src/hub/sources/learner-sources.js";
-import { createFirstAdmin } from "../../../src/accounts/people.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import { pollDueSources } from "../../../src/ingest/poll/poll.js";
-import { issueGrant, logAccess } from "../../../src/pls/sharing/grants.js";
 import { listFollows } from "../../../src/pls/portability/follows.js";
-import { startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { issueGrant, logAccess } from "../../../src/pls/sharing/grants.js";
+import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 import { Client, createTestHub, type TestHub } from "../../helpers/hub.js";
 import { fillPls, learnerWithPosts, PASSWORD } from "./backpack-fixture.js";
 
@@ -71,15 +71,12 @@ beforeEach(async () => {
     { url: "https://noor.example.org/b/", title: "Noor's second", tags: ["t509massive"] },
   ]);
   courseId = (await db.select().from(courses).where(eq(courses.slug, "t509")))[0]!.id;
-  await db
-    .insert(memberships)
-    .values({
-      courseId: (
-        await createCourse(db, { title: "A101", slug: "a101", description: "", tags: ["a101"], startsOn: null, endsOn: null }, ida)
-      ).id,
-      personId: maya.id,
-      role: "learner",
-    });
+  await db.insert(memberships).values({
+    courseId: (await createCourse(db, { title: "A101", slug: "a101", description: "", tags: ["a101"], startsOn: null, endsOn: null }, ida))
+      .id,
+    personId: maya.id,
+    role: "learner",
+  });
   await fillPls(hub, maya);
   await fillPls(hub, noor);
 

@@ -2,19 +2,20 @@
 // a Node HTTP server and serves Maya's items feed; hub B's PLS follows it. New and changed posts
 // arrive, withdrawn ones leave, the feed is fetched conditionally, a broken feed leaves a plain
 // error and the pointers as they were, and a private address is refused unless loopback is allowed.
-import { serve, type ServerType } from "@hono/node-server";
+
 import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
 import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { items, plsFollows, plsRemoteItems, portfolioEntries, type Person, type PlsFollow } from "../../../src/db/schema.js";
 import { createPerson } from "../../../src/accounts/people.js";
+import { items, type Person, type PlsFollow, plsFollows, plsRemoteItems, portfolioEntries } from "../../../src/db/schema.js";
 import { withdrawItem } from "../../../src/hub/withdraw.js";
 import { ingestTick } from "../../../src/jobs/tick.js";
 import { addFollow, pollFollows } from "../../../src/pls/portability/follows.js";
-import { startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../../helpers/hub.js";
-import { learnerWithPosts, PASSWORD } from "./backpack-fixture.js";
 import { addItem, formError } from "../seed.js";
+import { learnerWithPosts, PASSWORD } from "./backpack-fixture.js";
 
 let a: TestHub;
 let b: TestHub;

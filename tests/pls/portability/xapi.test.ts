@@ -7,8 +7,8 @@ import { courses, items, memberships, type Person } from "../../../src/db/schema
 import { withdrawItem } from "../../../src/hub/withdraw.js";
 import { uuidV5, VERB_AUTHORED, VERB_COMPLETED, xapiStatements } from "../../../src/pls/portability/xapi.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { fillPls, learnerWithPosts, POSTS } from "./backpack-fixture.js";
 import { addItem } from "../seed.js";
+import { fillPls, learnerWithPosts, POSTS } from "./backpack-fixture.js";
 
 const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -5,15 +5,15 @@
 // linking never fails the poll.
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { items, memberships, portfolioEntries, portfolioLinks, sources, type Person, type Source } from "../../../src/db/schema.js";
+import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
+import { items, memberships, type Person, portfolioEntries, portfolioLinks, type Source, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { approveSource, registerLearnerSource } from "../../../src/hub/sources/learner-sources.js";
-import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
 import { pollSource } from "../../../src/ingest/poll/poll.js";
 import { ingestTick } from "../../../src/jobs/tick.js";
 import { createObjective, setObjectiveStatus } from "../../../src/pls/plan/objectives.js";
 import { autoLinkItems, unlinkEntry } from "../../../src/pls/portfolio/portfolio.js";
-import { startFeedServer, type FeedServer } from "../../helpers/feed-server.js";
+import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 
 let hub: TestHub;

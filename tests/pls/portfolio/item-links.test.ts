@@ -5,12 +5,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   memberships,
+  type ObjectiveStatus,
   objectives,
+  type PlsVisibility,
   plsHomes,
   portfolioEntries,
   portfolioLinks,
-  type ObjectiveStatus,
-  type PlsVisibility,
 } from "../../../src/db/schema.js";
 import { portfolioLinksForItems } from "../../../src/pls/portfolio/item-links.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";

@@ -64,7 +64,7 @@ describe("grants", () => {
     expect(await checkSecret(deps, token, "link")).toEqual({ ok: false, reason: "unknown" });
     expect(await checkSecret(deps, "trl_made-up", "link")).toEqual({ ok: false, reason: "unknown" });
     expect(await checkSecret(deps, "", "link")).toEqual({ ok: false, reason: "unknown" });
-    expect(await checkSecret(deps, "trl_" + "a".repeat(200), "link")).toEqual({ ok: false, reason: "unknown" });
+    expect(await checkSecret(deps, `trl_${"a".repeat(200)}`, "link")).toEqual({ ok: false, reason: "unknown" });
   });
 
   it("expires at the end of the chosen day (UTC), and refuses a day already past", async () => {

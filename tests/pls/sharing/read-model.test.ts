@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { memberships, type Grant, type PlsVisibility } from "../../../src/db/schema.js";
+import { type Grant, memberships, type PlsVisibility } from "../../../src/db/schema.js";
 import type { PlsDeps } from "../../../src/pls/deps.js";
-import { issueGrant } from "../../../src/pls/sharing/grants.js";
 import { createObjective, setObjectiveStatus } from "../../../src/pls/plan/objectives.js";
-import { addExternalEntry, linkEntry } from "../../../src/pls/portfolio/portfolio.js";
-import { visiblePlan, visiblePortfolio } from "../../../src/pls/sharing/read-model.js";
 import { addResource } from "../../../src/pls/plan/resources.js";
 import { addStep } from "../../../src/pls/plan/steps.js";
-import { viewerFor, type PlsViewer } from "../../../src/pls/sharing/visibility.js";
+import { addExternalEntry, linkEntry } from "../../../src/pls/portfolio/portfolio.js";
+import { issueGrant } from "../../../src/pls/sharing/grants.js";
+import { visiblePlan, visiblePortfolio } from "../../../src/pls/sharing/read-model.js";
+import { type PlsViewer, viewerFor } from "../../../src/pls/sharing/visibility.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
 import { addCourse, addPerson } from "../seed.js";
 

@@ -1,16 +1,16 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { objectives, planChanges, planSteps, resources, suggestions, type Grant } from "../../../src/db/schema.js";
+import { type Grant, objectives, planChanges, planSteps, resources, suggestions } from "../../../src/db/schema.js";
 import type { PlsDeps } from "../../../src/pls/deps.js";
-import { issueGrant, revokeGrant } from "../../../src/pls/sharing/grants.js";
 import { createObjective, deleteObjective } from "../../../src/pls/plan/objectives.js";
+import { issueGrant, revokeGrant } from "../../../src/pls/sharing/grants.js";
 import {
-  MAX_PENDING_PER_GRANT,
   acceptSuggestion,
   createSuggestion,
   declineSuggestion,
   getSuggestion,
   listSuggestions,
+  MAX_PENDING_PER_GRANT,
   suggestionsOfGrant,
 } from "../../../src/pls/sharing/suggestions.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";

@@ -3,20 +3,20 @@
 // password, their sessions (each can be ended, or all but this one), their
 // courses, and a link to the page where they link Mastodon and Bluesky.
 import { asc, eq } from "drizzle-orm";
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
-import { courses, memberships } from "../../../db/schema.js";
 import { changePassword, readPasswordChangeForm, WrongPasswordError } from "../../../accounts/change-password.js";
 import { createPerson, hubHasAccounts, readAccountForm } from "../../../accounts/people.js";
 import { endOtherSessions, endSessionById, SESSION_DAYS, sessionsOf } from "../../../accounts/sessions.js";
 import { addressKey, LOGIN_EMAIL, lockedUntil, recordFailure, SIGNUP_ADDRESS, throttleKey } from "../../../accounts/throttle.js";
+import { courses, memberships } from "../../../db/schema.js";
 import { cookieName, cookieOptions } from "../../cookies.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, safeNext } from "../../forms.js";
 import { SESSION_COOKIE } from "../../middleware/session.js";
 import { page } from "../../page.js";
-import { clientAddress, sessionToken, signIn, tooManyTries } from "./auth.js";
 import { loginRedirect } from "../hub/course-access.js";
+import { clientAddress, sessionToken, signIn, tooManyTries } from "./auth.js";
 
 export const accountRoutes = new Hono<AppEnv>();
 

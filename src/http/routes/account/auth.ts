@@ -1,7 +1,6 @@
 // First-run setup, sign in (throttled) and sign out.
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { timingSafeEqual } from "../../../core/crypto.js";
 import { authenticate, createFirstAdmin, hubHasAccounts, readAccountForm } from "../../../accounts/people.js";
 import { createSession, endSession, SESSION_DAYS } from "../../../accounts/sessions.js";
 import {
@@ -14,13 +13,14 @@ import {
   throttleKey,
   waitInWords,
 } from "../../../accounts/throttle.js";
+import { timingSafeEqual } from "../../../core/crypto.js";
 import type { Person } from "../../../db/schema.js";
+import type { TemplateName } from "../../../views/render.js";
 import { cookieName, cookieOptions } from "../../cookies.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, safeNext } from "../../forms.js";
 import { SESSION_COOKIE } from "../../middleware/session.js";
 import { page } from "../../page.js";
-import type { TemplateName } from "../../../views/render.js";
 
 export const authRoutes = new Hono<AppEnv>();
 

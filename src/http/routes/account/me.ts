@@ -1,9 +1,9 @@
 // A person's own page (their accounts elsewhere, proven with rel="me" or a
 // code, and their items, each of which they can withdraw at once) and their
 // public profile, the page their accounts elsewhere link back to.
-import { Hono } from "hono";
+
 import { eq } from "drizzle-orm";
-import { identityKinds, people, type IdentityKind } from "../../../db/schema.js";
+import { Hono } from "hono";
 import {
   identitiesOf,
   linkIdentity,
@@ -12,6 +12,7 @@ import {
   verifiedIdentitiesOf,
   verifyIdentity,
 } from "../../../accounts/identities.js";
+import { type IdentityKind, identityKinds, people } from "../../../db/schema.js";
 import { itemsOfPerson, withdrawItem } from "../../../hub/withdraw.js";
 import { autoLinkByTags } from "../../../pls/portfolio/portfolio.js";
 import type { AppEnv } from "../../env.js";

@@ -3,8 +3,8 @@
 // both render (forms that fail show it again with their errors).
 import type { Context } from "hono";
 import type { Course } from "../../../db/schema.js";
-import { canManageCourse, courseBySlug, tagsOf } from "../../../hub/courses.js";
 import { blockedAuthorsOf } from "../../../hub/blocks.js";
+import { canManageCourse, courseBySlug, tagsOf } from "../../../hub/courses.js";
 import { pendingSourcesOf } from "../../../hub/sources/learner-sources.js";
 import { sourcesOf } from "../../../hub/sources/sources.js";
 import type { AppEnv } from "../../env.js";

@@ -2,8 +2,8 @@
 // Flow and the other course pages live in ./pages.ts). Adding and polling
 // sources, and rosters, live in ./sources.ts.
 import { Hono } from "hono";
-import { createCourse, listCourses, readCourseForm, tagsOf } from "../../../hub/courses.js";
 import { hubHasAccounts } from "../../../accounts/people.js";
+import { createCourse, listCourses, readCourseForm, tagsOf } from "../../../hub/courses.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { errorPage, page } from "../../page.js";

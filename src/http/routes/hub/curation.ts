@@ -5,11 +5,11 @@
 // and every form carries the CSRF token (the csrf middleware checks it first).
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { FormError } from "../../../core/errors.js";
 import type { Course, Source } from "../../../db/schema.js";
 import { readSettingsForm, settingsValues, updateCourseSettings } from "../../../hub/course-settings.js";
 import { tagsOf } from "../../../hub/courses.js";
-import { hiddenItems, setItemHidden, setSourceStatus, type SourceAction } from "../../../hub/curation.js";
-import { FormError } from "../../../core/errors.js";
+import { hiddenItems, type SourceAction, setItemHidden, setSourceStatus } from "../../../hub/curation.js";
 import { namesOf } from "../../../hub/roster.js";
 import { sourcesOf } from "../../../hub/sources/sources.js";
 import { addToSpotlight, copySpotlight, coursesWithSpotlight, editNote, moveEntry, readNote, removeEntry } from "../../../hub/spotlight.js";

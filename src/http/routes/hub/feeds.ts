@@ -1,17 +1,17 @@
 // Every list of a course as RSS 2.0, Atom 1.0 and JSON Feed 1.1: the Flow,
 // Blog, Social, Spotlight, a learner's posts and a tag. Public like the pages
 // they mirror, with conditional GET and short public caching.
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { Course } from "../../../db/schema.js";
-import { normaliseTag } from "../../../ingest/tags.js";
-import { sendFeed } from "../../feed-response.js";
 import { renderAtom } from "../../../hub/outbound/atom.js";
 import { EXTENSION_DOC, EXTENSION_PATH, renderJsonFeed } from "../../../hub/outbound/json-feed.js";
 import { buildFeed, type FeedList } from "../../../hub/outbound/lists.js";
-import { FEED_CONTENT_TYPES, feedFormats, type FeedFormat, type OutboundFeed } from "../../../hub/outbound/model.js";
+import { FEED_CONTENT_TYPES, type FeedFormat, feedFormats, type OutboundFeed } from "../../../hub/outbound/model.js";
 import { renderRss } from "../../../hub/outbound/rss.js";
 import { spotlightEntries } from "../../../hub/outbound/spotlight.js";
+import { normaliseTag } from "../../../ingest/tags.js";
 import type { AppEnv } from "../../env.js";
+import { sendFeed } from "../../feed-response.js";
 import { errorPage } from "../../page.js";
 import { withCourse } from "./course-access.js";
 

@@ -2,11 +2,11 @@
 // the course a link names (instructors can share /c/slug/join?code=ABCD-EFGH).
 // Wrong codes are throttled per person and per address, so a code cannot be
 // found by trying.
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
+import { addressKey, JOIN_CODE, lockedUntil, recordFailure, throttleKey, waitInWords } from "../../../accounts/throttle.js";
 import type { Course } from "../../../db/schema.js";
 import { roleIn } from "../../../hub/courses.js";
 import { courseByJoinCode, JoinRefused, joinWithCode, readJoinCode } from "../../../hub/join.js";
-import { addressKey, JOIN_CODE, lockedUntil, recordFailure, throttleKey, waitInWords } from "../../../accounts/throttle.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { page } from "../../page.js";

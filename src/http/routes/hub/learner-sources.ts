@@ -1,7 +1,7 @@
 // A member's own blogs in a course (/c/:slug/my-sources): registering one by
 // its home page, seeing its health in plain words, removing it. And the
 // instructors' and TAs' answer to a blog waiting for approval.
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { Course } from "../../../db/schema.js";
 import { canManageCourse, roleIn, tagsOf } from "../../../hub/courses.js";
 import {

@@ -3,10 +3,10 @@
 // and TAs see the page and make or turn off the join code (they can set one in
 // the course settings too); only instructors (and administrators) add TAs and
 // remove members.
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import type { Course } from "../../../db/schema.js";
-import { clearJoinCode, makeJoinCode } from "../../../hub/join.js";
 import { tagsOf } from "../../../hub/courses.js";
+import { clearJoinCode, makeJoinCode } from "../../../hub/join.js";
 import { addTa, canRunPeople, membersOf, readTaEmail, removeMember } from "../../../hub/members.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";

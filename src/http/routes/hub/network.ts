@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Course, Person } from "../../../db/schema.js";
+import { coursePath } from "../../../hub/outbound/lists.js";
 import {
   blueskyAccounts,
   blueskyJson,
@@ -15,7 +16,6 @@ import {
   networkOpml,
 } from "../../../hub/outbound/network.js";
 import { isMember } from "../../../hub/outbound/participants.js";
-import { coursePath } from "../../../hub/outbound/lists.js";
 import type { AppEnv } from "../../env.js";
 import { errorPage } from "../../page.js";
 import { loginRedirect, withCourse } from "./course-access.js";

@@ -4,18 +4,18 @@
 // same visibility rules, and renders each post with the shared item partial.
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { itemKinds, type Course, type ItemKind } from "../../../db/schema.js";
+import { type Course, type ItemKind, itemKinds } from "../../../db/schema.js";
 import { canManageCourse, tagsOf } from "../../../hub/courses.js";
-import { listItems, type FlowItem, type ListFilter } from "../../../hub/flow.js";
+import { type FlowItem, type ListFilter, listItems } from "../../../hub/flow.js";
 import { alternatesFor } from "../../../hub/outbound/links.js";
 import { courseMember, filterablePeople, namesOf, rosterOf } from "../../../hub/roster.js";
 import { SEARCH_MAX_PAGES, searchItems } from "../../../hub/search.js";
 import { spotlightPage, spotlitItems } from "../../../hub/spotlight.js";
 import { normaliseTag } from "../../../ingest/tags.js";
 import { portfolioLinksForItems } from "../../../pls/portfolio/item-links.js";
+import type { TemplateName } from "../../../views/render.js";
 import type { AppEnv } from "../../env.js";
 import { errorPage, page } from "../../page.js";
-import type { TemplateName } from "../../../views/render.js";
 import { withCourse } from "./course-access.js";
 
 export const pageRoutes = new Hono<AppEnv>();

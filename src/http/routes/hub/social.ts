@@ -1,9 +1,9 @@
 // A course's social side: following its tag on Mastodon instances and on
 // Bluesky, and blocking (or unblocking) guest authors.
 import { Hono } from "hono";
-import { itemKinds, type ItemKind } from "../../../db/schema.js";
-import { tagsOf } from "../../../hub/courses.js";
+import { type ItemKind, itemKinds } from "../../../db/schema.js";
 import { blockAuthor, unblockAuthor } from "../../../hub/blocks.js";
+import { tagsOf } from "../../../hub/courses.js";
 import { addSocialSource, readSocialSourceForm } from "../../../hub/sources/social-sources.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
 import type { AppEnv } from "../../env.js";

@@ -1,13 +1,13 @@
 // A course's sources: adding a blog by its home page or feed, polling one now,
 // importing a class roster (OPML) and exporting the course's blogs as OPML.
 import { Hono } from "hono";
-import { decodeBody } from "../../../ingest/fetch/decode.js";
-import { pollSource } from "../../../ingest/poll/poll.js";
-import { addSourceByAddress } from "../../../hub/sources/add-source.js";
 import { FormError } from "../../../core/errors.js";
+import { addSourceByAddress } from "../../../hub/sources/add-source.js";
 import { exportOpml, MAX_OPML_CHARS } from "../../../hub/sources/opml.js";
 import { importRoster } from "../../../hub/sources/opml-import.js";
 import { markDue, readFeedSourceForm, readOwnerName, removeSource, sourcesOf } from "../../../hub/sources/sources.js";
+import { decodeBody } from "../../../ingest/fetch/decode.js";
+import { pollSource } from "../../../ingest/poll/poll.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { errorPage } from "../../page.js";

@@ -1,8 +1,8 @@
 // What the PLS pages share: "not yours" answered 404, ids read from the path, and running an
 // action for the signed-in learner with domain errors turned into a 404 or a form error.
 import type { Context } from "hono";
-import type { Person } from "../../../db/schema.js";
 import { FormError } from "../../../core/errors.js";
+import type { Person } from "../../../db/schema.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors } from "../../forms.js";
 import { errorPage } from "../../page.js";

@@ -1,24 +1,18 @@
 // The personal API under /api/v1 (session or grant token) and its OpenAPI document. Handlers are
 // thin: who may call is settled in ../api/auth.ts, the work is done by the src/pls functions the
 // learner's own pages use, and what goes out is shaped by ../api/serialise.ts.
-import { Hono, type Context } from "hono";
+
 import { and, eq } from "drizzle-orm";
-import { suggestions } from "../../../db/schema.js";
+import { type Context, Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
-import { accessLog, getGrant, issueGrant, listGrants, revokeGrant } from "../../../pls/sharing/grants.js";
+import { suggestions } from "../../../db/schema.js";
 import { nextSteps } from "../../../pls/plan/next-steps.js";
 import { createObjective, deleteObjective, getObjective, updateObjective } from "../../../pls/plan/objectives.js";
-import {
-  addExternalEntry,
-  addItemEntry,
-  deleteEntry,
-  getEntry,
-  linkEntry,
-  unlinkEntry,
-  updateEntry,
-} from "../../../pls/portfolio/portfolio.js";
-import { visiblePlan, visiblePortfolio } from "../../../pls/sharing/read-model.js";
 import { addResource, deleteResource } from "../../../pls/plan/resources.js";
+import { addStep, deleteStep, updateStep } from "../../../pls/plan/steps.js";
+import { addExternalEntry, addItemEntry, deleteEntry, linkEntry, unlinkEntry, updateEntry } from "../../../pls/portfolio/portfolio.js";
+import { accessLog, getGrant, issueGrant, listGrants, revokeGrant } from "../../../pls/sharing/grants.js";
+import { visiblePlan, visiblePortfolio } from "../../../pls/sharing/read-model.js";
 import {
   acceptSuggestion,
   createSuggestion,
@@ -26,8 +20,7 @@ import {
   listSuggestions,
   suggestionsOfGrant,
 } from "../../../pls/sharing/suggestions.js";
-import { addStep, deleteStep, updateStep } from "../../../pls/plan/steps.js";
-import { apiAuth, ownerOf, requireScope, sendsJson, type ApiEnv } from "../../api/auth.js";
+import { type ApiEnv, apiAuth, ownerOf, requireScope, sendsJson } from "../../api/auth.js";
 import { ApiError, apiErrorHandler, notFound, owned } from "../../api/errors.js";
 import { openApiDocument } from "../../api/openapi.js";
 import * as out from "../../api/serialise.js";
@@ -169,7 +162,7 @@ apiRoutes.get("/api/v1/portfolio", async (c) => {
 apiRoutes.post("/api/v1/portfolio/entries", async (c) => {
   const owner = me(c);
   const form = await body(c);
-  let entry;
+  let entry: Awaited<ReturnType<typeof addExternalEntry>>;
   if (form.itemId !== undefined && form.itemId !== null && form.itemId !== "") {
     const itemId = Number(form.itemId);
     if (!Number.isSafeInteger(itemId) || itemId < 1)
@@ -286,6 +279,6 @@ apiRoutes.post("/api/v1/suggestions/:id/accept", (c) => decide(c, acceptSuggesti
 apiRoutes.post("/api/v1/suggestions/:id/decline", (c) => decide(c, declineSuggestion));
 
 // Anything else under /api answers in JSON, not with the hub's HTML page.
-apiRoutes.all("/api/*", (c) => {
+apiRoutes.all("/api/*", () => {
   throw new ApiError(404, "not_found", "There is no API endpoint at this address. See /api/openapi.json.");
 });

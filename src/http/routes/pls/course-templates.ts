@@ -1,9 +1,9 @@
 // A course's objective templates, offered to its members in their plans. Run by the people who run
 // the course (instructors, TAs and administrators, like its sources and Spotlight): a template is
 // only an offer, and using one copies it into the learner's own plan.
-import { Hono, type Context } from "hono";
-import type { Course } from "../../../db/schema.js";
+import { type Context, Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
+import type { Course } from "../../../db/schema.js";
 import { tagsOf } from "../../../hub/courses.js";
 import { addCourseTemplate, deleteCourseTemplate, listCourseTemplates, updateCourseTemplate } from "../../../pls/plan/course-templates.js";
 import type { AppEnv } from "../../env.js";

@@ -1,12 +1,13 @@
 // The dashboard: objectives, plan steps, resources, templates, next steps, focus, the learner's courses.
 // Every page and action here is the signed-in learner's own: anonymous visitors are sent to sign
 // in, and an id that is not theirs answers 404 (the same as one that does not exist).
-import { Hono, type Context } from "hono";
+
 import { and, eq } from "drizzle-orm";
-import { objectives, objectiveStatuses, planSteps, type Objective, type Person } from "../../../db/schema.js";
+import { type Context, Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
+import { type Objective, objectiveStatuses, objectives, type Person, planSteps } from "../../../db/schema.js";
 import { courseTemplatesForLearner } from "../../../pls/plan/course-templates.js";
-import { focusItems, FOCUS_WINDOW_DAYS } from "../../../pls/plan/focus.js";
+import { FOCUS_WINDOW_DAYS, focusItems } from "../../../pls/plan/focus.js";
 import { listChanges } from "../../../pls/plan/history.js";
 import { myCourses } from "../../../pls/plan/my-courses.js";
 import { nextSteps, UNTOUCHED_DAYS } from "../../../pls/plan/next-steps.js";
@@ -18,11 +19,11 @@ import {
   setObjectiveStatus,
   updateObjective,
 } from "../../../pls/plan/objectives.js";
-import { autoLinkByTags, evidenceFor } from "../../../pls/portfolio/portfolio.js";
 import { addResource, deleteResource, listResources } from "../../../pls/plan/resources.js";
-import { visiblePlan } from "../../../pls/sharing/read-model.js";
 import { addStep, completeStep, deleteStep, listSteps, reorderSteps, updateStep } from "../../../pls/plan/steps.js";
 import { generalTemplates, instantiateTemplate } from "../../../pls/plan/templates.js";
+import { autoLinkByTags, evidenceFor } from "../../../pls/portfolio/portfolio.js";
+import { visiblePlan } from "../../../pls/sharing/read-model.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { page } from "../../page.js";
@@ -31,7 +32,6 @@ import { idParam, learnerAction, notFound } from "./actions.js";
 export const plsRoutes = new Hono<AppEnv>();
 
 type Ctx = Context<AppEnv>;
-type Form = Record<string, string>;
 
 /** Domain errors that mean "no such thing of yours": answered 404, never as a form error. */
 const MISSING = new Set(["objective", "step", "resource"]);

@@ -3,12 +3,12 @@
 // Every /pls page here is the signed-in learner's own; the items feed is public like the course
 // pages it mirrors.
 import { and, count, eq, isNull } from "drizzle-orm";
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie } from "hono/cookie";
-import { items, portfolioEntries, sources, type Person } from "../../../db/schema.js";
 import { FormError } from "../../../core/errors.js";
-import { sendFeed } from "../../feed-response.js";
+import { items, type Person, portfolioEntries, sources } from "../../../db/schema.js";
 import { learnerItemsFeed, learnerItemsPath } from "../../../hub/outbound/learner-items.js";
+import { myCourses } from "../../../pls/plan/my-courses.js";
 import { BACKPACK_MAX_BYTES, exportBackpack, IMPORT_FIELD, serialiseBackpack } from "../../../pls/portability/backpack.js";
 import { importBackpack, parseBackpackText } from "../../../pls/portability/backpack-import.js";
 import { deleteAccount, deletionBlocker } from "../../../pls/portability/delete-account.js";
@@ -20,11 +20,11 @@ import {
   pollFollow,
   remoteItemsOf,
 } from "../../../pls/portability/follows.js";
-import { myCourses } from "../../../pls/plan/my-courses.js";
 import { plsHomeOf, setPlsHome } from "../../../pls/portability/pls-home.js";
 import { xapiStatements } from "../../../pls/portability/xapi.js";
 import { cookieName, cookieOptions } from "../../cookies.js";
 import type { AppEnv } from "../../env.js";
+import { sendFeed } from "../../feed-response.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { SESSION_COOKIE } from "../../middleware/session.js";
 import { errorPage, page } from "../../page.js";
@@ -81,7 +81,7 @@ backpackRoutes.get(
   signedIn(async (c, viewer) => {
     const deps = c.get("deps");
     const statements = await xapiStatements(deps, viewer.id, deps.config.publicUrl);
-    return download(c, JSON.stringify(statements, null, 2) + "\n", `tributary-xapi-${day(c)}.json`);
+    return download(c, `${JSON.stringify(statements, null, 2)}\n`, `tributary-xapi-${day(c)}.json`);
   }),
 );
 

@@ -1,10 +1,11 @@
 // The portfolio: the learner's own page (/pls/portfolio) to add, edit, delete and link entries,
 // and the portfolio others may see (/people/:id/portfolio), cut to what each viewer may see
 // (src/pls/visibility.ts). An id that is not the learner's answers 404, like one that does not exist.
-import { Hono, type Context } from "hono";
+
 import { eq } from "drizzle-orm";
-import { people, plsVisibilities, type Person, type PlsVisibility } from "../../../db/schema.js";
+import { type Context, Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
+import { type Person, type PlsVisibility, people, plsVisibilities } from "../../../db/schema.js";
 import { listObjectives } from "../../../pls/plan/objectives.js";
 import {
   addExternalEntry,

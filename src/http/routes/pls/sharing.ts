@@ -2,10 +2,12 @@
 // suggestions grant holders send. The /pls pages are the signed-in learner's own (anyone else's
 // grant or suggestion answers 404); /share/:link needs no account, only the link, which is
 // checked on every request so a revoke or an expiry works on the very next one.
-import { Hono, type Context } from "hono";
+
 import { eq } from "drizzle-orm";
-import { audienceKinds, grantScopes, people, type AudienceKind, type Grant, type GrantScope, type Person } from "../../../db/schema.js";
+import { type Context, Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
+import { type AudienceKind, audienceKinds, type Grant, type GrantScope, grantScopes, type Person, people } from "../../../db/schema.js";
+import { listObjectives } from "../../../pls/plan/objectives.js";
 import {
   accessLog,
   checkSecret,
@@ -13,14 +15,13 @@ import {
   getGrant,
   grantState,
   hasScope,
+  type IssuedGrant,
   issueGrant,
   listGrants,
   logAccess,
   reissueGrant,
   revokeGrant,
-  type IssuedGrant,
 } from "../../../pls/sharing/grants.js";
-import { listObjectives } from "../../../pls/plan/objectives.js";
 import { visiblePlan, visiblePortfolio } from "../../../pls/sharing/read-model.js";
 import {
   acceptSuggestion,

@@ -8,8 +8,9 @@
 // References: the lexicons app.bsky.feed.post, app.bsky.richtext.facet,
 // app.bsky.embed.external / recordWithMedia, com.atproto.label.defs, and the
 // label values Bluesky's moderation documents (@atproto/api moderation/const/labels).
-import { httpUrl, jsonDate } from "../json-values.js";
+
 import { hashtagsIn, normaliseTag } from "../../tags.js";
+import { httpUrl, jsonDate } from "../json-values.js";
 import type { SocialAuthor, SocialPost } from "../post.js";
 
 type Json = Record<string, unknown>;
@@ -186,6 +187,7 @@ export function sortAtOf(view: unknown): Date | null {
   if (!isObject(view)) return null;
   const indexed = jsonDate(view.indexedAt);
   const created = isObject(view.record) ? jsonDate(view.record.createdAt) : null;
+  // biome-ignore lint/complexity/useMathMinMax: these are Dates; Math.min would turn them into numbers.
   if (indexed && created) return created < indexed ? created : indexed;
   return indexed ?? created;
 }

@@ -12,14 +12,15 @@
 // Re-checks ask app.bsky.feed.getPosts (at most 25 at-uris a call, per its
 // lexicon): a post the AppView leaves out of its answer is gone (deleted,
 // taken down, or its author blocked the hub's account).
+
+import type { Deps } from "../../../db/deps.js";
 import type { Source } from "../../../db/schema.js";
 import { IngestError } from "../../errors.js";
-import type { Deps } from "../../../db/deps.js";
-import type { RecheckAnswer, SocialPage, SocialPost, SocialReader } from "../post.js";
 import { normaliseTag } from "../../tags.js";
-import { formatCursor, OVERLAP_MS, parseCursor, type Backlog, type ReadCursor } from "./cursor.js";
+import type { RecheckAnswer, SocialPage, SocialPost, SocialReader } from "../post.js";
+import { type Backlog, formatCursor, OVERLAP_MS, parseCursor, type ReadCursor } from "./cursor.js";
 import { carriesTag, normalisePostView, parsePostUri, sortAtOf } from "./normalise.js";
-import { blueskyClient, type BlueskyClient } from "./session.js";
+import { type BlueskyClient, blueskyClient } from "./session.js";
 
 /** searchPosts' largest page (lexicon: limit 1–100). */
 export const PAGE_LIMIT = 100;

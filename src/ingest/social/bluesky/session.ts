@@ -14,12 +14,12 @@
 // Secrets: the app password is only ever sent to the service in
 // createSession; the tokens are stored in the database (that is the point of
 // keeping a session) and never logged or put in an error message.
-import { Agent, CredentialSession, type AtpSessionData, type AtpSessionEvent } from "@atproto/api";
+import { Agent, type AtpSessionData, type AtpSessionEvent, CredentialSession } from "@atproto/api";
 import { eq } from "drizzle-orm";
-import { serviceSessions } from "../../../db/schema.js";
-import { apiFetch } from "../../fetch/api-fetch.js";
-import { IngestError } from "../../errors.js";
 import type { Deps } from "../../../db/deps.js";
+import { serviceSessions } from "../../../db/schema.js";
+import { IngestError } from "../../errors.js";
+import { apiFetch } from "../../fetch/api-fetch.js";
 import { describeFailure, isAuthFailure } from "./failures.js";
 
 /** An access token this close to its expiry is refreshed before use instead of failing mid-run. */

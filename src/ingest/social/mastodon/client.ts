@@ -12,15 +12,15 @@
 // exports (`masto/adapters/...`, `"./*.js"` in its package.json); masto is
 // pinned, and tests/ingest/mastodon exercise this wiring end to end.
 import type { mastodon } from "masto";
-import { createActionProxy, HttpActionDispatcher } from "masto/adapters/action/index.js";
 import { HttpActionDispatcherHookMastodon } from "masto/adapters/action/dispatcher-http-hook-mastodon.js";
+import { createActionProxy, HttpActionDispatcher } from "masto/adapters/action/index.js";
 import { HttpConfigImpl } from "masto/adapters/config/http-config.js";
 import { BaseHttp } from "masto/adapters/http/base-http.js";
 import { SerializerNativeImpl } from "masto/adapters/serializers/index.js";
 import type { HttpRequestParams, HttpResponse, Serializer } from "masto/interfaces/index.js";
-import { apiFetch } from "../../fetch/api-fetch.js";
-import { IngestError } from "../../errors.js";
 import type { Deps } from "../../../db/deps.js";
+import { IngestError } from "../../errors.js";
+import { apiFetch } from "../../fetch/api-fetch.js";
 import { describeHttpFailure, type FailureContext } from "./failures.js";
 
 export type MastodonClient = mastodon.rest.Client;

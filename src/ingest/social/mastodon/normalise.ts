@@ -2,10 +2,11 @@
 // SocialPost. The answer comes from a server we do not control, so every field
 // is checked before use: a status missing what a post needs is skipped, never
 // a crash. Field names are masto's camelCase (its serializer converts them).
-import { httpUrl, jsonDate } from "../json-values.js";
+
 import { Parser } from "htmlparser2";
 import { htmlToText } from "../../parse/html-text.js";
 import { hashtagsIn, normaliseTag } from "../../tags.js";
+import { httpUrl, jsonDate } from "../json-values.js";
 import type { SocialAuthor, SocialPost } from "../post.js";
 
 type Json = Record<string, unknown>;

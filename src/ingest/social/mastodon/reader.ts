@@ -8,11 +8,11 @@
 // time without a gap, so a run that stops early (page budget, rate limit)
 // leaves nothing behind: the next run starts from the newest id it reached.
 import type { mastodon } from "masto";
+import type { Deps } from "../../../db/deps.js";
 import type { Source } from "../../../db/schema.js";
 import { IngestError } from "../../errors.js";
-import type { Deps } from "../../../db/deps.js";
 import type { RecheckAnswer, SocialPage, SocialPost, SocialReader } from "../post.js";
-import { instanceOrigin, mastodonClient, type MastodonClient } from "./client.js";
+import { instanceOrigin, type MastodonClient, mastodonClient } from "./client.js";
 import { compareStatusIds, newerId } from "./ids.js";
 import { normaliseStatus, statusIdOf } from "./normalise.js";
 

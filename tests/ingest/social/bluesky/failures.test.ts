@@ -5,13 +5,14 @@
 // (tests/fixtures/bluesky/search-posts.json: real CIDs, which @atproto/api's
 // strict response validation needs), so the reader's happy path is covered
 // here too on machines without PostgreSQL and Redis.
+
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { blueskyReader } from "../../../../src/ingest/social/bluesky/reader.js";
 import { IngestError } from "../../../../src/ingest/errors.js";
+import { blueskyReader } from "../../../../src/ingest/social/bluesky/reader.js";
 import { createTestHub, type TestHub } from "../../../helpers/hub.js";
 import { blueskySource } from "./source.js";
 

@@ -14,17 +14,17 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { serviceSessions } from "../../../../src/db/schema.js";
 import { IngestError } from "../../../../src/ingest/errors.js";
-import { createBlueskyReader, blueskyReader } from "../../../../src/ingest/social/bluesky/reader.js";
 import { parseCursor } from "../../../../src/ingest/social/bluesky/cursor.js";
-import { sessionKey, type StoredSession } from "../../../../src/ingest/social/bluesky/session.js";
+import { blueskyReader, createBlueskyReader } from "../../../../src/ingest/social/bluesky/reader.js";
+import { type StoredSession, sessionKey } from "../../../../src/ingest/social/bluesky/session.js";
 import type { SocialPost } from "../../../../src/ingest/social/post.js";
 import {
+  type BlueskyNetwork,
   blueskyStackMissing,
   createHubAccount,
   HUB_ACCOUNT,
   startBlueskyNetwork,
   underCi,
-  type BlueskyNetwork,
 } from "../../../helpers/bluesky-network.js";
 import { createTestHub, type TestHub } from "../../../helpers/hub.js";
 import { blueskySource } from "./source.js";

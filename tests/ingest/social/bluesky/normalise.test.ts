@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { formatCursor, OVERLAP_MS, parseCursor } from "../../../../src/ingest/social/bluesky/cursor.js";
+import { retryAfterFrom } from "../../../../src/ingest/social/bluesky/failures.js";
 import { carriesTag, normalisePostView, sortAtOf } from "../../../../src/ingest/social/bluesky/normalise.js";
 import { jwtExpiry, serviceOrigin, sessionKey } from "../../../../src/ingest/social/bluesky/session.js";
-import { retryAfterFrom } from "../../../../src/ingest/social/bluesky/failures.js";
 
 type View = Record<string, unknown> & { uri: string; author: Record<string, unknown>; record: Record<string, unknown> };
 const fixture = JSON.parse(

@@ -5,11 +5,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IngestError } from "../../../../src/ingest/errors.js";
-import { mastodonReader, PAGE_LIMIT } from "../../../../src/ingest/social/mastodon/reader.js";
 import { retryAfterDate } from "../../../../src/ingest/poll/schedule.js";
+import { mastodonReader, PAGE_LIMIT } from "../../../../src/ingest/social/mastodon/reader.js";
 import type { SocialPage, SocialPost } from "../../../../src/ingest/social/post.js";
 import { createTestHub, type TestHub } from "../../../helpers/hub.js";
-import { mastodonFixture, startMastodonServer, type MastodonServer, type StatusJson } from "../../../helpers/mastodon-server.js";
+import { type MastodonServer, mastodonFixture, type StatusJson, startMastodonServer } from "../../../helpers/mastodon-server.js";
 import { mastodonSource } from "./source.js";
 
 const TIMELINE = "/api/v1/timelines/tag/t509massive";
