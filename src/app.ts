@@ -20,12 +20,12 @@ import { memberRoutes } from "./http/routes/hub/members.js";
 import { networkRoutes } from "./http/routes/hub/network.js";
 import { pageRoutes } from "./http/routes/hub/pages.js";
 import { socialRoutes } from "./http/routes/hub/social.js";
-import { apiRoutes } from "./http/routes/pls/api.js";
+import { apiDocumentRoutes, apiRoutes } from "./http/routes/pls/api.js";
 import { courseTemplateRoutes } from "./http/routes/pls/course-templates.js";
 import { plsRoutes } from "./http/routes/pls/dashboard.js";
-import { backpackRoutes } from "./http/routes/pls/portability.js";
-import { portfolioRoutes } from "./http/routes/pls/portfolio.js";
-import { sharingRoutes } from "./http/routes/pls/sharing.js";
+import { learnerItemsRoutes, portabilityRoutes } from "./http/routes/pls/portability.js";
+import { portfolioRoutes, publicPortfolioRoutes } from "./http/routes/pls/portfolio.js";
+import { sharedLinkRoutes, sharingRoutes } from "./http/routes/pls/sharing.js";
 import type { PollDeps } from "./ingest/deps.js";
 import { stylesheet } from "./views/render.js";
 
@@ -67,11 +67,17 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.use("*", microcache());
   app.use("*", csrf());
 
+  // The URL map. Order matters only where patterns overlap; the hub's course pages come before
+  // courseRoutes, whose /c/:slug/manage pages share the /c/:slug prefix.
+  // Accounts: /setup, /login, /logout, /signup, /account, /me (accounts elsewhere, withdrawals), /people/:id.
   app.route("/", authRoutes);
-  // Before courseRoutes: the course pages, the Flow (GET /c/:slug) with its filters among them.
+  // The course hub: /c/:slug (the Flow), /c/:slug/{blog,social,spotlight,people,tags/:tag,search},
+  // their feeds (…/feed.rss|atom|json, /c/:slug/blogs.opml), "take your network with you" (/c/:slug/network/…).
   app.route("/", pageRoutes);
   app.route("/", feedRoutes);
   app.route("/", networkRoutes);
+  // Running a course: /, /courses, /c/:slug/manage (sources, OPML, poll now), curation, the social
+  // side (Mastodon and Bluesky sources, blocked guests), join codes, members, learners' own blogs.
   app.route("/", courseRoutes);
   app.route("/", curationRoutes);
   app.route("/", socialRoutes);
@@ -80,13 +86,18 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/", joinRoutes);
   app.route("/", memberRoutes);
   app.route("/", learnerSourceRoutes);
-  // The personal learning system: pages, sharing, portability and the personal API.
-  app.route("/", plsRoutes);
-  app.route("/", courseTemplateRoutes);
-  app.route("/", portfolioRoutes);
-  app.route("/", sharingRoutes);
-  app.route("/", backpackRoutes);
-  app.route("/", apiRoutes);
+  // The personal learning system, the learner's own (/pls), and what others may see of it.
+  app.route("/pls", plsRoutes); // the dashboard: objectives, steps, resources, templates, focus, history
+  app.route("/", courseTemplateRoutes); // /c/:slug/manage/templates: a course's objectives offered to its members
+  app.route("/pls", portfolioRoutes); // /pls/portfolio…
+  app.route("/", publicPortfolioRoutes); // /people/:id/portfolio
+  app.route("/pls", sharingRoutes); // /pls/sharing…, /pls/suggestions…
+  app.route("/share", sharedLinkRoutes); // /share/:link, a grant's secret link
+  app.route("/pls", portabilityRoutes); // /pls/backpack…, /pls/delete-account, /pls/home, /pls/follows…
+  app.route("/", learnerItemsRoutes); // /c/:slug/people/:id/items.json, for a PLS on another hub
+  // The personal API (JSON, session or grant token) and its OpenAPI document.
+  app.route("/api/v1", apiRoutes);
+  app.route("/api", apiDocumentRoutes); // /api/openapi.json, and JSON 404s for the rest of /api
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {

@@ -12,7 +12,7 @@ import { addFeedSource } from "../../src/hub/sources/sources.js";
 import { createObjective } from "../../src/pls/plan/objectives.js";
 import { evidenceFor } from "../../src/pls/portfolio/portfolio.js";
 import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
-import { createTestHub, type TestHub } from "../helpers/hub.js";
+import { Client, createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;
 let server: FeedServer;
@@ -122,7 +122,7 @@ describe("verifying an account", () => {
     expect((await hub.deps.db.select().from(items))[0]!.personId).toBeNull();
   });
 
-  it("makes the newly attributed posts evidence for the learner's active objective with their tag", async () => {
+  it("makes the newly attributed posts evidence for the learner's active objective with their tag (the /me route)", async () => {
     await hub.deps.db.insert(items).values({
       courseId,
       kind: "mastodon",
@@ -140,7 +140,12 @@ describe("verifying an account", () => {
     const link = `<a href="${profileUrl(hub.deps.config.publicUrl, maya)}" rel="me">hub</a>`;
     serveAccount(account([{ name: "Course hub", value: link }]));
     const identity = await linkIdentity(hub.deps.db, maya, "mastodon", `@maya@${host}`);
-    expect(await verifyIdentity(hub.deps, maya, identity.id)).toEqual({ ok: true, via: "rel_me" });
+    // Verification itself only attributes the posts; the /me route that verifies makes them evidence.
+    const browser = Client.forApp(hub.app);
+    expect((await browser.submit("/login", "/login", { email: "maya@example.org", password: "correct horse battery" })).status).toBe(303);
+    const verified = await browser.submit("/me", `/me/identities/${identity.id}/verify`, {});
+    expect(verified.status).toBe(303);
+    expect((await hub.deps.db.select().from(identities).where(eq(identities.id, identity.id)))[0]?.verifiedBy).toBe("rel_me");
     const evidence = (await evidenceFor(hub.deps, [objective.id])).get(objective.id)!;
     expect(evidence.map((e) => [e.title, e.auto])).toEqual([["A chart I made", true]]);
   });

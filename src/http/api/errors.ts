@@ -3,7 +3,7 @@
 // input (400), unless it names the thing in the path, which is then missing or not theirs (404).
 import type { Context, ErrorHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { FormError } from "../../core/errors.js";
+import { FormError, NotFoundError } from "../../core/errors.js";
 
 export interface ApiErrorBody {
   error: string;
@@ -36,15 +36,17 @@ export function jsonError(c: Context, err: ApiError): Response {
 }
 
 /**
- * Runs a domain call whose FormErrors on `pathFields` mean "the thing in the path is missing or
- * not yours" (404, never revealing which); `rename` maps a domain field to the JSON field name.
+ * Runs a domain call. Its NotFoundError means "the thing in the path is missing or not yours" (404,
+ * never revealing which), unless the thing's id came from the body: `fromBody` maps such a thing to
+ * the JSON field that named it (400 on that field).
  */
-export async function owned<T>(pathFields: readonly string[], run: () => Promise<T>, rename: Record<string, string> = {}): Promise<T> {
+export async function owned<T>(run: () => Promise<T>, fromBody: Record<string, string> = {}): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof FormError && pathFields.includes(err.field)) throw notFound(err.message);
-    if (err instanceof FormError && rename[err.field]) throw new ApiError(400, "invalid_input", err.message, rename[err.field]);
+    const field = err instanceof NotFoundError ? fromBody[err.thing] : undefined;
+    if (err instanceof NotFoundError && field) throw new ApiError(400, "invalid_input", err.message, field);
+    if (err instanceof NotFoundError) throw notFound(err.message);
     throw err;
   }
 }
@@ -53,6 +55,7 @@ export async function owned<T>(pathFields: readonly string[], run: () => Promise
 export const apiErrorHandler: ErrorHandler = (err, c) => {
   if (err instanceof ApiError) return jsonError(c, err);
   if (err instanceof FormError) return jsonError(c, new ApiError(400, "invalid_input", err.message, err.field));
+  if (err instanceof NotFoundError) return jsonError(c, notFound(err.message));
   const deps = c.get("deps") as { log?: (level: "error", msg: string, fields: Record<string, unknown>) => void } | undefined;
   deps?.log?.("error", "api.error", { path: new URL(c.req.url).pathname, error: String(err).slice(0, 500) });
   return jsonError(c, new ApiError(500, "server_error", "The hub could not complete this request. Please try again in a moment."));

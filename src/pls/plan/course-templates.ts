@@ -2,7 +2,7 @@
 // it carry, and steps. A member of the course can start an objective from one; the objective is
 // then theirs alone (editing or deleting the template later changes no one's plan).
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { FormError } from "../../core/errors.js";
+import { FormError, NotFoundError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
 import { type Course, type CourseTemplate, courses, courseTemplates, memberships, type Objective } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
@@ -46,7 +46,7 @@ async function getCourseTemplate(deps: Pick<PlsDeps, "db">, courseId: number, id
         .from(courseTemplates)
         .where(and(eq(courseTemplates.id, id), eq(courseTemplates.courseId, courseId)))
     : [];
-  if (!t) throw new FormError("template", "That template does not exist in this course.");
+  if (!t) throw new NotFoundError("template", "That template does not exist in this course.");
   return t;
 }
 

@@ -1,7 +1,7 @@
 // A learner's objectives: what they mean to learn, why, the tags their posts about it carry,
 // a target day, a status and who may see it. Every change leaves a line in the plan's history.
 import { and, asc, eq } from "drizzle-orm";
-import { FormError } from "../../core/errors.js";
+import { NotFoundError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
 import { type Objective, type ObjectiveStatus, objectiveStatuses, objectives, plsVisibilities } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
@@ -34,7 +34,7 @@ export async function getObjective(deps: Pick<PlsDeps, "db">, personId: number, 
     .select()
     .from(objectives)
     .where(and(eq(objectives.id, id), eq(objectives.personId, personId)));
-  if (!o) throw new FormError("objective", "That objective does not exist (or is not yours).");
+  if (!o) throw new NotFoundError("objective", "That objective does not exist (or is not yours).");
   return o;
 }
 

@@ -1,7 +1,7 @@
 // Resources: links worth reading, kept by the learner (or suggested to them), optionally
 // filed under one of their objectives.
 import { and, desc, eq } from "drizzle-orm";
-import { FormError } from "../../core/errors.js";
+import { FormError, NotFoundError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
 import { type Resource, resources } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
@@ -41,6 +41,6 @@ export async function deleteResource(deps: PlsDeps, personId: number, id: number
     .delete(resources)
     .where(and(eq(resources.id, id), eq(resources.personId, personId)))
     .returning();
-  if (!r) throw new FormError("resource", "That resource does not exist (or is not yours).");
+  if (!r) throw new NotFoundError("resource", "That resource does not exist (or is not yours).");
   await recordChange(deps, personId, r.objectiveId, `Removed resource "${r.title}"`);
 }

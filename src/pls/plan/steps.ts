@@ -1,7 +1,7 @@
 // Plan steps: the activities under an objective, in the learner's order, each with a status,
 // an optional resource link and an optional due day.
 import { and, asc, eq, max } from "drizzle-orm";
-import { FormError } from "../../core/errors.js";
+import { FormError, NotFoundError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
 import { type PlanStep, planSteps, stepStatuses } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
@@ -15,7 +15,7 @@ export function listSteps(deps: Pick<PlsDeps, "db">, objectiveId: number): Promi
 
 async function getStep(deps: PlsDeps, personId: number, stepId: number): Promise<PlanStep> {
   const [s] = await deps.db.select().from(planSteps).where(eq(planSteps.id, stepId));
-  if (!s) throw new FormError("step", "That step does not exist.");
+  if (!s) throw new NotFoundError("step", "That step does not exist.");
   await getObjective(deps, personId, s.objectiveId); // the owner check
   return s;
 }

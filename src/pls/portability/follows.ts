@@ -10,7 +10,7 @@
 // can be judged (older ones may simply have fallen off the end). A failed poll writes what went
 // wrong on the follow in plain words and leaves the pointers as they were.
 import { and, asc, desc, eq, inArray, isNull, lte, or } from "drizzle-orm";
-import { FormError } from "../../core/errors.js";
+import { FormError, NotFoundError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
 import { type PlsFollow, type PlsRemoteItem, type PortfolioEntry, plsFollows, plsRemoteItems, portfolioEntries } from "../../db/schema.js";
 import { LEARNER_FEED_SIZE } from "../../hub/outbound/learner-items.js";
@@ -77,7 +77,7 @@ export async function addRemoteItemToPortfolio(deps: PollDeps, personId: number,
     .from(plsRemoteItems)
     .innerJoin(plsFollows, eq(plsFollows.id, plsRemoteItems.followId))
     .where(and(eq(plsRemoteItems.id, remoteItemId), eq(plsFollows.personId, personId)));
-  if (!row) throw new FormError("remoteItem", "That post does not exist (or is not yours).");
+  if (!row) throw new NotFoundError("remoteItem", "That post does not exist (or is not yours).");
   const [existing] = await deps.db
     .select()
     .from(portfolioEntries)

@@ -2,7 +2,7 @@
 // any course) or an external http(s) URL — each linked to the objectives it is evidence for.
 // Entries are references: a title and a URL, never a copy of the post.
 import { and, asc, desc, eq, gte, inArray, isNull } from "drizzle-orm";
-import { FormError } from "../../core/errors.js";
+import { NotFoundError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
 import {
   courses,
@@ -26,7 +26,7 @@ export async function getEntry(deps: Pick<PlsDeps, "db">, personId: number, id: 
     .select()
     .from(portfolioEntries)
     .where(and(eq(portfolioEntries.id, id), eq(portfolioEntries.personId, personId)));
-  if (!e) throw new FormError("entry", "That portfolio entry does not exist (or is not yours).");
+  if (!e) throw new NotFoundError("entry", "That portfolio entry does not exist (or is not yours).");
   return e;
 }
 
@@ -89,7 +89,7 @@ export async function addItemEntry(
     .select({ id: items.id, title: items.title, url: items.canonicalUrl })
     .from(items)
     .where(and(eq(items.id, itemId), eq(items.personId, personId), isNull(items.deletedAt)));
-  if (!item) throw new FormError("item", "Only your own posts on the hub can be added to your portfolio.");
+  if (!item) throw new NotFoundError("item", "Only your own posts on the hub can be added to your portfolio.");
   const existing = await findItemEntry(deps, personId, item.id, item.url);
   if (existing) return existing;
   const now = deps.now();

@@ -4,7 +4,7 @@
 // A grant is checked on every request, so revoking or expiring works on the very next one.
 import { and, desc, eq, lt } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../core/crypto.js";
-import { FormError } from "../../core/errors.js";
+import { FormError, NotFoundError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
 import { audienceKinds, type Grant, type GrantAccess, type GrantScope, grantAccess, grantScopes, grants } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
@@ -85,7 +85,7 @@ export async function getGrant(deps: Pick<PlsDeps, "db">, personId: number, id: 
     .select()
     .from(grants)
     .where(and(eq(grants.id, id), eq(grants.personId, personId)));
-  if (!g) throw new FormError("grant", "That grant does not exist (or is not yours).");
+  if (!g) throw new NotFoundError("grant", "That grant does not exist (or is not yours).");
   return g;
 }
 

@@ -2,7 +2,7 @@
 // (under an objective they can see) or a resource. Nothing reaches the plan until the learner
 // accepts; accepting makes it through the same functions the learner's own edits use.
 import { and, desc, eq } from "drizzle-orm";
-import { FormError } from "../../core/errors.js";
+import { FormError, NotFoundError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
 import { type Grant, type Objective, objectives, type Suggestion, suggestionKinds, suggestions } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
@@ -102,7 +102,7 @@ async function decide(deps: PlsDeps, personId: number, id: number, status: "acce
     .returning();
   if (done) return done;
   const s = await getSuggestion(deps, personId, id);
-  if (!s) throw new FormError("suggestion", "That suggestion does not exist (or is not for you).");
+  if (!s) throw new NotFoundError("suggestion", "That suggestion does not exist (or is not for you).");
   throw new FormError("suggestion", `That suggestion was already ${s.status}.`);
 }
 

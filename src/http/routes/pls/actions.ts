@@ -1,7 +1,7 @@
 // What the PLS pages share: "not yours" answered 404, ids read from the path, and running an
 // action for the signed-in learner with domain errors turned into a 404 or a form error.
 import type { Context } from "hono";
-import { FormError } from "../../../core/errors.js";
+import { NotFoundError } from "../../../core/errors.js";
 import type { Person } from "../../../db/schema.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors } from "../../forms.js";
@@ -25,11 +25,11 @@ export function idParam(c: Ctx, name = "id"): number | null {
 }
 
 /**
- * An action runner for the signed-in learner. A FormError on one of the `missing` fields (the
- * domain's "no such thing of yours") answers 404; any other is a field the learner got wrong,
- * shown again by `invalid` (a page with status 400).
+ * An action runner for the signed-in learner. The domain's "no such thing of yours" (NotFoundError)
+ * answers 404; a FormError is a field the learner got wrong, shown again by `invalid` (a page with
+ * status 400).
  */
-export function learnerAction(missing: ReadonlySet<string>) {
+export function learnerAction() {
   return async function act(
     c: Ctx,
     run: (viewer: Person) => Promise<Response>,
@@ -40,7 +40,7 @@ export function learnerAction(missing: ReadonlySet<string>) {
     try {
       return await run(viewer);
     } catch (err) {
-      if (err instanceof FormError && missing.has(err.field)) return notFound(c);
+      if (err instanceof NotFoundError) return notFound(c);
       const errors = fieldErrors(err);
       if (!errors) throw err;
       return invalid ? invalid(viewer, errors) : errorPage(c, 400, "Check the form", Object.values(errors).join(" "));

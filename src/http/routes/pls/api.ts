@@ -25,17 +25,21 @@ import { ApiError, apiErrorHandler, notFound, owned } from "../../api/errors.js"
 import { openApiDocument } from "../../api/openapi.js";
 import * as out from "../../api/serialise.js";
 
+/** Mounted at /api/v1: the personal API itself. */
 export const apiRoutes = new Hono<ApiEnv>();
+/** Mounted at /api: the OpenAPI document, and a JSON 404 for any other address under /api. */
+export const apiDocumentRoutes = new Hono<ApiEnv>();
+apiDocumentRoutes.onError(apiErrorHandler);
 type C = Context<ApiEnv>;
 
 apiRoutes.onError(apiErrorHandler);
 
-apiRoutes.get("/api/openapi.json", (c) => {
+apiDocumentRoutes.get("/openapi.json", (c) => {
   c.header("cache-control", "public, max-age=300");
   return c.json(openApiDocument);
 });
 
-apiRoutes.use("/api/v1/*", apiAuth());
+apiRoutes.use("*", apiAuth());
 
 /** A positive whole-number id from the path; anything else names nothing. */
 function idParam(c: C, name = "id"): number {
@@ -67,7 +71,7 @@ const noContent = (c: C) => c.body(null, 204);
 
 // ---- who is calling
 
-apiRoutes.get("/api/v1/me", (c) => {
+apiRoutes.get("/me", (c) => {
   const caller = c.get("caller");
   if (caller.kind === "session")
     return c.json({ person: { id: caller.person.id, displayName: caller.person.displayName }, via: "session" });
@@ -81,7 +85,7 @@ apiRoutes.get("/api/v1/me", (c) => {
 
 // ---- the plan
 
-apiRoutes.get("/api/v1/plan", async (c) => {
+apiRoutes.get("/plan", async (c) => {
   const caller = c.get("caller");
   const plan =
     caller.kind === "session"
@@ -90,67 +94,67 @@ apiRoutes.get("/api/v1/plan", async (c) => {
   return c.json(out.planJson(plan));
 });
 
-apiRoutes.post("/api/v1/objectives", async (c) => {
+apiRoutes.post("/objectives", async (c) => {
   const o = await createObjective(deps(c), me(c), await body(c));
   return c.json({ objective: out.objectiveJson(o) }, 201);
 });
 
-apiRoutes.patch("/api/v1/objectives/:id", async (c) => {
+apiRoutes.patch("/objectives/:id", async (c) => {
   const owner = me(c);
   const id = idParam(c);
   const form = await body(c);
   // PATCH: fields not sent keep their values (the domain function reads a whole form).
-  const before = await owned(["objective"], () => getObjective(deps(c), owner, id));
+  const before = await owned(() => getObjective(deps(c), owner, id));
   const merged = { title: before.title, why: before.why, tags: before.tags, targetDate: before.targetDate ?? "", ...form };
   const o = await updateObjective(deps(c), owner, id, merged);
   return c.json({ objective: out.objectiveJson(o) });
 });
 
-apiRoutes.delete("/api/v1/objectives/:id", async (c) => {
+apiRoutes.delete("/objectives/:id", async (c) => {
   const owner = me(c);
-  await owned(["objective"], () => deleteObjective(deps(c), owner, idParam(c)));
+  await owned(() => deleteObjective(deps(c), owner, idParam(c)));
   return noContent(c);
 });
 
-apiRoutes.post("/api/v1/objectives/:id/steps", async (c) => {
+apiRoutes.post("/objectives/:id/steps", async (c) => {
   const owner = me(c);
   const id = idParam(c);
   const form = await body(c);
-  const s = await owned(["objective"], () => addStep(deps(c), owner, id, form));
+  const s = await owned(() => addStep(deps(c), owner, id, form));
   return c.json({ step: out.stepJson(s) }, 201);
 });
 
-apiRoutes.patch("/api/v1/steps/:id", async (c) => {
+apiRoutes.patch("/steps/:id", async (c) => {
   const owner = me(c);
   const id = idParam(c);
   const form = await body(c);
-  const s = await owned(["step", "objective"], () => updateStep(deps(c), owner, id, form));
+  const s = await owned(() => updateStep(deps(c), owner, id, form));
   return c.json({ step: out.stepJson(s) });
 });
 
-apiRoutes.delete("/api/v1/steps/:id", async (c) => {
+apiRoutes.delete("/steps/:id", async (c) => {
   const owner = me(c);
-  await owned(["step", "objective"], () => deleteStep(deps(c), owner, idParam(c)));
+  await owned(() => deleteStep(deps(c), owner, idParam(c)));
   return noContent(c);
 });
 
-apiRoutes.post("/api/v1/resources", async (c) => {
+apiRoutes.post("/resources", async (c) => {
   const owner = me(c);
   const form = await body(c);
   // The objective named in the body is the caller's input, not the address: 400, not 404.
-  const r = await owned([], () => addResource(deps(c), owner, form), { objective: "objectiveId" });
+  const r = await owned(() => addResource(deps(c), owner, form), { objective: "objectiveId" });
   return c.json({ resource: out.resourceJson(r) }, 201);
 });
 
-apiRoutes.delete("/api/v1/resources/:id", async (c) => {
+apiRoutes.delete("/resources/:id", async (c) => {
   const owner = me(c);
-  await owned(["resource"], () => deleteResource(deps(c), owner, idParam(c)));
+  await owned(() => deleteResource(deps(c), owner, idParam(c)));
   return noContent(c);
 });
 
 // ---- the portfolio
 
-apiRoutes.get("/api/v1/portfolio", async (c) => {
+apiRoutes.get("/portfolio", async (c) => {
   const caller = c.get("caller");
   const portfolio =
     caller.kind === "session"
@@ -159,7 +163,7 @@ apiRoutes.get("/api/v1/portfolio", async (c) => {
   return c.json(out.portfolioJson(portfolio));
 });
 
-apiRoutes.post("/api/v1/portfolio/entries", async (c) => {
+apiRoutes.post("/portfolio/entries", async (c) => {
   const owner = me(c);
   const form = await body(c);
   let entry: Awaited<ReturnType<typeof addExternalEntry>>;
@@ -167,53 +171,53 @@ apiRoutes.post("/api/v1/portfolio/entries", async (c) => {
     const itemId = Number(form.itemId);
     if (!Number.isSafeInteger(itemId) || itemId < 1)
       throw new ApiError(400, "invalid_input", "itemId must be the id of one of your posts.", "itemId");
-    entry = await owned([], () => addItemEntry(deps(c), owner, itemId, form), { item: "itemId" });
+    entry = await owned(() => addItemEntry(deps(c), owner, itemId, form), { item: "itemId" });
   } else {
     entry = await addExternalEntry(deps(c), owner, form);
   }
   return c.json({ entry: out.entryJson(entry) }, 201);
 });
 
-apiRoutes.patch("/api/v1/portfolio/entries/:id", async (c) => {
+apiRoutes.patch("/portfolio/entries/:id", async (c) => {
   const owner = me(c);
   const id = idParam(c);
   const form = await body(c);
-  const e = await owned(["entry"], () => updateEntry(deps(c), owner, id, form));
+  const e = await owned(() => updateEntry(deps(c), owner, id, form));
   return c.json({ entry: out.entryJson(e) });
 });
 
-apiRoutes.delete("/api/v1/portfolio/entries/:id", async (c) => {
+apiRoutes.delete("/portfolio/entries/:id", async (c) => {
   const owner = me(c);
-  await owned(["entry"], () => deleteEntry(deps(c), owner, idParam(c)));
+  await owned(() => deleteEntry(deps(c), owner, idParam(c)));
   return noContent(c);
 });
 
-apiRoutes.put("/api/v1/portfolio/entries/:id/objectives/:objectiveId", async (c) => {
+apiRoutes.put("/portfolio/entries/:id/objectives/:objectiveId", async (c) => {
   const owner = me(c);
-  await owned(["entry", "objective"], () => linkEntry(deps(c), owner, idParam(c), idParam(c, "objectiveId")));
+  await owned(() => linkEntry(deps(c), owner, idParam(c), idParam(c, "objectiveId")));
   return noContent(c);
 });
 
-apiRoutes.delete("/api/v1/portfolio/entries/:id/objectives/:objectiveId", async (c) => {
+apiRoutes.delete("/portfolio/entries/:id/objectives/:objectiveId", async (c) => {
   const owner = me(c);
-  await owned(["entry", "objective"], () => unlinkEntry(deps(c), owner, idParam(c), idParam(c, "objectiveId")));
+  await owned(() => unlinkEntry(deps(c), owner, idParam(c), idParam(c, "objectiveId")));
   return noContent(c);
 });
 
-apiRoutes.get("/api/v1/next-steps", async (c) => {
+apiRoutes.get("/next-steps", async (c) => {
   const owner = me(c);
   return c.json(out.nextStepsJson(await nextSteps(deps(c), owner, deps(c).now())));
 });
 
 // ---- grants (the learner's alone: a token may never manage grants, not even its own)
 
-apiRoutes.get("/api/v1/grants", async (c) => {
+apiRoutes.get("/grants", async (c) => {
   const owner = me(c);
   const now = deps(c).now();
   return c.json({ grants: (await listGrants(deps(c), owner)).map((g) => out.grantJson(g, now)) });
 });
 
-apiRoutes.post("/api/v1/grants", async (c) => {
+apiRoutes.post("/grants", async (c) => {
   const owner = me(c);
   const issued = await issueGrant(deps(c), owner, await body(c));
   const base = deps(c).config.publicUrl.replace(/\/+$/, "");
@@ -221,22 +225,22 @@ apiRoutes.post("/api/v1/grants", async (c) => {
   return c.json({ grant: out.grantJson(issued.grant, deps(c).now()), link: `${base}/share/${issued.link}`, token: issued.token }, 201);
 });
 
-apiRoutes.post("/api/v1/grants/:id/revoke", async (c) => {
+apiRoutes.post("/grants/:id/revoke", async (c) => {
   const owner = me(c);
-  const g = await owned(["grant"], () => revokeGrant(deps(c), owner, idParam(c)));
+  const g = await owned(() => revokeGrant(deps(c), owner, idParam(c)));
   return c.json({ grant: out.grantJson(g, deps(c).now()) });
 });
 
-apiRoutes.get("/api/v1/grants/:id/log", async (c) => {
+apiRoutes.get("/grants/:id/log", async (c) => {
   const owner = me(c);
   const id = idParam(c);
-  await owned(["grant"], () => getGrant(deps(c), owner, id));
+  await owned(() => getGrant(deps(c), owner, id));
   return c.json({ log: (await accessLog(deps(c), owner, id)).map(out.accessJson) });
 });
 
 // ---- suggestions
 
-apiRoutes.get("/api/v1/suggestions", async (c) => {
+apiRoutes.get("/suggestions", async (c) => {
   const caller = c.get("caller");
   const list =
     caller.kind === "session"
@@ -245,7 +249,7 @@ apiRoutes.get("/api/v1/suggestions", async (c) => {
   return c.json({ suggestions: list.map(out.suggestionJson) });
 });
 
-apiRoutes.post("/api/v1/suggestions", async (c) => {
+apiRoutes.post("/suggestions", async (c) => {
   const caller = c.get("caller");
   if (caller.kind === "session") {
     throw new ApiError(403, "grant_only", "Suggestions come from people you share with; change your plan directly instead.");
@@ -275,10 +279,10 @@ async function decide(c: C, how: typeof acceptSuggestion) {
   }
 }
 
-apiRoutes.post("/api/v1/suggestions/:id/accept", (c) => decide(c, acceptSuggestion));
-apiRoutes.post("/api/v1/suggestions/:id/decline", (c) => decide(c, declineSuggestion));
+apiRoutes.post("/suggestions/:id/accept", (c) => decide(c, acceptSuggestion));
+apiRoutes.post("/suggestions/:id/decline", (c) => decide(c, declineSuggestion));
 
 // Anything else under /api answers in JSON, not with the hub's HTML page.
-apiRoutes.all("/api/*", () => {
+apiDocumentRoutes.all("/*", () => {
   throw new ApiError(404, "not_found", "There is no API endpoint at this address. See /api/openapi.json.");
 });

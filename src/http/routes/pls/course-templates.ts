@@ -2,7 +2,7 @@
 // the course (instructors, TAs and administrators, like its sources and Spotlight): a template is
 // only an offer, and using one copies it into the learner's own plan.
 import { type Context, Hono } from "hono";
-import { FormError } from "../../../core/errors.js";
+import { NotFoundError } from "../../../core/errors.js";
 import type { Course } from "../../../db/schema.js";
 import { tagsOf } from "../../../hub/courses.js";
 import { addCourseTemplate, deleteCourseTemplate, listCourseTemplates, updateCourseTemplate } from "../../../pls/plan/course-templates.js";
@@ -56,7 +56,7 @@ courseTemplateRoutes.post("/c/:slug/manage/templates/:id", (c) =>
       flash(c, `Saved the template "${t.title}". Objectives already started from it do not change.`);
       return c.redirect(`/c/${course.slug}/manage/templates`, 303);
     } catch (err) {
-      if (err instanceof FormError && err.field === "template") return notFound(c);
+      if (err instanceof NotFoundError) return notFound(c);
       const errors = fieldErrors(err);
       if (!errors) throw err;
       return templatesPage(c, course, { edit: { id, values: form, errors } }, 400);
@@ -69,7 +69,7 @@ courseTemplateRoutes.post("/c/:slug/manage/templates/:id/delete", (c) =>
     try {
       await deleteCourseTemplate(c.get("deps"), course.id, templateId(c));
     } catch (err) {
-      if (err instanceof FormError) return notFound(c);
+      if (err instanceof NotFoundError) return notFound(c);
       throw err;
     }
     flash(c, "Removed the template. Objectives already started from it stay in their learners' plans.");

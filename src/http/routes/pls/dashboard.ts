@@ -4,7 +4,7 @@
 
 import { and, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { FormError } from "../../../core/errors.js";
+import { FormError, NotFoundError } from "../../../core/errors.js";
 import { type Objective, objectiveStatuses, objectives, type Person, planSteps } from "../../../db/schema.js";
 import { courseTemplatesForLearner } from "../../../pls/plan/course-templates.js";
 import { FOCUS_WINDOW_DAYS, focusItems } from "../../../pls/plan/focus.js";
@@ -33,15 +33,12 @@ export const plsRoutes = new Hono<AppEnv>();
 
 type Ctx = Context<AppEnv>;
 
-/** Domain errors that mean "no such thing of yours": answered 404, never as a form error. */
-const MISSING = new Set(["objective", "step", "resource"]);
-
 /** Where a form may send the learner back to: the dashboard or one of its objective pages. */
 function backTo(raw: string | undefined): string {
   return raw && /^\/pls(\/objectives\/\d{1,15})?$/.test(raw) ? raw : "/pls";
 }
 
-const act = learnerAction(MISSING);
+const act = learnerAction();
 
 /** Tagged posts become evidence at once when an objective is active (autoLinkByTags is idempotent). */
 async function linkTaggedPosts(c: Ctx, personId: number, o: Objective): Promise<string> {
@@ -150,9 +147,9 @@ async function objectivePage(c: Ctx, viewer: Person, o: Objective, extra: Record
   );
 }
 
-plsRoutes.get("/pls", (c) => act(c, (viewer) => dashboard(c, viewer)));
+plsRoutes.get("/", (c) => act(c, (viewer) => dashboard(c, viewer)));
 
-plsRoutes.get("/pls/objectives/:id", (c) =>
+plsRoutes.get("/objectives/:id", (c) =>
   act(c, async (viewer) => {
     const id = idParam(c);
     if (id === null) return notFound(c);
@@ -160,7 +157,7 @@ plsRoutes.get("/pls/objectives/:id", (c) =>
   }),
 );
 
-plsRoutes.get("/pls/history", (c) =>
+plsRoutes.get("/history", (c) =>
   act(c, async (viewer) => {
     const deps = c.get("deps");
     const [changes, objectiveRows] = await Promise.all([listChanges(deps, viewer.id), listObjectives(deps, viewer.id)]);
@@ -172,7 +169,7 @@ plsRoutes.get("/pls/history", (c) =>
   }),
 );
 
-plsRoutes.get("/pls/focus", (c) =>
+plsRoutes.get("/focus", (c) =>
   act(c, async (viewer) => {
     const deps = c.get("deps");
     const [found, objectiveRows] = await Promise.all([focusItems(deps, viewer.id), listObjectives(deps, viewer.id)]);
@@ -183,7 +180,7 @@ plsRoutes.get("/pls/focus", (c) =>
 
 // ---- Objectives ----
 
-plsRoutes.post("/pls/objectives", async (c) => {
+plsRoutes.post("/objectives", async (c) => {
   const form = await formBody(c);
   return act(
     c,
@@ -196,7 +193,7 @@ plsRoutes.post("/pls/objectives", async (c) => {
   );
 });
 
-plsRoutes.post("/pls/objectives/:id", async (c) => {
+plsRoutes.post("/objectives/:id", async (c) => {
   const form = await formBody(c);
   const id = idParam(c);
   return act(
@@ -211,7 +208,7 @@ plsRoutes.post("/pls/objectives/:id", async (c) => {
   );
 });
 
-plsRoutes.post("/pls/objectives/:id/status", async (c) => {
+plsRoutes.post("/objectives/:id/status", async (c) => {
   const form = await formBody(c);
   const id = idParam(c);
   return act(
@@ -232,7 +229,7 @@ plsRoutes.post("/pls/objectives/:id/status", async (c) => {
   );
 });
 
-plsRoutes.post("/pls/objectives/:id/delete", (c) =>
+plsRoutes.post("/objectives/:id/delete", (c) =>
   act(c, async (viewer) => {
     const id = idParam(c);
     if (id === null) return notFound(c);
@@ -256,7 +253,7 @@ async function ownStep(c: Ctx, personId: number, stepId: number | null) {
   return row ?? null;
 }
 
-plsRoutes.post("/pls/objectives/:id/steps", async (c) => {
+plsRoutes.post("/objectives/:id/steps", async (c) => {
   const form = await formBody(c);
   const id = idParam(c);
   return act(
@@ -272,7 +269,7 @@ plsRoutes.post("/pls/objectives/:id/steps", async (c) => {
   );
 });
 
-plsRoutes.post("/pls/steps/:id", async (c) => {
+plsRoutes.post("/steps/:id", async (c) => {
   const form = await formBody(c);
   return act(c, async (viewer) => {
     const own = await ownStep(c, viewer.id, idParam(c));
@@ -281,7 +278,7 @@ plsRoutes.post("/pls/steps/:id", async (c) => {
       await updateStep(c.get("deps"), viewer.id, own.step.id, form);
     } catch (err) {
       const errors = fieldErrors(err);
-      if (!errors || (err instanceof FormError && MISSING.has(err.field))) throw err;
+      if (!errors) throw err;
       return objectivePage(c, viewer, own.objective, { editStep: { id: own.step.id, values: form, errors } }, 400);
     }
     flash(c, "Saved the step.");
@@ -289,7 +286,7 @@ plsRoutes.post("/pls/steps/:id", async (c) => {
   });
 });
 
-plsRoutes.post("/pls/steps/:id/done", (c) =>
+plsRoutes.post("/steps/:id/done", (c) =>
   act(c, async (viewer) => {
     const own = await ownStep(c, viewer.id, idParam(c));
     if (!own) return notFound(c);
@@ -299,7 +296,7 @@ plsRoutes.post("/pls/steps/:id/done", (c) =>
   }),
 );
 
-plsRoutes.post("/pls/steps/:id/delete", (c) =>
+plsRoutes.post("/steps/:id/delete", (c) =>
   act(c, async (viewer) => {
     const own = await ownStep(c, viewer.id, idParam(c));
     if (!own) return notFound(c);
@@ -309,7 +306,7 @@ plsRoutes.post("/pls/steps/:id/delete", (c) =>
   }),
 );
 
-plsRoutes.post("/pls/steps/:id/move", async (c) => {
+plsRoutes.post("/steps/:id/move", async (c) => {
   const form = await formBody(c);
   return act(c, async (viewer) => {
     const own = await ownStep(c, viewer.id, idParam(c));
@@ -330,7 +327,7 @@ plsRoutes.post("/pls/steps/:id/move", async (c) => {
 
 // ---- Resources ----
 
-plsRoutes.post("/pls/resources", async (c) => {
+plsRoutes.post("/resources", async (c) => {
   const form = await formBody(c);
   const back = backTo(form.back);
   const rerender = async (viewer: Person, errors: Record<string, string>) => {
@@ -353,7 +350,7 @@ plsRoutes.post("/pls/resources", async (c) => {
         flash(c, `Added the resource "${r.title}".`);
       } catch (err) {
         // Filing it under an objective that is not theirs is a wrong choice in this form, not a missing page.
-        if (err instanceof FormError && err.field === "objective")
+        if (err instanceof NotFoundError && err.thing === "objective")
           return rerender(viewer, { objectiveId: "Choose one of your objectives." });
         throw err;
       }
@@ -363,7 +360,7 @@ plsRoutes.post("/pls/resources", async (c) => {
   );
 });
 
-plsRoutes.post("/pls/resources/:id/delete", async (c) => {
+plsRoutes.post("/resources/:id/delete", async (c) => {
   const form = await formBody(c);
   return act(c, async (viewer) => {
     const id = idParam(c);
@@ -376,7 +373,7 @@ plsRoutes.post("/pls/resources/:id/delete", async (c) => {
 
 // ---- Templates ----
 
-plsRoutes.post("/pls/templates", async (c) => {
+plsRoutes.post("/templates", async (c) => {
   const form = await formBody(c);
   return act(
     c,

@@ -5,7 +5,7 @@
 import { and, count, eq, isNull } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { deleteCookie } from "hono/cookie";
-import { FormError } from "../../../core/errors.js";
+import { FormError, NotFoundError } from "../../../core/errors.js";
 import { items, type Person, portfolioEntries, sources } from "../../../db/schema.js";
 import { learnerItemsFeed, learnerItemsPath } from "../../../hub/outbound/learner-items.js";
 import { myCourses } from "../../../pls/plan/my-courses.js";
@@ -31,7 +31,10 @@ import { errorPage, page } from "../../page.js";
 import { loginRedirect, withCourse } from "../hub/course-access.js";
 import { idParam, notFound } from "./actions.js";
 
-export const backpackRoutes = new Hono<AppEnv>();
+/** Mounted at /pls: the backpack, deleting an account, the PLS's home elsewhere, follows. */
+export const portabilityRoutes = new Hono<AppEnv>();
+/** Mounted at /: a learner's items in one course as a JSON Feed, for their PLS on another hub. */
+export const learnerItemsRoutes = new Hono<AppEnv>();
 
 type Ctx = Context<AppEnv>;
 
@@ -61,13 +64,13 @@ function backpackPage(c: Ctx, extra: Record<string, unknown> = {}, status = 200)
   return page(c, "pls-backpack", { title: "Your backpack", values: {}, errors: {}, ...extra }, status);
 }
 
-backpackRoutes.get(
-  "/pls/backpack",
+portabilityRoutes.get(
+  "/backpack",
   signedIn(async (c) => backpackPage(c)),
 );
 
-backpackRoutes.get(
-  "/pls/backpack/export.json",
+portabilityRoutes.get(
+  "/backpack/export.json",
   signedIn(async (c, viewer) => {
     const deps = c.get("deps");
     const doc = await exportBackpack(deps, viewer, deps.config.publicUrl);
@@ -76,8 +79,8 @@ backpackRoutes.get(
   }),
 );
 
-backpackRoutes.get(
-  "/pls/backpack/xapi.json",
+portabilityRoutes.get(
+  "/backpack/xapi.json",
   signedIn(async (c, viewer) => {
     const deps = c.get("deps");
     const statements = await xapiStatements(deps, viewer.id, deps.config.publicUrl);
@@ -85,8 +88,8 @@ backpackRoutes.get(
   }),
 );
 
-backpackRoutes.post(
-  "/pls/backpack/import",
+portabilityRoutes.post(
+  "/backpack/import",
   signedIn(async (c, viewer) => {
     const deps = c.get("deps");
     const body = await c.req.parseBody();
@@ -142,13 +145,13 @@ async function deletePage(c: Ctx, viewer: Person, extra: Record<string, unknown>
   );
 }
 
-backpackRoutes.get(
-  "/pls/delete",
+portabilityRoutes.get(
+  "/delete",
   signedIn((c, viewer) => deletePage(c, viewer)),
 );
 
-backpackRoutes.post(
-  "/pls/delete",
+portabilityRoutes.post(
+  "/delete",
   signedIn(async (c, viewer) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -180,13 +183,13 @@ async function homePage(c: Ctx, viewer: Person, extra: Record<string, unknown> =
   return page(c, "pls-home", { title: "Where your PLS lives", home, courses, values: {}, errors: {}, ...extra }, status);
 }
 
-backpackRoutes.get(
-  "/pls/home",
+portabilityRoutes.get(
+  "/home",
   signedIn((c, viewer) => homePage(c, viewer)),
 );
 
-backpackRoutes.post(
-  "/pls/home",
+portabilityRoutes.post(
+  "/home",
   signedIn(async (c, viewer) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -220,13 +223,13 @@ async function followsPage(c: Ctx, viewer: Person, extra: Record<string, unknown
   );
 }
 
-backpackRoutes.get(
-  "/pls/follows",
+portabilityRoutes.get(
+  "/follows",
   signedIn((c, viewer) => followsPage(c, viewer)),
 );
 
-backpackRoutes.post(
-  "/pls/follows",
+portabilityRoutes.post(
+  "/follows",
   signedIn(async (c, viewer) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -249,8 +252,8 @@ backpackRoutes.post(
   }),
 );
 
-backpackRoutes.post(
-  "/pls/follows/:id/delete",
+portabilityRoutes.post(
+  "/follows/:id/delete",
   signedIn(async (c, viewer) => {
     const id = idParam(c);
     if (id === null || !(await deleteFollow(c.get("deps"), viewer.id, id))) return notFound(c);
@@ -259,8 +262,8 @@ backpackRoutes.post(
   }),
 );
 
-backpackRoutes.post(
-  "/pls/follows/items/:id/add",
+portabilityRoutes.post(
+  "/follows/items/:id/add",
   signedIn(async (c, viewer) => {
     const id = idParam(c);
     if (id === null) return notFound(c);
@@ -269,7 +272,7 @@ backpackRoutes.post(
       flash(c, `"${entry.title}" is in your portfolio.`);
       return c.redirect("/pls/follows", 303);
     } catch (err) {
-      if (err instanceof FormError && err.field === "remoteItem") return notFound(c);
+      if (err instanceof NotFoundError) return notFound(c);
       const errors = fieldErrors(err);
       if (!errors) throw err;
       return errorPage(c, 400, "Could not add it", Object.values(errors).join(" "));
@@ -279,7 +282,7 @@ backpackRoutes.post(
 
 // ---- A learner's posts in a course, as JSON Feed, for their PLS elsewhere ----
 
-backpackRoutes.get("/c/:slug/people/:id/items.json", (c) =>
+learnerItemsRoutes.get("/c/:slug/people/:id/items.json", (c) =>
   withCourse(c, async (course) => {
     const { db, config } = c.get("deps");
     const id = idParam(c);

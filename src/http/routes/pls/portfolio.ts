@@ -26,12 +26,12 @@ import { errorPage, page } from "../../page.js";
 import { loginRedirect } from "../hub/course-access.js";
 import { idOf, learnerAction, notFound } from "./actions.js";
 
+/** Mounted at /pls: the learner's own portfolio page and its forms. */
 export const portfolioRoutes = new Hono<AppEnv>();
+/** Mounted at /: the portfolio others may see, /people/:id/portfolio. */
+export const publicPortfolioRoutes = new Hono<AppEnv>();
 
 type Ctx = Context<AppEnv>;
-
-/** Domain errors that mean "no such thing of yours": answered 404, never as a form error. */
-const MISSING = new Set(["entry", "item", "objective"]);
 
 const VISIBILITY_LABEL: Record<PlsVisibility, string> = {
   private: "Only you",
@@ -41,7 +41,7 @@ const VISIBILITY_LABEL: Record<PlsVisibility, string> = {
 };
 const VISIBILITY_OPTIONS = plsVisibilities.map((v) => [v, VISIBILITY_LABEL[v]] as const);
 
-const act = learnerAction(MISSING);
+const act = learnerAction();
 
 async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = {}, status = 200) {
   const deps = c.get("deps");
@@ -73,12 +73,12 @@ async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = 
   );
 }
 
-portfolioRoutes.get("/pls/portfolio", (c) => {
+portfolioRoutes.get("/portfolio", (c) => {
   const viewer = c.get("viewer");
   return viewer ? ownPage(c, viewer) : loginRedirect(c);
 });
 
-portfolioRoutes.post("/pls/portfolio/items/:itemId", async (c) => {
+portfolioRoutes.post("/portfolio/items/:itemId", async (c) => {
   const form = await formBody(c);
   return act(
     c,
@@ -93,7 +93,7 @@ portfolioRoutes.post("/pls/portfolio/items/:itemId", async (c) => {
   );
 });
 
-portfolioRoutes.post("/pls/portfolio/external", async (c) => {
+portfolioRoutes.post("/portfolio/external", async (c) => {
   const form = await formBody(c);
   return act(
     c,
@@ -106,7 +106,7 @@ portfolioRoutes.post("/pls/portfolio/external", async (c) => {
   );
 });
 
-portfolioRoutes.post("/pls/portfolio/entries/:id", async (c) => {
+portfolioRoutes.post("/portfolio/entries/:id", async (c) => {
   const form = await formBody(c);
   const id = idOf(c.req.param("id"));
   return act(
@@ -121,7 +121,7 @@ portfolioRoutes.post("/pls/portfolio/entries/:id", async (c) => {
   );
 });
 
-portfolioRoutes.post("/pls/portfolio/entries/:id/delete", (c) =>
+portfolioRoutes.post("/portfolio/entries/:id/delete", (c) =>
   act(c, async (viewer) => {
     const id = idOf(c.req.param("id"));
     if (id === null) return notFound(c);
@@ -156,12 +156,12 @@ function linking(action: "link" | "unlink") {
   };
 }
 
-portfolioRoutes.post("/pls/portfolio/entries/:id/link", linking("link"));
-portfolioRoutes.post("/pls/portfolio/entries/:id/unlink", linking("unlink"));
+portfolioRoutes.post("/portfolio/entries/:id/link", linking("link"));
+portfolioRoutes.post("/portfolio/entries/:id/unlink", linking("unlink"));
 
 // ---- The portfolio as others see it ----
 
-portfolioRoutes.get("/people/:id/portfolio", async (c) => {
+publicPortfolioRoutes.get("/people/:id/portfolio", async (c) => {
   const deps = c.get("deps");
   const id = idOf(c.req.param("id"));
   const [person] =

@@ -5,7 +5,7 @@
 
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import { FormError } from "../../../core/errors.js";
+import { FormError, NotFoundError } from "../../../core/errors.js";
 import { type AudienceKind, audienceKinds, type Grant, type GrantScope, grantScopes, type Person, people } from "../../../db/schema.js";
 import { listObjectives } from "../../../pls/plan/objectives.js";
 import {
@@ -38,7 +38,10 @@ import { page } from "../../page.js";
 import { loginRedirect } from "../hub/course-access.js";
 import { idParam, notFound } from "./actions.js";
 
+/** Mounted at /pls: the learner's grants, their logs, and the suggestions grant holders sent. */
 export const sharingRoutes = new Hono<AppEnv>();
+/** Mounted at /share: the page a grant's secret link opens, and the suggestions sent from it. */
+export const sharedLinkRoutes = new Hono<AppEnv>();
 
 type Ctx = Context<AppEnv>;
 
@@ -143,19 +146,19 @@ async function withOwnGrant(c: Ctx, run: (viewer: Person, grant: Grant) => Promi
   const id = idParam(c);
   if (id === null) return notFound(c);
   const grant = await getGrant(c.get("deps"), viewer.id, id).catch((err: unknown) => {
-    if (err instanceof FormError) return null;
+    if (err instanceof NotFoundError) return null;
     throw err;
   });
   if (!grant) return notFound(c);
   return run(viewer, grant);
 }
 
-sharingRoutes.get("/pls/sharing", (c) => {
+sharingRoutes.get("/sharing", (c) => {
   const viewer = c.get("viewer");
   return viewer ? sharingPage(c, viewer) : loginRedirect(c);
 });
 
-sharingRoutes.post("/pls/sharing", async (c) => {
+sharingRoutes.post("/sharing", async (c) => {
   const viewer = c.get("viewer");
   if (!viewer) return loginRedirect(c);
   const deps = c.get("deps");
@@ -172,7 +175,7 @@ sharingRoutes.post("/pls/sharing", async (c) => {
   }
 });
 
-sharingRoutes.post("/pls/sharing/:id/revoke", (c) =>
+sharingRoutes.post("/sharing/:id/revoke", (c) =>
   withOwnGrant(c, async (viewer, grant) => {
     const deps = c.get("deps");
     await revokeGrant(deps, viewer.id, grant.id);
@@ -182,7 +185,7 @@ sharingRoutes.post("/pls/sharing/:id/revoke", (c) =>
   }),
 );
 
-sharingRoutes.post("/pls/sharing/:id/reissue", (c) =>
+sharingRoutes.post("/sharing/:id/reissue", (c) =>
   withOwnGrant(c, async (viewer, grant) => {
     const deps = c.get("deps");
     try {
@@ -196,7 +199,7 @@ sharingRoutes.post("/pls/sharing/:id/reissue", (c) =>
   }),
 );
 
-sharingRoutes.post("/pls/sharing/:id/delete", (c) =>
+sharingRoutes.post("/sharing/:id/delete", (c) =>
   withOwnGrant(c, async (viewer, grant) => {
     const deps = c.get("deps");
     try {
@@ -210,7 +213,7 @@ sharingRoutes.post("/pls/sharing/:id/delete", (c) =>
   }),
 );
 
-sharingRoutes.get("/pls/sharing/:id/log", (c) =>
+sharingRoutes.get("/sharing/:id/log", (c) =>
   withOwnGrant(c, async (viewer, grant) => {
     const deps = c.get("deps");
     const log = await accessLog(deps, viewer.id, grant.id, 500);
@@ -240,13 +243,13 @@ async function suggestionsPage(c: Ctx, viewer: Person, extra: Record<string, unk
   );
 }
 
-sharingRoutes.get("/pls/suggestions", (c) => {
+sharingRoutes.get("/suggestions", (c) => {
   const viewer = c.get("viewer");
   return viewer ? suggestionsPage(c, viewer) : loginRedirect(c);
 });
 
 for (const action of ["accept", "decline"] as const) {
-  sharingRoutes.post(`/pls/suggestions/:id/${action}`, async (c) => {
+  sharingRoutes.post(`/suggestions/:id/${action}`, async (c) => {
     const viewer = c.get("viewer");
     if (!viewer) return loginRedirect(c);
     const deps = c.get("deps");
@@ -354,14 +357,14 @@ async function sharePage(c: Ctx, grant: Grant, link: string, extra: Record<strin
   );
 }
 
-sharingRoutes.get("/share/:link", (c) =>
+sharedLinkRoutes.get("/:link", (c) =>
   withLink(c, async (grant, link) => {
     await logAccess(c.get("deps"), grant, "link", "viewed the shared page");
     return sharePage(c, grant, link);
   }),
 );
 
-sharingRoutes.post("/share/:link/suggestions", (c) =>
+sharedLinkRoutes.post("/:link/suggestions", (c) =>
   withLink(c, async (grant, link) => {
     const deps = c.get("deps");
     if (!hasScope(grant, "suggest")) {
