@@ -9,7 +9,7 @@ const views = fileURLToPath(new URL("../src/views/", import.meta.url));
 buildViews();
 let timer: NodeJS.Timeout | undefined;
 for (const dir of ["templates", "static"]) {
-  watch(views + dir, () => {
+  watch(views + dir, { recursive: true }, () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       try {

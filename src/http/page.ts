@@ -14,5 +14,5 @@ export function page(c: Context<AppEnv>, name: TemplateName, data: Record<string
 }
 
 export function errorPage(c: Context<AppEnv>, status: number, heading: string, message: string) {
-  return page(c, "error", { title: heading, heading, message }, status);
+  return page(c, "partials/error", { title: heading, heading, message }, status);
 }

@@ -179,7 +179,7 @@ describe("course feeds", () => {
 
 describe("feed autodiscovery", () => {
   it("puts the list's feeds and the course's OPML in the page head, escaped", () => {
-    const html = render("error", {
+    const html = render("partials/error", {
       title: "x",
       heading: "x",
       message: "x",
@@ -195,7 +195,7 @@ describe("feed autodiscovery", () => {
       '<link rel="alternate" type="application/feed+json" title="T509 &quot;Massive&quot; &lt;Blog&gt; (JSON Feed)" href="/c/t509/tags/illich/feed.json">',
     );
     expect(html).toContain('<link rel="alternate" type="text/x-opml" title="The course&#39;s blogs (OPML)" href="/c/t509/blogs.opml">');
-    expect(render("error", { title: "x", heading: "x", message: "x" })).not.toContain('rel="alternate"');
+    expect(render("partials/error", { title: "x", heading: "x", message: "x" })).not.toContain('rel="alternate"');
   });
 
   it("documents the JSON Feed extension at its about address", async () => {

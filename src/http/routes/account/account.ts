@@ -25,7 +25,7 @@ accountRoutes.get("/signup", async (c) => {
   if (!(await hubHasAccounts(db))) return c.redirect("/setup");
   const next = safeNext(c.req.query("next"));
   if (c.get("viewer")) return c.redirect(next);
-  return page(c, "signup", { title: "Create an account", next });
+  return page(c, "account/signup", { title: "Create an account", next });
 });
 
 accountRoutes.post("/signup", async (c) => {
@@ -35,7 +35,7 @@ accountRoutes.post("/signup", async (c) => {
   const next = safeNext(form.next);
   const values = { displayName: form.displayName, email: form.email };
   const again = (errors: Record<string, string>, status = 400) =>
-    page(c, "signup", { title: "Create an account", values, errors, next }, status);
+    page(c, "account/signup", { title: "Create an account", values, errors, next }, status);
   const address = clientAddress(c);
   const key = address ? addressKey("signup:addr", address) : null;
   const locked = key ? await lockedUntil(db, [key], now()) : null;
@@ -43,7 +43,7 @@ accountRoutes.post("/signup", async (c) => {
     log("info", "signup.throttled", {});
     return tooManyTries(
       c,
-      "signup",
+      "account/signup",
       locked,
       "Many accounts were created from your network in the last hour, so sign-up is paused here for a while.",
       {
@@ -83,7 +83,7 @@ async function accountPage(c: Context<AppEnv>, extra: Record<string, unknown> = 
       .where(eq(memberships.personId, viewer.id))
       .orderBy(asc(courses.title)),
   ]);
-  return page(c, "account", { title: "Your account", person: viewer, sessions, courses: myCourses, ...extra }, status);
+  return page(c, "account/account", { title: "Your account", person: viewer, sessions, courses: myCourses, ...extra }, status);
 }
 
 accountRoutes.get("/account", (c) => (c.get("viewer") ? accountPage(c) : loginRedirect(c)));

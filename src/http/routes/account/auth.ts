@@ -67,7 +67,7 @@ export function tooManyTries(c: Context<AppEnv>, template: TemplateName, until: 
 authRoutes.get("/setup", async (c) => {
   const { db, config } = c.get("deps");
   if (await hubHasAccounts(db)) return c.redirect("/login");
-  return page(c, "setup", { title: "Set up", hasAccounts: false, needsToken: !!config.setupToken });
+  return page(c, "account/setup", { title: "Set up", hasAccounts: false, needsToken: !!config.setupToken });
 });
 
 authRoutes.post("/setup", async (c) => {
@@ -75,7 +75,7 @@ authRoutes.post("/setup", async (c) => {
   if (await hubHasAccounts(db)) return c.redirect("/login");
   const form = await formBody(c);
   const again = (errors: Record<string, string>, status = 400) =>
-    page(c, "setup", { title: "Set up", hasAccounts: false, needsToken: !!config.setupToken, values: form, errors }, status);
+    page(c, "account/setup", { title: "Set up", hasAccounts: false, needsToken: !!config.setupToken, values: form, errors }, status);
   if (config.setupToken && !timingSafeEqual(form.setupToken ?? "", config.setupToken)) {
     return again({ setupToken: "That is not this hub's setup token." }, 403);
   }
@@ -96,7 +96,7 @@ authRoutes.post("/setup", async (c) => {
 
 authRoutes.get("/login", async (c) => {
   if (c.get("viewer")) return c.redirect(safeNext(c.req.query("next")));
-  return page(c, "login", { title: "Sign in", next: safeNext(c.req.query("next")) });
+  return page(c, "account/login", { title: "Sign in", next: safeNext(c.req.query("next")) });
 });
 
 authRoutes.post("/login", async (c) => {
@@ -116,7 +116,7 @@ authRoutes.post("/login", async (c) => {
   );
   if (locked) {
     log("info", "login.throttled", {});
-    return tooManyTries(c, "login", locked, paused, again);
+    return tooManyTries(c, "account/login", locked, paused, again);
   }
   const person = await authenticate(db, email, form.password ?? "");
   if (!person) {
@@ -128,8 +128,8 @@ authRoutes.post("/login", async (c) => {
       const until = await recordFailure(db, key, policy, now());
       if (until && (!lock || until > lock)) lock = until;
     }
-    if (lock) return tooManyTries(c, "login", lock, paused, again);
-    return page(c, "login", { ...again, errors: { form: "That email and password do not match an account." } }, 401);
+    if (lock) return tooManyTries(c, "account/login", lock, paused, again);
+    return page(c, "account/login", { ...again, errors: { form: "That email and password do not match an account." } }, 401);
   }
   // Only the account's count is cleared: clearing the address's too would let
   // a guesser reset their count by signing in to an account of their own.

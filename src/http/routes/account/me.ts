@@ -28,7 +28,7 @@ async function mePage(c: Parameters<typeof page>[0], extra: Record<string, unkno
   const [ids, mine] = await Promise.all([identitiesOf(db, viewer.id), itemsOfPerson(db, viewer.id)]);
   return page(
     c,
-    "me",
+    "account/me",
     {
       title: "Your accounts and posts",
       person: viewer,
@@ -107,5 +107,5 @@ meRoutes.get("/people/:id", async (c) => {
   const [person] = Number.isInteger(id) ? await db.select().from(people).where(eq(people.id, id)) : [];
   if (!person) return errorPage(c, 404, "No such person", "There is no one at this address.");
   const verified = await verifiedIdentitiesOf(db, person.id);
-  return page(c, "person", { title: person.displayName, person, identities: verified });
+  return page(c, "account/person", { title: person.displayName, person, identities: verified });
 });

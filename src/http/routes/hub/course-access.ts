@@ -41,5 +41,5 @@ export async function managePage(c: Context<AppEnv>, course: Course, extra: Reco
     blockedAuthorsOf(db, course.id),
     pendingSourcesOf(db, course.id),
   ]);
-  return page(c, "course-manage", { title: `Manage ${course.title}`, course, tags, sources, blocked, pending, ...extra }, status);
+  return page(c, "hub/course-manage", { title: `Manage ${course.title}`, course, tags, sources, blocked, pending, ...extra }, status);
 }

@@ -16,14 +16,14 @@ courseRoutes.get("/", async (c) => {
   const { db } = c.get("deps");
   if (!(await hubHasAccounts(db))) return c.redirect("/setup");
   const courses = await Promise.all((await listCourses(db)).map(async (course) => ({ ...course, tags: await tagsOf(db, course.id) })));
-  return page(c, "home", { title: "Courses", courses, canCreate: !!c.get("viewer")?.isAdmin });
+  return page(c, "hub/home", { title: "Courses", courses, canCreate: !!c.get("viewer")?.isAdmin });
 });
 
 courseRoutes.get("/courses/new", (c) => {
   const viewer = c.get("viewer");
   if (!viewer) return loginRedirect(c);
   if (!viewer.isAdmin) return errorPage(c, 403, "Not allowed", "Only the hub's administrators can create courses.");
-  return page(c, "course-new", { title: "New course" });
+  return page(c, "hub/course-new", { title: "New course" });
 });
 
 courseRoutes.post("/courses", async (c) => {
@@ -39,7 +39,7 @@ courseRoutes.post("/courses", async (c) => {
     return c.redirect(`/c/${course.slug}/manage`, 303);
   } catch (err) {
     const errors = fieldErrors(err);
-    if (errors) return page(c, "course-new", { title: "New course", values: form, errors }, 400);
+    if (errors) return page(c, "hub/course-new", { title: "New course", values: form, errors }, 400);
     throw err;
   }
 });

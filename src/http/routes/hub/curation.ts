@@ -165,7 +165,7 @@ curationRoutes.get("/c/:slug/manage/hidden", (c) =>
         list.items.map((i) => i.personId),
       ),
     ]);
-    return page(c, "hidden", {
+    return page(c, "hub/hidden", {
       title: `Hidden posts · ${course.title}`,
       course,
       tags,
@@ -184,7 +184,7 @@ async function settingsPage(c: Ctx, course: Course, extra: Record<string, unknow
   const [tags, otherCourses] = await Promise.all([tagsOf(db, course.id), coursesWithSpotlight(db, course.id)]);
   return page(
     c,
-    "course-settings",
+    "hub/course-settings",
     { title: `Settings · ${course.title}`, course, tags, otherCourses, values: settingsValues(course, tags), ...extra },
     status,
   );

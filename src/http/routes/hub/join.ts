@@ -27,7 +27,7 @@ function joinKeys(c: Context<AppEnv>, personId: number): string[] {
 }
 
 function joinPage(c: Context<AppEnv>, course: Course | null, data: Record<string, unknown>, status = 200) {
-  return page(c, "join", { title: course ? `Join ${course.title}` : "Join a course", course, ...data }, status);
+  return page(c, "hub/join", { title: course ? `Join ${course.title}` : "Join a course", course, ...data }, status);
 }
 
 /**

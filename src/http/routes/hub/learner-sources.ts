@@ -46,7 +46,7 @@ async function mySourcesPage(c: Context<AppEnv>, course: Course, manages: boolea
   const [mine, tags] = await Promise.all([learnerSourcesOf(db, course.id, c.get("viewer")!.id), tagsOf(db, course.id)]);
   return page(
     c,
-    "my-sources",
+    "hub/my-sources",
     {
       title: `Your blog in ${course.title}`,
       course,

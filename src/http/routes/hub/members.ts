@@ -25,7 +25,7 @@ async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<stri
   const joinCode = course.joinCode;
   return page(
     c,
-    "members",
+    "hub/members",
     {
       title: `People in ${course.title}`,
       course,

@@ -134,7 +134,7 @@ pageRoutes.get("/c/:slug", (c) =>
       filterSummary = `${kind ? KIND_LABEL[kind] : "posts"}${who}${tag ? ` tagged #${tag}` : ""}`;
     }
     const params = { kind, person: personId, tag };
-    return page(c, "flow", {
+    return page(c, "hub/flow", {
       title: course.title,
       ...view,
       items: list.items,
@@ -149,18 +149,20 @@ pageRoutes.get("/c/:slug", (c) =>
 );
 
 pageRoutes.get("/c/:slug/blog", (c) =>
-  withCourse(c, (course) => listPage(c, course, "blog", "Blog", { kinds: ["blog"] }, `${coursePath(course)}/blog`)),
+  withCourse(c, (course) => listPage(c, course, "hub/blog", "Blog", { kinds: ["blog"] }, `${coursePath(course)}/blog`)),
 );
 
 pageRoutes.get("/c/:slug/social", (c) =>
-  withCourse(c, (course) => listPage(c, course, "social", "Social", { kinds: ["mastodon", "bluesky"] }, `${coursePath(course)}/social`)),
+  withCourse(c, (course) =>
+    listPage(c, course, "hub/social", "Social", { kinds: ["mastodon", "bluesky"] }, `${coursePath(course)}/social`),
+  ),
 );
 
 pageRoutes.get("/c/:slug/tags/:tag", (c) =>
   withCourse(c, (course) => {
     const tag = normaliseTag(c.req.param("tag") ?? "").slice(0, 100);
     if (!tag) return errorPage(c, 404, "No such tag", "Give a tag after /tags/, e.g. /tags/week1.");
-    return listPage(c, course, "tag", `#${tag}`, { tag }, `${coursePath(course)}/tags/${encodeURIComponent(tag)}`, { tag });
+    return listPage(c, course, "hub/tag", `#${tag}`, { tag }, `${coursePath(course)}/tags/${encodeURIComponent(tag)}`, { tag });
   }),
 );
 
@@ -169,7 +171,7 @@ pageRoutes.get("/c/:slug/spotlight", (c) =>
     const before = c.req.query("before");
     const spot = await spotlightPage(c.get("deps").db, course.id, { before: before && before.length <= 40 ? before : undefined });
     const path = `${coursePath(course)}/spotlight`;
-    return page(c, "spotlight", {
+    return page(c, "hub/spotlight", {
       title: `Spotlight · ${course.title}`,
       ...(await courseView(c, course, spot.entries)),
       entries: spot.entries,
@@ -183,7 +185,7 @@ pageRoutes.get("/c/:slug/spotlight", (c) =>
 pageRoutes.get("/c/:slug/people", (c) =>
   withCourse(c, async (course) => {
     const roster = await rosterOf(c.get("deps").db, course.id);
-    return page(c, "people", { title: `People · ${course.title}`, ...(await courseView(c, course, [])), roster });
+    return page(c, "hub/people", { title: `People · ${course.title}`, ...(await courseView(c, course, [])), roster });
   }),
 );
 
@@ -192,7 +194,7 @@ pageRoutes.get("/c/:slug/people/:personId", (c) =>
     const raw = c.req.param("personId") ?? "";
     const person = /^\d{1,9}$/.test(raw) ? await courseMember(c.get("deps").db, course.id, Number(raw)) : null;
     if (!person) return errorPage(c, 404, "No such learner", "No one with posts in this course is at this address.");
-    return listPage(c, course, "learner", person.displayName, { personId: person.id }, `${coursePath(course)}/people/${person.id}`, {
+    return listPage(c, course, "hub/learner", person.displayName, { personId: person.id }, `${coursePath(course)}/people/${person.id}`, {
       person,
     });
   }),
@@ -205,7 +207,7 @@ pageRoutes.get("/c/:slug/search", (c) =>
     const pageNo = /^\d{1,3}$/.test(pageRaw) ? Math.min(Math.max(1, Number(pageRaw)), SEARCH_MAX_PAGES) : 1;
     const found = q ? await searchItems(c.get("deps").db, course.id, q, { page: pageNo }) : { items: [], next: null, words: [] };
     const path = `${coursePath(course)}/search`;
-    return page(c, "search", {
+    return page(c, "hub/search", {
       title: q ? `Search: ${q} · ${course.title}` : `Search · ${course.title}`,
       ...(await courseView(c, course, found.items)),
       q,

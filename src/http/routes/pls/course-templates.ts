@@ -19,7 +19,7 @@ async function templatesPage(c: Context<AppEnv>, course: Course, extra: Record<s
   const [templates, tags] = await Promise.all([listCourseTemplates(deps, course.id), tagsOf(deps.db, course.id)]);
   return page(
     c,
-    "course-templates",
+    "hub/course-templates",
     { title: `Objective templates of ${course.title}`, course, tags, templates, values: {}, errors: {}, edit: null, ...extra },
     status,
   );

@@ -87,7 +87,7 @@ async function dashboard(c: Ctx, viewer: Person, extra: Record<string, unknown> 
   const titles = new Map(objectiveRows.map((o) => [o.id, o.title]));
   return page(
     c,
-    "pls-dashboard",
+    "pls/dashboard",
     {
       title: "Your plan",
       plan,
@@ -122,7 +122,7 @@ async function objectivePage(c: Ctx, viewer: Person, o: Objective, extra: Record
   ]);
   return page(
     c,
-    "pls-objective",
+    "pls/objective",
     {
       title: o.title,
       objective: o,
@@ -162,7 +162,7 @@ plsRoutes.get("/history", (c) =>
     const deps = c.get("deps");
     const [changes, objectiveRows] = await Promise.all([listChanges(deps, viewer.id), listObjectives(deps, viewer.id)]);
     const live = new Set(objectiveRows.map((o) => o.id));
-    return page(c, "pls-history", {
+    return page(c, "pls/history", {
       title: "Your plan's history",
       changes: changes.map((ch) => ({ ...ch, live: ch.objectiveId !== null && live.has(ch.objectiveId) })),
     });
@@ -174,7 +174,7 @@ plsRoutes.get("/focus", (c) =>
     const deps = c.get("deps");
     const [found, objectiveRows] = await Promise.all([focusItems(deps, viewer.id), listObjectives(deps, viewer.id)]);
     const active = objectiveRows.filter((o) => o.status === "active");
-    return page(c, "pls-focus", { title: "Focus", found, active, windowDays: FOCUS_WINDOW_DAYS });
+    return page(c, "pls/focus", { title: "Focus", found, active, windowDays: FOCUS_WINDOW_DAYS });
   }),
 );
 

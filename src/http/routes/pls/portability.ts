@@ -61,7 +61,7 @@ const day = (c: Ctx) => c.get("deps").now().toISOString().slice(0, 10);
 // ---- Backpack ----
 
 function backpackPage(c: Ctx, extra: Record<string, unknown> = {}, status = 200) {
-  return page(c, "pls-backpack", { title: "Your backpack", values: {}, errors: {}, ...extra }, status);
+  return page(c, "pls/backpack", { title: "Your backpack", values: {}, errors: {}, ...extra }, status);
 }
 
 portabilityRoutes.get(
@@ -139,7 +139,7 @@ async function deletePage(c: Ctx, viewer: Person, extra: Record<string, unknown>
   ]);
   return page(
     c,
-    "delete-account",
+    "pls/delete-account",
     { title: "Delete your account", itemCount: postRow?.n ?? 0, sourceCount: sourceRow?.n ?? 0, blocker, errors: {}, ...extra },
     status,
   );
@@ -180,7 +180,7 @@ async function homePage(c: Ctx, viewer: Person, extra: Record<string, unknown> =
     itemCount: m.itemCount,
     feedUrl: new URL(learnerItemsPath(m.course.slug, viewer.id), deps.config.publicUrl).toString(),
   }));
-  return page(c, "pls-home", { title: "Where your PLS lives", home, courses, values: {}, errors: {}, ...extra }, status);
+  return page(c, "pls/home", { title: "Where your PLS lives", home, courses, values: {}, errors: {}, ...extra }, status);
 }
 
 portabilityRoutes.get(
@@ -217,7 +217,7 @@ async function followsPage(c: Ctx, viewer: Person, extra: Record<string, unknown
   const inPortfolio = new Set(entries.map((e) => e.url));
   return page(
     c,
-    "pls-follows",
+    "pls/follows",
     { title: "Your posts on other hubs", follows, remote, inPortfolio, values: {}, errors: {}, ...extra },
     status,
   );

@@ -53,7 +53,7 @@ async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = 
   ]);
   return page(
     c,
-    "portfolio",
+    "pls/portfolio",
     {
       title: "Your portfolio",
       entries: portfolio.entries,
@@ -172,7 +172,7 @@ publicPortfolioRoutes.get("/people/:id/portfolio", async (c) => {
   // A dropped objective is no longer one the learner works towards: not shown to others.
   const shown = plan.objectives.filter((o) => o.status !== "dropped");
   const evidence = new Map(shown.map((o) => [o.id, portfolio.entries.filter((e) => e.objectives.some((l) => l.id === o.id))]));
-  return page(c, "portfolio-public", {
+  return page(c, "pls/portfolio-public", {
     title: `${person.displayName}'s portfolio`,
     person,
     owner: viewer.kind === "owner",

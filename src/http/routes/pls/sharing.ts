@@ -104,7 +104,7 @@ async function sharingPage(c: Ctx, viewer: Person, extra: Record<string, unknown
   noStore(c);
   return page(
     c,
-    "sharing",
+    "pls/sharing",
     {
       title: "Sharing",
       grants: rows.map((g) => grantView(g, deps.now())),
@@ -126,7 +126,7 @@ function issuedPage(c: Ctx, issued: IssuedGrant, how: "created" | "reissued", st
   noStore(c);
   return page(
     c,
-    "sharing-issued",
+    "pls/sharing-issued",
     {
       title: how === "created" ? "Grant created" : "New secrets",
       how,
@@ -218,7 +218,7 @@ sharingRoutes.get("/sharing/:id/log", (c) =>
     const deps = c.get("deps");
     const log = await accessLog(deps, viewer.id, grant.id, 500);
     noStore(c);
-    return page(c, "sharing-log", { title: `Access log: ${grant.audience}`, grant: grantView(grant, deps.now()), log });
+    return page(c, "pls/sharing-log", { title: `Access log: ${grant.audience}`, grant: grantView(grant, deps.now()), log });
   }),
 );
 
@@ -232,7 +232,7 @@ async function suggestionsPage(c: Ctx, viewer: Person, extra: Record<string, unk
   noStore(c);
   return page(
     c,
-    "suggestions",
+    "pls/suggestions",
     {
       title: "Suggestions",
       pending: rows.filter((s) => s.status === "pending"),
@@ -271,7 +271,7 @@ for (const action of ["accept", "decline"] as const) {
 // ---- The page a secret link opens ----
 
 /** Every share response is kept out of caches and search engines (the URL is the secret). */
-function sharePageOf(c: Ctx, name: "share" | "error", data: Record<string, unknown>, status = 200) {
+function sharePageOf(c: Ctx, name: "pls/share" | "partials/error", data: Record<string, unknown>, status = 200) {
   noStore(c);
   return page(c, name, { noindex: true, ...data }, status);
 }
@@ -280,7 +280,7 @@ function linkGone(c: Ctx, reason: "unknown" | "expired" | "revoked") {
   if (reason === "expired") {
     return sharePageOf(
       c,
-      "error",
+      "partials/error",
       { title: "Link expired", heading: "This link has expired", message: "Ask the learner for a new link if you still need it." },
       410,
     );
@@ -288,14 +288,14 @@ function linkGone(c: Ctx, reason: "unknown" | "expired" | "revoked") {
   if (reason === "revoked") {
     return sharePageOf(
       c,
-      "error",
+      "partials/error",
       { title: "Link withdrawn", heading: "The learner has withdrawn this link", message: "It no longer opens anything." },
       410,
     );
   }
   return sharePageOf(
     c,
-    "error",
+    "partials/error",
     { title: "No such link", heading: "No such link", message: "This link does not open anything. Check that you copied all of it." },
     404,
   );
@@ -316,7 +316,7 @@ async function withLink(c: Ctx, run: (grant: Grant, link: string) => Promise<Res
     deps.log("error", "share.error", { error: String(err).slice(0, 500) });
     return sharePageOf(
       c,
-      "error",
+      "partials/error",
       { title: "Something went wrong", heading: "Something went wrong", message: "Please try again in a moment." },
       500,
     );
@@ -336,7 +336,7 @@ async function sharePage(c: Ctx, grant: Grant, link: string, extra: Record<strin
   const titles = new Map(plan.objectives.map((o) => [o.id, o.title]));
   return sharePageOf(
     c,
-    "share",
+    "pls/share",
     {
       title: `${name}'s plan and portfolio`,
       name,
@@ -370,7 +370,7 @@ sharedLinkRoutes.post("/:link/suggestions", (c) =>
     if (!hasScope(grant, "suggest")) {
       return sharePageOf(
         c,
-        "error",
+        "partials/error",
         { title: "Not allowed", heading: "This link does not allow suggestions", message: "The learner shared their plan to read only." },
         403,
       );
