@@ -2,6 +2,7 @@
 // knows nothing of the runtime it is on.
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { NotFoundError } from "./core/errors.js";
 import type { AppEnv } from "./http/env.js";
 import { csrf } from "./http/middleware/csrf.js";
 import { microcache } from "./http/middleware/microcache.js";
@@ -102,6 +103,9 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {
     const path = new URL(c.req.url).pathname;
+    // A thing someone named that is not there (or not theirs), where no route answered for it: 404,
+    // never 500. (Under /api the API's own error handler answers it in JSON.)
+    if (err instanceof NotFoundError) return errorPage(c, 404, "Not found", "There is nothing of yours at this address.");
     deps.log("error", "http.error", { path, error: String(err).slice(0, 500) });
     if (path.startsWith("/api/")) return c.json({ error: "server_error", message: "The hub could not complete this request." }, 500);
     return errorPage(c, 500, "Something went wrong", "The hub could not complete this request. Please try again in a moment.");

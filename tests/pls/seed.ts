@@ -1,7 +1,7 @@
 // Shared set-up for the PLS tests: people, a course and items inserted directly.
 
 import { expect } from "vitest";
-import { FormError } from "../../src/core/errors.js";
+import { FormError, NotFoundError } from "../../src/core/errors.js";
 import type { Db } from "../../src/db/database.js";
 import { courses, items, people } from "../../src/db/schema.js";
 
@@ -13,6 +13,16 @@ export async function formError(p: Promise<unknown>): Promise<FormError> {
   );
   expect(e).toBeInstanceOf(FormError);
   return e as FormError;
+}
+
+/** Awaits `p`, expects it to fail with a NotFoundError (missing, or someone else's), and returns that error. */
+export async function notFoundError(p: Promise<unknown>): Promise<NotFoundError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(NotFoundError);
+  return e as NotFoundError;
 }
 
 export async function addPerson(db: Db, name: string): Promise<number> {

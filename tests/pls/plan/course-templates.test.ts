@@ -13,7 +13,7 @@ import { listObjectives } from "../../../src/pls/plan/objectives.js";
 import { listSteps } from "../../../src/pls/plan/steps.js";
 import { instantiateTemplate } from "../../../src/pls/plan/templates.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { addCourse, addPerson, formError } from "../seed.js";
+import { addCourse, addPerson, formError, notFoundError } from "../seed.js";
 
 describe("course templates: a course's objectives, offered to its members", () => {
   let hub: TestHub;
@@ -67,8 +67,8 @@ describe("course templates: a course's objectives, offered to its members", () =
 
   it("updates and deletes only within its own course", async () => {
     const t = await addCourseTemplate(deps, t509, { title: "Old", steps: "a" });
-    await formError(updateCourseTemplate(deps, t510, t.id, { title: "Stolen" }));
-    await formError(deleteCourseTemplate(deps, t510, t.id));
+    await notFoundError(updateCourseTemplate(deps, t510, t.id, { title: "Stolen" }));
+    await notFoundError(deleteCourseTemplate(deps, t510, t.id));
     const u = await updateCourseTemplate(deps, t509, t.id, { title: "New", steps: "b\nc", tags: "rstats" });
     expect(u).toMatchObject({ title: "New", steps: ["b", "c"], tags: ["rstats"] });
     await deleteCourseTemplate(deps, t509, t.id);

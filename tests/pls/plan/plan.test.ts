@@ -13,7 +13,7 @@ import { addResource, deleteResource, listResources } from "../../../src/pls/pla
 import { addStep, completeStep, listSteps, reorderSteps, updateStep } from "../../../src/pls/plan/steps.js";
 import { generalTemplates, instantiateTemplate } from "../../../src/pls/plan/templates.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { addPerson, formError } from "../seed.js";
+import { addPerson, formError, notFoundError } from "../seed.js";
 
 const DAY = 86_400_000;
 
@@ -69,10 +69,10 @@ describe("the plan: objectives, steps, resources, templates", () => {
     expect(a.achievedAt).toEqual(hub.clock.now);
     expect((await setObjectiveStatus(deps, me, o.id, "active")).achievedAt).toBeNull();
     await formError(setObjectiveStatus(deps, me, o.id, "finished"));
-    await formError(updateObjective(deps, other, o.id, { title: "mine now" }));
-    await formError(deleteObjective(deps, other, o.id));
+    await notFoundError(updateObjective(deps, other, o.id, { title: "mine now" }));
+    await notFoundError(deleteObjective(deps, other, o.id));
     await deleteObjective(deps, me, o.id);
-    await formError(getObjective(deps, me, o.id));
+    await notFoundError(getObjective(deps, me, o.id));
     expect((await listChanges(deps, me))[0]!.what).toBe('Removed objective "Learn R well"');
   });
 
@@ -98,8 +98,8 @@ describe("the plan: objectives, steps, resources, templates", () => {
     await formError(reorderSteps(deps, me, o.id, [b.id]));
     await formError(addStep(deps, me, o.id, { title: "x", resourceUrl: "javascript:alert(1)" }));
     await formError(addStep(deps, me, o.id, { title: "" }));
-    await formError(addStep(deps, other, o.id, { title: "sneaky" }));
-    await formError(completeStep(deps, other, a.id));
+    await notFoundError(addStep(deps, other, o.id, { title: "sneaky" }));
+    await notFoundError(completeStep(deps, other, a.id));
     expect(await listSteps(deps, o.id)).toHaveLength(2);
   });
 
@@ -114,8 +114,8 @@ describe("the plan: objectives, steps, resources, templates", () => {
     );
     expect(r).toMatchObject({ objectiveId: o.id, suggestedBy: "Coach Cat", note: "" });
     await formError(addResource(deps, me, { title: "x", url: "ftp://example.org" }));
-    await formError(addResource(deps, me, { title: "x", url: "https://example.org", objectiveId: String(theirs.id) }));
-    await formError(deleteResource(deps, other, r.id));
+    await notFoundError(addResource(deps, me, { title: "x", url: "https://example.org", objectiveId: String(theirs.id) }));
+    await notFoundError(deleteResource(deps, other, r.id));
     await deleteObjective(deps, me, o.id);
     expect((await listResources(deps, me))[0]!.objectiveId).toBeNull();
     await deleteResource(deps, me, r.id);

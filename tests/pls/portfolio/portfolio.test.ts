@@ -15,7 +15,7 @@ import {
   updateEntry,
 } from "../../../src/pls/portfolio/portfolio.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { addCourse, addItem, addPerson, formError } from "../seed.js";
+import { addCourse, addItem, addPerson, formError, notFoundError } from "../seed.js";
 
 describe("the portfolio", () => {
   let hub: TestHub;
@@ -48,15 +48,15 @@ describe("the portfolio", () => {
       visibility: "private",
     });
     expect((await addItemEntry(deps, me, mine)).id).toBe(e.id); // twice: the same entry
-    expect((await formError(addItemEntry(deps, me, theirs))).field).toBe("item");
-    await formError(addItemEntry(deps, me, unattributed));
+    expect((await notFoundError(addItemEntry(deps, me, theirs))).thing).toBe("item");
+    await notFoundError(addItemEntry(deps, me, unattributed));
     const x = await addExternalEntry(deps, me, { url: "https://github.com/maya/charts", title: "Charts repo", visibility: "public" });
     expect(x).toMatchObject({ kind: "external", itemId: null, visibility: "public" });
     await formError(addExternalEntry(deps, me, { url: "file:///etc/passwd", title: "x" }));
     await formError(addExternalEntry(deps, me, { url: "https://example.org", title: "" }));
     expect((await updateEntry(deps, me, x.id, { reflection: "Proud of it" })).reflection).toBe("Proud of it");
-    await formError(updateEntry(deps, other, x.id, { reflection: "hijack" }));
-    await formError(deleteEntry(deps, other, x.id));
+    await notFoundError(updateEntry(deps, other, x.id, { reflection: "hijack" }));
+    await notFoundError(deleteEntry(deps, other, x.id));
     await deleteEntry(deps, me, x.id);
     expect((await listEntries(deps, me)).map((r) => r.id)).toEqual([e.id]);
   });
@@ -67,8 +67,8 @@ describe("the portfolio", () => {
     const x = await addExternalEntry(deps, me, { url: "https://github.com/maya/charts", title: "Charts" });
     await linkEntry(deps, me, x.id, o.id);
     expect((await evidenceFor(deps, [o.id])).get(o.id)!.map((e) => [e.id, e.auto])).toEqual([[x.id, false]]);
-    await formError(linkEntry(deps, me, x.id, theirs.id));
-    await formError(linkEntry(deps, other, x.id, theirs.id));
+    await notFoundError(linkEntry(deps, me, x.id, theirs.id));
+    await notFoundError(linkEntry(deps, other, x.id, theirs.id));
     await unlinkEntry(deps, me, x.id, o.id);
     expect((await evidenceFor(deps, [o.id])).get(o.id)).toEqual([]);
   });

@@ -17,7 +17,7 @@ import {
   revokeGrant,
 } from "../../../src/pls/sharing/grants.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { addPerson, formError } from "../seed.js";
+import { addPerson, formError, notFoundError } from "../seed.js";
 
 describe("grants", () => {
   let hub: TestHub;
@@ -95,8 +95,8 @@ describe("grants", () => {
     expect(await checkSecret(deps, token, "token")).toEqual({ ok: false, reason: "revoked" });
     expect(await accessLog(deps, me, grant.id)).toHaveLength(1);
     // Another person can neither revoke nor delete it.
-    expect((await formError(revokeGrant(deps, other, grant.id))).field).toBe("grant");
-    expect((await formError(deleteGrant(deps, other, grant.id))).field).toBe("grant");
+    expect((await notFoundError(revokeGrant(deps, other, grant.id))).thing).toBe("grant");
+    expect((await notFoundError(deleteGrant(deps, other, grant.id))).thing).toBe("grant");
     await deleteGrant(deps, me, grant.id);
     expect(await listGrants(deps, me)).toHaveLength(0);
     expect(await deps.db.select().from(grantAccess)).toHaveLength(0);
@@ -143,7 +143,7 @@ describe("grants", () => {
     expect(await checkSecret(deps, first.token, "token")).toEqual({ ok: false, reason: "unknown" });
     expect((await checkSecret(deps, again.link, "link")).ok).toBe(true);
     expect((await checkSecret(deps, again.token, "token")).ok).toBe(true);
-    await formError(reissueGrant(deps, other, first.grant.id));
+    await notFoundError(reissueGrant(deps, other, first.grant.id));
     await revokeGrant(deps, me, first.grant.id);
     expect((await formError(reissueGrant(deps, me, first.grant.id))).message).toContain("revoked");
   });

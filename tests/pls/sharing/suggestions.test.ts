@@ -14,7 +14,7 @@ import {
   suggestionsOfGrant,
 } from "../../../src/pls/sharing/suggestions.js";
 import { createTestHub, type TestHub } from "../../helpers/hub.js";
-import { addPerson, formError } from "../seed.js";
+import { addPerson, formError, notFoundError } from "../seed.js";
 
 describe("suggestions", () => {
   let hub: TestHub;
@@ -123,8 +123,8 @@ describe("suggestions", () => {
   it("declines, refuses a second answer, and keeps others out", async () => {
     const s = await createSuggestion(deps, coach, { kind: "objective", title: "Learn Rust" });
     expect(await getSuggestion(deps, other, s.id)).toBeNull();
-    expect((await formError(acceptSuggestion(deps, other, s.id))).message).toContain("does not exist");
-    expect((await formError(declineSuggestion(deps, other, s.id))).message).toContain("does not exist");
+    expect((await notFoundError(acceptSuggestion(deps, other, s.id))).message).toContain("does not exist");
+    expect((await notFoundError(declineSuggestion(deps, other, s.id))).message).toContain("does not exist");
     const declined = await declineSuggestion(deps, me, s.id);
     expect(declined.status).toBe("declined");
     expect((await formError(acceptSuggestion(deps, me, s.id))).message).toContain("already declined");
