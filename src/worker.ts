@@ -1,6 +1,6 @@
 // Cloudflare Workers entry point: the same app and ingest code over D1. The
 // Cron Trigger does not poll feeds itself: it claims due sources and hands
-// them to a Queue in small messages (src/ingest/fanout.ts); the queue handler
+// them to a Queue in small messages (src/ingest/poll/fanout.ts); the queue handler
 // below polls each message's sources. One invocation on the free plan may make
 // 50 subrequests and use 10 ms of CPU, and this keeps each one small. Without
 // a queue binding (plain `wrangler dev`, or a deploy that did not create the

@@ -440,7 +440,7 @@ export type PlanChange = typeof planChanges.$inferSelect;
 export type PortfolioEntry = typeof portfolioEntries.$inferSelect;
 export type PortfolioLink = typeof portfolioLinks.$inferSelect;
 
-// Sharing (src/pls/grants.ts): the learner names an audience and picks scopes. A grant
+// Sharing (src/pls/sharing/grants.ts): the learner names an audience and picks scopes. A grant
 // yields two secrets, a link and a bearer token, shown once; only their SHA-256 is kept.
 export const grantScopes = ["plan:read", "portfolio:read", "suggest"] as const;
 export type GrantScope = (typeof grantScopes)[number];

@@ -8,7 +8,7 @@ import { entryText, type OutboundEntry, type OutboundFeed } from "./model.js";
 
 export const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
 
-/** Where the `_tributary` extension is explained (served by src/http/routes/feeds.ts). */
+/** Where the `_tributary` extension is explained (served by src/http/routes/hub/feeds.ts). */
 export const EXTENSION_PATH = "/feeds/json-feed-extension";
 
 export const EXTENSION_DOC = `Tributary's JSON Feed extension: "_tributary"

@@ -1,5 +1,5 @@
 // One learner's posts in one course as a JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/),
-// for their PLS on another Tributary deployment to follow (src/pls/follows.ts there). It lists
+// for their PLS on another Tributary deployment to follow (src/pls/portability/follows.ts there). It lists
 // what the course's learner page lists, read through the same query (`listItems`), so hidden,
 // withdrawn and blocked posts are absent; but up to 200 entries, not a feed reader's 50: the
 // follower treats it as the whole list and removes what it no longer names. Pointers only: link,

@@ -5,7 +5,7 @@
 //
 // Accounts come from verified identities only: anyone can type any handle, so
 // only an account whose profile proved it belongs to the learner (rel="me" or
-// the one-time code, see src/hub/identities.ts) is offered. Classmates are the
+// the one-time code, see src/accounts/identities.ts) is offered. Classmates are the
 // course's participants (src/hub/outbound/participants.ts) other than the
 // person downloading; accounts the course has blocked are left out.
 import { and, asc, eq, isNotNull, ne, or, sql } from "drizzle-orm";

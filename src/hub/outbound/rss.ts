@@ -3,7 +3,7 @@
 // Advisory Board's profile recommends (https://www.rssboard.org/rss-profile).
 //
 // RSS does not say whether a title is plain text or HTML, and readers (ours in
-// src/ingest/parse.ts among them, like feedparser) read it as HTML; a
+// src/ingest/parse/parse.ts among them, like feedparser) read it as HTML; a
 // description is HTML by the specification. So both are written as HTML that
 // shows the plain text, then escaped as XML: a title "<script>" reaches every
 // reader as the text "<script>", never as markup. Author names and categories

@@ -54,7 +54,7 @@ export async function claimDueSources(deps: Deps, limit: number): Promise<Source
 
 /**
  * Polls one source of any kind. A feed is fetched and parsed here; a Mastodon
- * or Bluesky tag is read by its reader (social/poll.ts). Either way a failure
+ * or Bluesky tag is read by its reader (social.ts). Either way a failure
  * lands on the source's own row, with backoff, and is never thrown.
  */
 export async function pollSource(deps: PollDeps, source: Source, run: PollRun = newPollRun()): Promise<SourceOutcome> {

@@ -1,7 +1,7 @@
 // The contract between the social readers (mastodon/, bluesky/) and the rest
 // of ingest. A reader turns one source (an instance or service + a tag) into
 // normalised posts; it never writes to the database. The generic social poll
-// (social/poll.ts) stores the posts, the cursor and the source's health in one
+// (poll/social.ts) stores the posts, the cursor and the source's health in one
 // batch, so a crash mid-run repeats a page instead of skipping one.
 
 import type { Deps } from "../../db/deps.js";

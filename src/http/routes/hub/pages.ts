@@ -75,13 +75,13 @@ async function courseView(c: Ctx, course: Course, shown: FlowItem[]) {
 
 /**
  * The outbound feeds of a list, for <link rel="alternate"> (feed autodiscovery).
- * `listPath` is the list's path under the course, as src/http/routes/feeds.ts serves it.
+ * `listPath` is the list's path under the course, as src/http/routes/hub/feeds.ts serves it.
  */
 function feedsOf(course: Course, listPath: string | null, name: string) {
   return listPath === null ? [] : alternatesFor(course.slug, listPath, `${course.title}: ${name}`);
 }
 
-/** A tag the feeds serve (src/http/routes/feeds.ts): one hashtag word. */
+/** A tag the feeds serve (src/http/routes/hub/feeds.ts): one hashtag word. */
 const FEED_TAG = /^[\p{L}\p{N}_]{1,100}$/u;
 
 async function listPage(

@@ -1,6 +1,6 @@
 // The portfolio: the learner's own page (/pls/portfolio) to add, edit, delete and link entries,
 // and the portfolio others may see (/people/:id/portfolio), cut to what each viewer may see
-// (src/pls/visibility.ts). An id that is not the learner's answers 404, like one that does not exist.
+// (src/pls/sharing/visibility.ts). An id that is not the learner's answers 404, like one that does not exist.
 
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
