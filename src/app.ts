@@ -21,6 +21,7 @@ import { memberRoutes } from "./http/routes/hub/members.js";
 import { networkRoutes } from "./http/routes/hub/network.js";
 import { pageRoutes } from "./http/routes/hub/pages.js";
 import { socialRoutes } from "./http/routes/hub/social.js";
+import { sourceRoutes } from "./http/routes/hub/sources.js";
 import { apiDocumentRoutes, apiRoutes } from "./http/routes/pls/api.js";
 import { courseTemplateRoutes } from "./http/routes/pls/course-templates.js";
 import { plsRoutes } from "./http/routes/pls/dashboard.js";
@@ -68,28 +69,33 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.use("*", microcache());
   app.use("*", csrf());
 
-  // The URL map. Order matters only where patterns overlap; the hub's course pages come before
-  // courseRoutes, whose /c/:slug/manage pages share the /c/:slug prefix.
-  // Accounts: /setup, /login, /logout, /signup, /account, /me (accounts elsewhere, withdrawals), /people/:id.
+  // The URL map. Each module holds one family of URLs and is mounted at its prefix; routes are
+  // matched in the order mounted here, so where two patterns could match one path the first wins.
+  // Accounts: /setup, /login, /logout.
   app.route("/", authRoutes);
-  // The course hub: /c/:slug (the Flow), /c/:slug/{blog,social,spotlight,people,tags/:tag,search},
-  // their feeds (…/feed.rss|atom|json, /c/:slug/blogs.opml), "take your network with you" (/c/:slug/network/…).
-  app.route("/", pageRoutes);
+  // A course's public side: /c/:slug (the Flow), /c/:slug/{blog,social,spotlight,people,people/:personId,
+  // tags/:tag,search}; their feeds (…/feed.rss|atom|json, /feeds/json-feed-extension); the network downloads.
+  app.route("/c/:slug", pageRoutes);
   app.route("/", feedRoutes);
-  app.route("/", networkRoutes);
-  // Running a course: /, /courses, /c/:slug/manage (sources, OPML, poll now), curation, the social
-  // side (Mastodon and Bluesky sources, blocked guests), join codes, members, learners' own blogs.
+  app.route("/c/:slug", networkRoutes); // /c/:slug/network/{blogs.opml,mastodon.csv,bluesky.txt,bluesky.json}
+  // Running a course: / (the hub's courses), /courses, /courses/new, /c/:slug/manage; its sources
+  // (/c/:slug/manage/sources…, /c/:slug/manage/roster, /c/:slug/blogs.opml); curation
+  // (/c/:slug/manage/{items,hidden,spotlight,settings}…); the social side (/c/:slug/manage/social,
+  // /c/:slug/blocks).
   app.route("/", courseRoutes);
-  app.route("/", curationRoutes);
-  app.route("/", socialRoutes);
+  app.route("/c/:slug", sourceRoutes);
+  app.route("/c/:slug", curationRoutes);
+  app.route("/c/:slug", socialRoutes);
+  // A person's own pages: /me (accounts elsewhere, withdrawals), /people/:id, /signup, /account.
   app.route("/", meRoutes);
   app.route("/", accountRoutes);
+  // Joining and membership: /join, /c/:slug/join, /c/:slug/manage/people…, /c/:slug/my-sources….
   app.route("/", joinRoutes);
-  app.route("/", memberRoutes);
-  app.route("/", learnerSourceRoutes);
+  app.route("/c/:slug", memberRoutes);
+  app.route("/c/:slug", learnerSourceRoutes);
   // The personal learning system, the learner's own (/pls), and what others may see of it.
   app.route("/pls", plsRoutes); // the dashboard: objectives, steps, resources, templates, focus, history
-  app.route("/", courseTemplateRoutes); // /c/:slug/manage/templates: a course's objectives offered to its members
+  app.route("/c/:slug", courseTemplateRoutes); // /c/:slug/manage/templates: a course's objectives offered to its members
   app.route("/pls", portfolioRoutes); // /pls/portfolio…
   app.route("/", publicPortfolioRoutes); // /people/:id/portfolio
   app.route("/pls", sharingRoutes); // /pls/sharing…, /pls/suggestions…

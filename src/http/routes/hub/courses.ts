@@ -8,7 +8,6 @@ import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
 import { loginRedirect, managePage, withManagedCourse } from "./course-access.js";
-import { sourceRoutes } from "./sources.js";
 
 export const courseRoutes = new Hono<AppEnv>();
 
@@ -45,5 +44,3 @@ courseRoutes.post("/courses", async (c) => {
 });
 
 courseRoutes.get("/c/:slug/manage", (c) => withManagedCourse(c, (course) => managePage(c, course)));
-
-courseRoutes.route("/", sourceRoutes);

@@ -38,7 +38,7 @@ function idParam(c: Ctx, name: string): number | null {
 
 // Hiding and showing posts.
 for (const action of ["hide", "unhide"] as const) {
-  curationRoutes.post(`/c/:slug/manage/items/:id/${action}`, (c) =>
+  curationRoutes.post(`/manage/items/:id/${action}`, (c) =>
     withManagedCourse(c, async (course) => {
       const deps = c.get("deps");
       const form = await formBody(c);
@@ -56,7 +56,7 @@ for (const action of ["hide", "unhide"] as const) {
 }
 
 // The Spotlight.
-curationRoutes.post("/c/:slug/manage/spotlight", (c) =>
+curationRoutes.post("/manage/spotlight", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -73,7 +73,7 @@ curationRoutes.post("/c/:slug/manage/spotlight", (c) =>
   }),
 );
 
-curationRoutes.post("/c/:slug/manage/spotlight/:entry/note", (c) =>
+curationRoutes.post("/manage/spotlight/:entry/note", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -93,7 +93,7 @@ curationRoutes.post("/c/:slug/manage/spotlight/:entry/note", (c) =>
   }),
 );
 
-curationRoutes.post("/c/:slug/manage/spotlight/:entry/remove", (c) =>
+curationRoutes.post("/manage/spotlight/:entry/remove", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -106,7 +106,7 @@ curationRoutes.post("/c/:slug/manage/spotlight/:entry/remove", (c) =>
 );
 
 for (const direction of ["up", "down"] as const) {
-  curationRoutes.post(`/c/:slug/manage/spotlight/:entry/${direction}`, (c) =>
+  curationRoutes.post(`/manage/spotlight/:entry/${direction}`, (c) =>
     withManagedCourse(c, async (course) => {
       const deps = c.get("deps");
       const form = await formBody(c);
@@ -135,7 +135,7 @@ function sourceDone(action: SourceAction, before: Source["status"], kind: Source
 }
 
 for (const action of ["pause", "resume", "block"] as const) {
-  curationRoutes.post(`/c/:slug/manage/sources/:id/${action}`, (c) =>
+  curationRoutes.post(`/manage/sources/:id/${action}`, (c) =>
     withManagedCourse(c, async (course) => {
       const deps = c.get("deps");
       const id = idParam(c, "id");
@@ -150,7 +150,7 @@ for (const action of ["pause", "resume", "block"] as const) {
 }
 
 // Hidden posts, where they can be shown again.
-curationRoutes.get("/c/:slug/manage/hidden", (c) =>
+curationRoutes.get("/manage/hidden", (c) =>
   withManagedCourse(c, async (course) => {
     const { db } = c.get("deps");
     const raw = c.req.query("before");
@@ -190,9 +190,9 @@ async function settingsPage(c: Ctx, course: Course, extra: Record<string, unknow
   );
 }
 
-curationRoutes.get("/c/:slug/manage/settings", (c) => withManagedCourse(c, (course) => settingsPage(c, course)));
+curationRoutes.get("/manage/settings", (c) => withManagedCourse(c, (course) => settingsPage(c, course)));
 
-curationRoutes.post("/c/:slug/manage/settings", (c) =>
+curationRoutes.post("/manage/settings", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -209,7 +209,7 @@ curationRoutes.post("/c/:slug/manage/settings", (c) =>
   }),
 );
 
-curationRoutes.post("/c/:slug/manage/settings/copy-spotlight", (c) =>
+curationRoutes.post("/manage/settings/copy-spotlight", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);

@@ -60,9 +60,9 @@ async function mySourcesPage(c: Context<AppEnv>, course: Course, manages: boolea
   );
 }
 
-learnerSourceRoutes.get("/c/:slug/my-sources", (c) => withMemberCourse(c, (course, manages) => mySourcesPage(c, course, manages)));
+learnerSourceRoutes.get("/my-sources", (c) => withMemberCourse(c, (course, manages) => mySourcesPage(c, course, manages)));
 
-learnerSourceRoutes.post("/c/:slug/my-sources", (c) =>
+learnerSourceRoutes.post("/my-sources", (c) =>
   withMemberCourse(c, async (course, manages) => {
     const deps = c.get("deps");
     const viewer = c.get("viewer")!;
@@ -97,7 +97,7 @@ learnerSourceRoutes.post("/c/:slug/my-sources", (c) =>
   }),
 );
 
-learnerSourceRoutes.post("/c/:slug/my-sources/:id/remove", (c) =>
+learnerSourceRoutes.post("/my-sources/:id/remove", (c) =>
   withMemberCourse(c, async (course) => {
     const deps = c.get("deps");
     const id = Number(c.req.param("id"));
@@ -110,7 +110,7 @@ learnerSourceRoutes.post("/c/:slug/my-sources/:id/remove", (c) =>
   }),
 );
 
-learnerSourceRoutes.post("/c/:slug/manage/sources/:id/approve", (c) =>
+learnerSourceRoutes.post("/manage/sources/:id/approve", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const id = Number(c.req.param("id"));
@@ -124,7 +124,7 @@ learnerSourceRoutes.post("/c/:slug/manage/sources/:id/approve", (c) =>
   }),
 );
 
-learnerSourceRoutes.post("/c/:slug/manage/sources/:id/refuse", (c) =>
+learnerSourceRoutes.post("/manage/sources/:id/refuse", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const id = Number(c.req.param("id"));

@@ -51,9 +51,9 @@ function withInstructorCourse(c: Context<AppEnv>, then: (course: Course) => Prom
   });
 }
 
-memberRoutes.get("/c/:slug/manage/people", (c) => withManagedCourse(c, (course) => peoplePage(c, course)));
+memberRoutes.get("/manage/people", (c) => withManagedCourse(c, (course) => peoplePage(c, course)));
 
-memberRoutes.post("/c/:slug/manage/people/tas", (c) =>
+memberRoutes.post("/manage/people/tas", (c) =>
   withInstructorCourse(c, async (course) => {
     const { db, log } = c.get("deps");
     const form = await formBody(c);
@@ -73,7 +73,7 @@ memberRoutes.post("/c/:slug/manage/people/tas", (c) =>
   }),
 );
 
-memberRoutes.post("/c/:slug/manage/people/:personId/remove", (c) =>
+memberRoutes.post("/manage/people/:personId/remove", (c) =>
   withInstructorCourse(c, async (course) => {
     const { db, log } = c.get("deps");
     const personId = Number(c.req.param("personId"));
@@ -87,7 +87,7 @@ memberRoutes.post("/c/:slug/manage/people/:personId/remove", (c) =>
 );
 
 // Instructors and TAs, as in the course settings where a code can also be typed.
-memberRoutes.post("/c/:slug/manage/people/join-code", (c) =>
+memberRoutes.post("/manage/people/join-code", (c) =>
   withManagedCourse(c, async (course) => {
     const { db, log } = c.get("deps");
     const form = await formBody(c);

@@ -42,7 +42,7 @@ function download(c: Context<AppEnv>, body: string, type: string, filename: stri
   });
 }
 
-networkRoutes.get("/c/:slug/network/blogs.opml", (c) =>
+networkRoutes.get("/network/blogs.opml", (c) =>
   withMember(c, async (course, viewer) => {
     const { db, now } = c.get("deps");
     const blogs = await classmatesBlogs(db, course.id, await classmatesAccounts(db, course.id, viewer.id));
@@ -50,7 +50,7 @@ networkRoutes.get("/c/:slug/network/blogs.opml", (c) =>
   }),
 );
 
-networkRoutes.get("/c/:slug/network/mastodon.csv", (c) =>
+networkRoutes.get("/network/mastodon.csv", (c) =>
   withMember(c, async (course, viewer) => {
     const accounts = await classmatesAccounts(c.get("deps").db, course.id, viewer.id);
     // Mastodon also guesses the import type from a name starting "following_accounts", as its own export is called.
@@ -58,14 +58,14 @@ networkRoutes.get("/c/:slug/network/mastodon.csv", (c) =>
   }),
 );
 
-networkRoutes.get("/c/:slug/network/bluesky.txt", (c) =>
+networkRoutes.get("/network/bluesky.txt", (c) =>
   withMember(c, async (course, viewer) => {
     const accounts = blueskyAccounts(await classmatesAccounts(c.get("deps").db, course.id, viewer.id));
     return download(c, blueskyList(accounts), "text/plain; charset=utf-8", `${course.slug}-classmates-bluesky.txt`);
   }),
 );
 
-networkRoutes.get("/c/:slug/network/bluesky.json", (c) =>
+networkRoutes.get("/network/bluesky.json", (c) =>
   withMember(c, async (course, viewer) => {
     const { db, config } = c.get("deps");
     const accounts = blueskyAccounts(await classmatesAccounts(db, course.id, viewer.id));

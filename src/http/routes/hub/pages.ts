@@ -110,7 +110,7 @@ async function listPage(
 const KIND_LABEL: Record<ItemKind, string> = { blog: "blog posts", mastodon: "Mastodon posts", bluesky: "Bluesky posts" };
 
 /** The Flow: everything the course shows, newest first, narrowed by `?kind=blog&person=3&tag=x`. */
-pageRoutes.get("/c/:slug", (c) =>
+pageRoutes.get("/", (c) =>
   withCourse(c, async (course) => {
     const { db } = c.get("deps");
     const kindRaw = c.req.query("kind");
@@ -148,17 +148,17 @@ pageRoutes.get("/c/:slug", (c) =>
   }),
 );
 
-pageRoutes.get("/c/:slug/blog", (c) =>
+pageRoutes.get("/blog", (c) =>
   withCourse(c, (course) => listPage(c, course, "hub/blog", "Blog", { kinds: ["blog"] }, `${coursePath(course)}/blog`)),
 );
 
-pageRoutes.get("/c/:slug/social", (c) =>
+pageRoutes.get("/social", (c) =>
   withCourse(c, (course) =>
     listPage(c, course, "hub/social", "Social", { kinds: ["mastodon", "bluesky"] }, `${coursePath(course)}/social`),
   ),
 );
 
-pageRoutes.get("/c/:slug/tags/:tag", (c) =>
+pageRoutes.get("/tags/:tag", (c) =>
   withCourse(c, (course) => {
     const tag = normaliseTag(c.req.param("tag") ?? "").slice(0, 100);
     if (!tag) return errorPage(c, 404, "No such tag", "Give a tag after /tags/, e.g. /tags/week1.");
@@ -166,7 +166,7 @@ pageRoutes.get("/c/:slug/tags/:tag", (c) =>
   }),
 );
 
-pageRoutes.get("/c/:slug/spotlight", (c) =>
+pageRoutes.get("/spotlight", (c) =>
   withCourse(c, async (course) => {
     const before = c.req.query("before");
     const spot = await spotlightPage(c.get("deps").db, course.id, { before: before && before.length <= 40 ? before : undefined });
@@ -182,14 +182,14 @@ pageRoutes.get("/c/:slug/spotlight", (c) =>
   }),
 );
 
-pageRoutes.get("/c/:slug/people", (c) =>
+pageRoutes.get("/people", (c) =>
   withCourse(c, async (course) => {
     const roster = await rosterOf(c.get("deps").db, course.id);
     return page(c, "hub/people", { title: `People · ${course.title}`, ...(await courseView(c, course, [])), roster });
   }),
 );
 
-pageRoutes.get("/c/:slug/people/:personId", (c) =>
+pageRoutes.get("/people/:personId", (c) =>
   withCourse(c, async (course) => {
     const raw = c.req.param("personId") ?? "";
     const person = /^\d{1,9}$/.test(raw) ? await courseMember(c.get("deps").db, course.id, Number(raw)) : null;
@@ -200,7 +200,7 @@ pageRoutes.get("/c/:slug/people/:personId", (c) =>
   }),
 );
 
-pageRoutes.get("/c/:slug/search", (c) =>
+pageRoutes.get("/search", (c) =>
   withCourse(c, async (course) => {
     const q = (c.req.query("q") ?? "").slice(0, 200).trim();
     const pageRaw = c.req.query("page") ?? "1";

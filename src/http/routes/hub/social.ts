@@ -12,7 +12,7 @@ import { managePage, withManagedCourse } from "./course-access.js";
 
 export const socialRoutes = new Hono<AppEnv>();
 
-socialRoutes.post("/c/:slug/manage/social", (c) =>
+socialRoutes.post("/manage/social", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -37,7 +37,7 @@ socialRoutes.post("/c/:slug/manage/social", (c) =>
   }),
 );
 
-socialRoutes.post("/c/:slug/blocks", (c) =>
+socialRoutes.post("/blocks", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -54,7 +54,7 @@ socialRoutes.post("/c/:slug/blocks", (c) =>
   }),
 );
 
-socialRoutes.post("/c/:slug/blocks/remove", (c) =>
+socialRoutes.post("/blocks/remove", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);

@@ -15,7 +15,7 @@ import { managePage, withCourse, withManagedCourse } from "./course-access.js";
 
 export const sourceRoutes = new Hono<AppEnv>();
 
-sourceRoutes.post("/c/:slug/manage/sources", (c) =>
+sourceRoutes.post("/manage/sources", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const form = await formBody(c);
@@ -37,7 +37,7 @@ sourceRoutes.post("/c/:slug/manage/sources", (c) =>
   }),
 );
 
-sourceRoutes.post("/c/:slug/manage/sources/:id/poll", (c) =>
+sourceRoutes.post("/manage/sources/:id/poll", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const id = Number(c.req.param("id"));
@@ -59,7 +59,7 @@ sourceRoutes.post("/c/:slug/manage/sources/:id/poll", (c) =>
   }),
 );
 
-sourceRoutes.post("/c/:slug/manage/sources/:id/remove", (c) =>
+sourceRoutes.post("/manage/sources/:id/remove", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const id = Number(c.req.param("id"));
@@ -88,7 +88,7 @@ async function rosterText(body: Record<string, unknown>): Promise<string> {
   return pasted;
 }
 
-sourceRoutes.post("/c/:slug/manage/roster", (c) =>
+sourceRoutes.post("/manage/roster", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     // parseBody, not formBody: the roster may arrive as an uploaded file.
@@ -108,7 +108,7 @@ sourceRoutes.post("/c/:slug/manage/roster", (c) =>
 
 // Public like the Flow: these are public blogs, and a roster is how other
 // hubs and feed readers follow a whole class.
-sourceRoutes.get("/c/:slug/blogs.opml", (c) =>
+sourceRoutes.get("/blogs.opml", (c) =>
   withCourse(c, async (course) => {
     const deps = c.get("deps");
     const xml = exportOpml(course, await sourcesOf(deps.db, course.id), deps.now());

@@ -30,9 +30,9 @@ const templateId = (c: Context<AppEnv>) => idParam(c) ?? -1;
 
 const notFound = (c: Context<AppEnv>) => errorPage(c, 404, "No such template", "This course has no template at this address.");
 
-courseTemplateRoutes.get("/c/:slug/manage/templates", (c) => withManagedCourse(c, (course) => templatesPage(c, course)));
+courseTemplateRoutes.get("/manage/templates", (c) => withManagedCourse(c, (course) => templatesPage(c, course)));
 
-courseTemplateRoutes.post("/c/:slug/manage/templates", (c) =>
+courseTemplateRoutes.post("/manage/templates", (c) =>
   withManagedCourse(c, async (course) => {
     const form = await formBody(c);
     try {
@@ -47,7 +47,7 @@ courseTemplateRoutes.post("/c/:slug/manage/templates", (c) =>
   }),
 );
 
-courseTemplateRoutes.post("/c/:slug/manage/templates/:id", (c) =>
+courseTemplateRoutes.post("/manage/templates/:id", (c) =>
   withManagedCourse(c, async (course) => {
     const form = await formBody(c);
     const id = templateId(c);
@@ -64,7 +64,7 @@ courseTemplateRoutes.post("/c/:slug/manage/templates/:id", (c) =>
   }),
 );
 
-courseTemplateRoutes.post("/c/:slug/manage/templates/:id/delete", (c) =>
+courseTemplateRoutes.post("/manage/templates/:id/delete", (c) =>
   withManagedCourse(c, async (course) => {
     try {
       await deleteCourseTemplate(c.get("deps"), course.id, templateId(c));
