@@ -5,25 +5,21 @@ import { FormError, NotFoundError } from "../../src/core/errors.js";
 import type { Db } from "../../src/db/database.js";
 import { courses, items, people } from "../../src/db/schema.js";
 
-/** Awaits `p`, expects it to fail with a FormError, and returns that error. */
-export async function formError(p: Promise<unknown>): Promise<FormError> {
+/** Awaits `p`, expects it to fail with an error of class `kind`, and returns that error. */
+async function failure<E>(p: Promise<unknown>, kind: abstract new (...args: never[]) => E): Promise<E> {
   const e = await p.then(
     () => null,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(FormError);
-  return e as FormError;
+  expect(e).toBeInstanceOf(kind);
+  return e as E;
 }
 
-/** Awaits `p`, expects it to fail with a NotFoundError (missing, or someone else's), and returns that error. */
-export async function notFoundError(p: Promise<unknown>): Promise<NotFoundError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(NotFoundError);
-  return e as NotFoundError;
-}
+/** Awaits `p`, expects it to fail with a FormError (a field the person got wrong), and returns it. */
+export const formError = (p: Promise<unknown>): Promise<FormError> => failure(p, FormError);
+
+/** Awaits `p`, expects it to fail with a NotFoundError (missing, or someone else's), and returns it. */
+export const notFoundError = (p: Promise<unknown>): Promise<NotFoundError> => failure(p, NotFoundError);
 
 export async function addPerson(db: Db, name: string): Promise<number> {
   const [p] = await db
