@@ -14,10 +14,11 @@ export interface LearnerPostWrite {
 }
 
 /**
- * Work that follows a poll's committed writes, told which learners got new posts. Called once per
- * group run (or at once for a lone poll); a failure is logged and never fails the poll.
+ * Work that follows a poll's committed writes, told which learners got new posts and handed the
+ * run's own deps (its log, its database). Called once per group run (or at once for a lone poll);
+ * a failure is logged by the poller and never fails the poll.
  */
-export type AfterPoll = (writes: LearnerPostWrite[]) => Promise<void>;
+export type AfterPoll = (deps: Deps, writes: LearnerPostWrite[]) => Promise<void>;
 
 export interface PollDeps extends Deps {
   /** Jitter source for schedules; injectable so tests can pin it. */

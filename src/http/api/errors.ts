@@ -1,6 +1,7 @@
 // The personal API's errors: always JSON, {error: a stable code, message: plain words, field?: the
 // input at fault}, with the HTTP status that fits. A FormError from the domain code is the caller's
-// input (400), unless it names the thing in the path, which is then missing or not theirs (404).
+// input (400); a NotFoundError is a thing the path names that is missing or not theirs (404), or,
+// where the id came from the body (`owned`'s fromBody), that body field at fault (400).
 import type { Context, ErrorHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { FormError, NotFoundError } from "../../core/errors.js";

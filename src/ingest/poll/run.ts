@@ -54,7 +54,7 @@ export async function finishRun(deps: PollDeps, run: PollRun): Promise<void> {
 /** What follows a poll is a courtesy to the learners: its failure never fails the poll that stored the posts. */
 async function linkLearnerPosts(deps: PollDeps, writes: LearnerPostWrite[]): Promise<void> {
   try {
-    await deps.afterPoll(writes);
+    await deps.afterPoll(deps, writes);
   } catch (err) {
     deps.log("error", "poll.after_poll_failed", { error: String(err).slice(0, 300) });
   }

@@ -6,6 +6,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
+import { memoryLog } from "../../../src/core/log.js";
 import { items, memberships, type Person, portfolioEntries, portfolioLinks, type Source, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { approveSource, registerLearnerSource } from "../../../src/hub/sources/learner-sources.js";
@@ -140,6 +141,13 @@ describe("automatic linking after a poll", () => {
     expect(await linksOf(rows[0]!.id)).toEqual([{ entryId: rows[0]!.id, objectiveId: datavis, auto: true, removed: false }]);
   });
 
+  it("runs with the poll's own deps: a copy with another log (as the Worker makes per handler) gets the lines", async () => {
+    const handlerLog = memoryLog();
+    expect(await pollSource({ ...hub.deps, log: handlerLog }, source)).toMatchObject({ ok: true, stored: 2 });
+    expect(handlerLog.lines.some((l) => l.msg === "pls.autolink" && l.links === 1)).toBe(true);
+    expect(hub.log.lines.some((l) => l.msg === "pls.autolink")).toBe(false);
+  });
+
   it("leaves a learner alone once the objective is dropped", async () => {
     await setObjectiveStatus(hub.deps, maya.id, datavis, "dropped");
     expect((await ingestTick(hub.deps)).poll).toMatchObject({ ok: 1, stored: 2 });
@@ -152,6 +160,6 @@ describe("automatic linking after a poll", () => {
     const tick = await ingestTick(hub.deps);
     expect(tick.poll).toMatchObject({ ok: 1, failed: 0, stored: 2 });
     expect(await hub.deps.db.select().from(items)).toHaveLength(2);
-    expect(hub.log.lines.some((l) => l.msg === "pls.autolink.failed" && l.level === "error")).toBe(true);
+    expect(hub.log.lines.some((l) => l.msg === "poll.after_poll_failed" && l.level === "error")).toBe(true);
   });
 });

@@ -29,21 +29,19 @@ export function idParam(c: Ctx, name = "id"): number | null {
  * answers 404; a FormError is a field the learner got wrong, shown again by `invalid` (a page with
  * status 400).
  */
-export function learnerAction() {
-  return async function act(
-    c: Ctx,
-    run: (viewer: Person) => Promise<Response>,
-    invalid?: (viewer: Person, errors: Record<string, string>) => Promise<Response>,
-  ): Promise<Response> {
-    const viewer = c.get("viewer");
-    if (!viewer) return loginRedirect(c);
-    try {
-      return await run(viewer);
-    } catch (err) {
-      if (err instanceof NotFoundError) return notFound(c);
-      const errors = fieldErrors(err);
-      if (!errors) throw err;
-      return invalid ? invalid(viewer, errors) : errorPage(c, 400, "Check the form", Object.values(errors).join(" "));
-    }
-  };
+export async function act(
+  c: Ctx,
+  run: (viewer: Person) => Promise<Response>,
+  invalid?: (viewer: Person, errors: Record<string, string>) => Promise<Response>,
+): Promise<Response> {
+  const viewer = c.get("viewer");
+  if (!viewer) return loginRedirect(c);
+  try {
+    return await run(viewer);
+  } catch (err) {
+    if (err instanceof NotFoundError) return notFound(c);
+    const errors = fieldErrors(err);
+    if (!errors) throw err;
+    return invalid ? invalid(viewer, errors) : errorPage(c, 400, "Check the form", Object.values(errors).join(" "));
+  }
 }

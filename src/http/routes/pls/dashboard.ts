@@ -27,7 +27,7 @@ import { visiblePlan } from "../../../pls/sharing/read-model.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { page } from "../../page.js";
-import { idParam, learnerAction, notFound } from "./actions.js";
+import { act, idParam, notFound } from "./actions.js";
 
 export const plsRoutes = new Hono<AppEnv>();
 
@@ -37,8 +37,6 @@ type Ctx = Context<AppEnv>;
 function backTo(raw: string | undefined): string {
   return raw && /^\/pls(\/objectives\/\d{1,15})?$/.test(raw) ? raw : "/pls";
 }
-
-const act = learnerAction();
 
 /** Tagged posts become evidence at once when an objective is active (autoLinkByTags is idempotent). */
 async function linkTaggedPosts(c: Ctx, personId: number, o: Objective): Promise<string> {

@@ -24,7 +24,7 @@ import type { AppEnv } from "../../env.js";
 import { flash, formBody } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
 import { loginRedirect } from "../hub/course-access.js";
-import { idOf, learnerAction, notFound } from "./actions.js";
+import { act, idOf, notFound } from "./actions.js";
 
 /** Mounted at /pls: the learner's own portfolio page and its forms. */
 export const portfolioRoutes = new Hono<AppEnv>();
@@ -40,8 +40,6 @@ const VISIBILITY_LABEL: Record<PlsVisibility, string> = {
   public: "Everyone",
 };
 const VISIBILITY_OPTIONS = plsVisibilities.map((v) => [v, VISIBILITY_LABEL[v]] as const);
-
-const act = learnerAction();
 
 async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = {}, status = 200) {
   const deps = c.get("deps");

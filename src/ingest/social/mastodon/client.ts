@@ -10,7 +10,7 @@
 // paginator), and swaps in one part: an `Http` adapter that calls our fetch.
 // Nothing global is patched. The parts come from masto's published subpath
 // exports (`masto/adapters/...`, `"./*.js"` in its package.json); masto is
-// pinned, and tests/ingest/mastodon exercise this wiring end to end.
+// pinned, and tests/ingest/social/mastodon exercise this wiring end to end.
 import type { mastodon } from "masto";
 import { HttpActionDispatcherHookMastodon } from "masto/adapters/action/dispatcher-http-hook-mastodon.js";
 import { createActionProxy, HttpActionDispatcher } from "masto/adapters/action/index.js";
