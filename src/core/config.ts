@@ -25,6 +25,10 @@ export interface Config {
   pollMinIntervalMinutes: number;
   /** Slowest a healthy feed is polled, however quiet it is. */
   pollMaxIntervalMinutes: number;
+  /** While its course runs (no end date, or not yet past it), a healthy feed is polled at least this often. */
+  pollActiveMaxIntervalMinutes: number;
+  /** After its course's end date (archived), a healthy feed is polled at least this often. */
+  pollArchivedMaxIntervalMinutes: number;
   /**
    * Workers: sources per queue message (one message per consumer invocation
    * keeps it inside 50 subrequests), and the batch polled inline when no queue
@@ -107,6 +111,14 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
     pollIntervalMinutes: int(env, "POLL_INTERVAL_MINUTES", defaults.pollIntervalMinutes ?? 30, 1, 1440),
     pollMinIntervalMinutes,
     pollMaxIntervalMinutes,
+    pollActiveMaxIntervalMinutes: int(env, "POLL_ACTIVE_MAX_INTERVAL_MINUTES", defaults.pollActiveMaxIntervalMinutes ?? 60, 1, 10_080),
+    pollArchivedMaxIntervalMinutes: int(
+      env,
+      "POLL_ARCHIVED_MAX_INTERVAL_MINUTES",
+      defaults.pollArchivedMaxIntervalMinutes ?? 1440,
+      1,
+      10_080,
+    ),
     pollMessageSize: int(env, "POLL_MESSAGE_SIZE", defaults.pollMessageSize ?? 10, 1, 50),
     recheckBatchSize: int(env, "RECHECK_BATCH_SIZE", defaults.recheckBatchSize ?? 50, 0, 1000),
     blueskyService: str(env, "BLUESKY_SERVICE") ?? defaults.blueskyService ?? "https://bsky.social",

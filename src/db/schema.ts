@@ -105,6 +105,8 @@ export const sources = sqliteTable(
     leaseUntil: integer("lease_until", { mode: "timestamp_ms" }),
     failureCount: integer("failure_count").notNull().default(0),
     lastError: text("last_error"),
+    /** The stable code of the last error (IngestErrorCode, or "unexpected"), for advice on what to do. */
+    lastErrorCode: text("last_error_code"),
     /** Who writes this blog, as given by an OPML roster or the person who added it. */
     ownerName: text("owner_name"),
     /** The blog home page this feed was discovered from, if it was added that way. */
@@ -120,6 +122,32 @@ export const sources = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("sources_course_kind_url_uq").on(t.courseId, t.kind, t.url), index("sources_due_idx").on(t.status, t.nextPollAt)],
+);
+
+/**
+ * A source's health turning: it broke (BROKEN_AFTER_FAILURES failures in a row) or recovered (read
+ * again after that). Written in the same batch as the source's row, so a crash or a re-run records
+ * a turn exactly once; the hub shows them, and notices and mail read them.
+ */
+export const sourceEvents = sqliteTable(
+  "source_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sourceId: integer("source_id")
+      .notNull()
+      .references(() => sources.id, { onDelete: "cascade" }),
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["broke", "recovered"] }).notNull(),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    /** Broke: the plain-language reason the source's health line shows. */
+    detail: text("detail"),
+  },
+  (t) => [
+    uniqueIndex("source_events_source_kind_at_uq").on(t.sourceId, t.kind, t.at),
+    index("source_events_course_at_idx").on(t.courseId, t.at),
+  ],
 );
 
 export const itemKinds = ["blog", "mastodon", "bluesky"] as const;
@@ -304,6 +332,7 @@ export type Identity = typeof identities.$inferSelect;
 export type Person = typeof people.$inferSelect;
 export type Course = typeof courses.$inferSelect;
 export type Source = typeof sources.$inferSelect;
+export type SourceEvent = typeof sourceEvents.$inferSelect;
 export type Item = typeof items.$inferSelect;
 export type NewItem = typeof items.$inferInsert;
 

@@ -23,6 +23,7 @@ export function sourceRow(kind: Source["kind"], url: string, over: Partial<Sourc
     leaseUntil: null,
     failureCount: 0,
     lastError: null,
+    lastErrorCode: null,
     ownerName: null,
     homePageUrl: null,
     discoveryNote: null,

@@ -14,8 +14,9 @@ import { type HostLimiter, hostLimiter, hostOf, mapPolitely } from "../fetch/hos
 import { userAgent } from "../fetch/user-agent.js";
 import { parseFeed } from "../parse/parse.js";
 import { canonicalTags, matchCourseTags } from "../tags.js";
+import { brokeEvent, recoveredEvent, turned } from "./health-events.js";
 import { type PollSummary, type SourceOutcome, summarise } from "./outcome.js";
-import { commit, finishRun, newPollRun, type PollRun, tagsOf } from "./run.js";
+import { commit, courseOf, finishRun, newPollRun, type PollRun } from "./run.js";
 import {
   nextPollAfterFailure,
   nextPollAfterFetch,
@@ -88,21 +89,24 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
     lastStatusCode: res.status,
     failureCount: 0,
     lastError: null,
+    lastErrorCode: null,
     ...(res.permanentUrl ? { url: res.permanentUrl } : {}),
   };
   if (res.notModified) {
-    const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps), random);
+    const { life } = await courseOf(deps, run, source.courseId);
+    const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps, life), random);
     await commit(deps, run, [
       db
         .update(sources)
         .set({ ...healthy, nextPollAt })
         .where(eq(sources.id, source.id)),
+      ...turned(recoveredEvent(db, source, now)),
     ]);
     log("info", "poll.unchanged", { source: source.id, ms: Date.now() - started });
     return { sourceId: source.id, ok: true, notModified: true, entries: 0, stored: 0 };
   }
   const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
-  const tags = await tagsOf(deps, run, source.courseId);
+  const { tags, life } = await courseOf(deps, run, source.courseId);
   const wanted = dedupeByUrl(source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched));
   const gone = await tombstonedUrls(
     db,
@@ -121,7 +125,7 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
     .set({
       ...healthy,
       // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
-      nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps), random),
+      nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps, life), random),
       etag: res.etag,
       lastModified: res.lastModified,
       title: source.title ?? (feed.title || null),
@@ -131,7 +135,7 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
   const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId, [source.ownerId]) : [];
   const learner = source.ownerId && keep.length ? { courseId: source.courseId, personIds: [source.ownerId], at: now } : undefined;
-  await commit(deps, run, [sourceUpdate, ...moves, ...upserts, ...crossPosts], learner);
+  await commit(deps, run, [sourceUpdate, ...turned(recoveredEvent(db, source, now)), ...moves, ...upserts, ...crossPosts], learner);
   log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
   return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
 }
@@ -147,7 +151,7 @@ export async function recordFailure(deps: PollDeps, source: Source, err: unknown
   // A server asking us to wait (429/503 Retry-After) is obeyed when it asks for longer than our backoff.
   const backoff = nextPollAfterFailure(now, failures, config.pollIntervalMinutes, random);
   const asked = err instanceof IngestError ? retryAfterDate(err.retryAfter ?? null, now) : null;
-  await db
+  const sourceUpdate = db
     .update(sources)
     .set({
       leaseUntil: null,
@@ -155,10 +159,13 @@ export async function recordFailure(deps: PollDeps, source: Source, err: unknown
       lastStatusCode: status ?? null,
       failureCount: failures,
       lastError: message,
+      lastErrorCode: err instanceof IngestError ? err.code : "unexpected",
       nextPollAt: asked && asked > backoff ? asked : backoff,
       ...(status === 410 ? { status: "gone" as const } : {}),
     })
     .where(eq(sources.id, source.id));
+  const broke = brokeEvent(db, source, now, message, status === 410);
+  await db.batch(broke ? [sourceUpdate, broke] : [sourceUpdate]);
   log("warn", "poll.failed", {
     source: source.id,
     error: message,

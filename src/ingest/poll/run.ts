@@ -1,5 +1,6 @@
-// What the sources of one poll run share: their courses' tags, read once per
-// course instead of once per feed (on Workers every D1 call is a subrequest),
+// What the sources of one poll run share: their courses' tags and life (running
+// or archived, which bounds how long a feed may wait), read once per course
+// instead of once per feed (on Workers every D1 call is a subrequest),
 // and a group commit for their writes (writes.ts). A lone "poll now" has no
 // group and writes on its own. Once learners' new posts are committed, the
 // after-poll hook hears of them (deps.afterPoll; on every runtime it makes them
@@ -9,19 +10,26 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
 import type { Deps } from "../../db/deps.js";
-import { courseTags } from "../../db/schema.js";
+import { courses, courseTags } from "../../db/schema.js";
+import { type CourseLife, courseLife } from "../course-life.js";
 import type { LearnerPostWrite, PollDeps } from "../deps.js";
 import { type Statement, type WriteGroup, writeGroup } from "./writes.js";
 
+/** What polling needs of a course: its tags, and whether it runs or is archived. */
+export interface CourseContext {
+  tags: string[];
+  life: CourseLife;
+}
+
 export interface PollRun {
-  courseTags: Map<number, Promise<string[]>>;
+  courses: Map<number, Promise<CourseContext>>;
   writes?: WriteGroup;
   /** Learners whose posts a group run committed, linked in finishRun. */
   learnerWrites?: LearnerPostWrite[];
 }
 
 export function newPollRun(db?: Db): PollRun {
-  return { courseTags: new Map(), ...(db ? { writes: writeGroup(db) } : {}) };
+  return { courses: new Map(), ...(db ? { writes: writeGroup(db) } : {}) };
 }
 
 /**
@@ -60,18 +68,27 @@ async function linkLearnerPosts(deps: PollDeps, writes: LearnerPostWrite[]): Pro
   }
 }
 
-/** The course's tags, read once per run. */
-export function tagsOf(deps: Deps, run: PollRun, courseId: number): Promise<string[]> {
-  let tags = run.courseTags.get(courseId);
-  if (!tags) {
-    tags = deps.db
-      .select({ tag: courseTags.tag })
-      .from(courseTags)
-      .where(eq(courseTags.courseId, courseId))
-      .then((rows) => rows.map((r) => r.tag));
+/** The course's tags and life, read once per run (one query). */
+export function courseOf(deps: Deps, run: PollRun, courseId: number): Promise<CourseContext> {
+  let context = run.courses.get(courseId);
+  if (!context) {
+    context = deps.db
+      .select({ endsOn: courses.endsOn, archived: courses.archived, tag: courseTags.tag })
+      .from(courses)
+      .leftJoin(courseTags, eq(courseTags.courseId, courses.id))
+      .where(eq(courses.id, courseId))
+      .then((rows) => ({
+        tags: rows.flatMap((r) => (r.tag === null ? [] : [r.tag])),
+        life: rows[0] ? courseLife(rows[0], deps.now()) : ("archived" as const),
+      }));
     // A failed read is not cached: the next source of the course tries again.
-    tags.catch(() => run.courseTags.delete(courseId));
-    run.courseTags.set(courseId, tags);
+    context.catch(() => run.courses.delete(courseId));
+    run.courses.set(courseId, context);
   }
-  return tags;
+  return context;
+}
+
+/** The course's tags, read once per run. */
+export async function tagsOf(deps: Deps, run: PollRun, courseId: number): Promise<string[]> {
+  return (await courseOf(deps, run, courseId)).tags;
 }

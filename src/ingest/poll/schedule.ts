@@ -15,6 +15,7 @@
 
 import type { Deps } from "../../db/deps.js";
 import type { Source } from "../../db/schema.js";
+import { type CourseLife, pollBoundMinutes } from "../course-life.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -117,9 +118,15 @@ export function retryAfterDate(header: string | null, now: Date): Date | null {
   return Number.isNaN(at.getTime()) ? null : at;
 }
 
-export function scheduleSettings(deps: Deps): ScheduleSettings {
+/**
+ * The bounds for a source of a course in this life: the configured ones, with the slowest held to
+ * the course's bound (POLL_ACTIVE_MAX_INTERVAL_MINUTES while it runs, POLL_ARCHIVED_… after), so
+ * the adaptive interval may only make polling faster than the course's bound, never slower.
+ */
+export function scheduleSettings(deps: Pick<Deps, "config">, life: CourseLife): ScheduleSettings {
   const { pollMinIntervalMinutes, pollMaxIntervalMinutes, pollIntervalMinutes } = deps.config;
-  return { minMinutes: pollMinIntervalMinutes, maxMinutes: pollMaxIntervalMinutes, defaultMinutes: pollIntervalMinutes };
+  const maxMinutes = Math.min(pollMaxIntervalMinutes, pollBoundMinutes(life, deps.config));
+  return { minMinutes: Math.min(pollMinIntervalMinutes, maxMinutes), maxMinutes, defaultMinutes: pollIntervalMinutes };
 }
 
 /** The interval the previous healthy poll chose (null after a failure, whose backoff says nothing about the feed). */

@@ -8,8 +8,9 @@ import { type Source, sources } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
 import { IngestError } from "../errors.js";
 import { readerForSource } from "../social/readers.js";
+import { recoveredEvent, turned } from "./health-events.js";
 import type { SourceOutcome } from "./outcome.js";
-import { commit, type PollRun, tagsOf } from "./run.js";
+import { commit, courseOf, type PollRun } from "./run.js";
 import { nextPollAfterFetch, nextPollAfterUnchanged, postDates, previousIntervalMs, scheduleSettings } from "./schedule.js";
 import { socialUpserts } from "./social-store.js";
 
@@ -22,13 +23,14 @@ export async function pollSocialSource(deps: PollDeps, source: Source, run: Poll
   const page = await reader.read(deps, source);
   const now = deps.now();
   const random = deps.random ?? Math.random;
-  const tags = await tagsOf(deps, run, source.courseId);
+  const { tags, life } = await courseOf(deps, run, source.courseId);
+  const settings = scheduleSettings(deps, life);
   const { statements, kept, learners } = await socialUpserts(deps.db, source, page.posts, tags, now);
   const nextPollAt = page.more
     ? new Date(now.getTime() + CATCH_UP_MS)
     : page.posts.length
-      ? nextPollAfterFetch(now, postDates(page.posts.map((p) => ({ published: p.publishedAt }))), scheduleSettings(deps), random)
-      : nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps), random);
+      ? nextPollAfterFetch(now, postDates(page.posts.map((p) => ({ published: p.publishedAt }))), settings, random)
+      : nextPollAfterUnchanged(now, previousIntervalMs(source), settings, random);
   const sourceUpdate = deps.db
     .update(sources)
     .set({
@@ -38,11 +40,16 @@ export async function pollSocialSource(deps: PollDeps, source: Source, run: Poll
       lastStatusCode: 200,
       failureCount: 0,
       lastError: null,
+      lastErrorCode: null,
       cursor: page.cursor,
       nextPollAt,
     })
     .where(eq(sources.id, source.id));
-  await commit(deps, run, [sourceUpdate, ...statements], { courseId: source.courseId, personIds: learners, at: now });
+  await commit(deps, run, [sourceUpdate, ...turned(recoveredEvent(deps.db, source, now)), ...statements], {
+    courseId: source.courseId,
+    personIds: learners,
+    at: now,
+  });
   deps.log("info", "poll.done", {
     source: source.id,
     kind: source.kind,

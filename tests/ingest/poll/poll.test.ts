@@ -1,7 +1,7 @@
 import { count, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFirstAdmin } from "../../../src/accounts/people.js";
-import { items, sources, tombstones } from "../../../src/db/schema.js";
+import { courses, items, sources, tombstones } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
 import { claimDueSources, pollDueSources } from "../../../src/ingest/poll/poll.js";
@@ -248,7 +248,25 @@ describe("the adaptive schedule", () => {
     expect(await minutesToNextPoll(s.id)).toBe(15);
   });
 
-  it("keeps a quiet blog at the slowest bound and a busy one at the fastest, as configured", async () => {
+  it("holds a quiet blog to the course's bound while the course runs, and a busy one at the fastest", async () => {
+    server.feed("/weekly.xml", rhythmFeed(4, 7 * 24 * 60 * 60_000));
+    server.feed("/busy.xml", rhythmFeed(10, 60_000));
+    const weekly = await addFeed("/weekly.xml");
+    const busy = await addFeed("/busy.xml");
+    await pollDueSources(hub.deps);
+    // Posts weeks apart would wait a day: during the course, a post before class is seen in class.
+    expect(await minutesToNextPoll(weekly.id)).toBe(60);
+    expect(await minutesToNextPoll(busy.id)).toBe(10);
+
+    // A 304 stretches the interval, but never past the course's bound either.
+    hub.clock.advance(60 * 60_000);
+    await pollDueSources(hub.deps);
+    expect(server.notModified("/weekly.xml")).toBeGreaterThan(0);
+    expect(await minutesToNextPoll(weekly.id)).toBe(60);
+  });
+
+  it("polls an archived course's quiet blog daily, within the configured bounds", async () => {
+    await hub.deps.db.update(courses).set({ endsOn: "2026-10-31" }).where(eq(courses.id, courseId)); // the clock says 2026-11-01
     server.feed("/weekly.xml", rhythmFeed(4, 7 * 24 * 60 * 60_000));
     server.feed("/busy.xml", rhythmFeed(10, 60_000));
     const weekly = await addFeed("/weekly.xml");
@@ -262,6 +280,18 @@ describe("the adaptive schedule", () => {
     await pollDueSources(hub.deps);
     expect(await minutesToNextPoll(weekly.id)).toBe(180);
     expect(await minutesToNextPoll(busy.id)).toBe(30);
+  });
+
+  it("takes its bounds from the settings: POLL_ACTIVE_ and POLL_ARCHIVED_MAX_INTERVAL_MINUTES", async () => {
+    hub.deps.config = { ...hub.deps.config, pollActiveMaxIntervalMinutes: 20, pollArchivedMaxIntervalMinutes: 300 };
+    server.feed("/weekly.xml", rhythmFeed(4, 7 * 24 * 60 * 60_000));
+    const weekly = await addFeed("/weekly.xml");
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(weekly.id)).toBe(20);
+    await hub.deps.db.update(courses).set({ archived: true }).where(eq(courses.id, courseId));
+    await hub.deps.db.update(sources).set({ nextPollAt: hub.clock.now, etag: null });
+    await pollDueSources(hub.deps);
+    expect(await minutesToNextPoll(weekly.id)).toBe(300);
   });
 
   it("spreads feeds with the same rhythm apart with jitter", async () => {
