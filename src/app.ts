@@ -46,6 +46,7 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
     c.set("viewer", null);
     c.set("flash", null);
     c.set("csrf", "");
+    c.set("failingSources", 0);
     await next();
   });
   app.use("*", securityHeaders());

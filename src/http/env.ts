@@ -8,5 +8,7 @@ export interface AppEnv {
     viewer: Person | null;
     csrf: string;
     flash: string | null;
+    /** For a course page seen by someone who runs the course: how many of its sources are failing. */
+    failingSources: number;
   };
 }

@@ -1,13 +1,23 @@
-// Renders a page inside the layout with what every page needs (viewer, CSRF token, flash).
+// Renders a page inside the layout with what every page needs (viewer, CSRF token, flash, the clock)
+// and, on a course's pages, what its header shows: whether the course has ended, and to those who
+// run it how many of its sources are failing (set by the route that checked who may run it).
 import type { Context } from "hono";
+import { courseLife } from "../ingest/course-life.js";
 import { render, type TemplateName } from "../views/render.js";
 import type { AppEnv } from "./env.js";
 
+function isCourse(v: unknown): v is { endsOn: string | null; archived: boolean } {
+  return typeof v === "object" && v !== null && "endsOn" in v && "archived" in v;
+}
+
 export function page(c: Context<AppEnv>, name: TemplateName, data: Record<string, unknown>, status = 200) {
+  const now = c.get("deps")?.now() ?? new Date();
   const html = render(name, {
     viewer: c.get("viewer"),
     csrf: c.get("csrf"),
     flash: c.get("flash"),
+    now,
+    ...(isCourse(data.course) ? { courseLife: courseLife(data.course, now), failingSources: c.get("failingSources") } : {}),
     ...data,
   });
   return c.html(html, status as 200);

@@ -11,7 +11,21 @@ const dateTimeFmt = new Intl.DateTimeFormat("en-GB", {
   timeZoneName: "short",
 });
 
+const MINUTE = 60_000;
+
+/** "in 5 minutes", "in 3 hours", "in 2 days", "now", or "5 minutes ago": a time told from `now`. */
+function fromNow(at: Date, now: Date): string {
+  const ms = at.getTime() - now.getTime();
+  const minutes = Math.round(Math.abs(ms) / MINUTE);
+  if (minutes < 1) return "now";
+  const [n, unit] =
+    minutes < 90 ? [minutes, "minute"] : minutes < 36 * 60 ? [Math.round(minutes / 60), "hour"] : [Math.round(minutes / 1440), "day"];
+  const span = `${n} ${unit}${n === 1 ? "" : "s"}`;
+  return ms > 0 ? `in ${span}` : `${span} ago`;
+}
+
 export const helpers = {
+  fromNow,
   date: (d: Date) => dateFmt.format(d),
   dateTime: (d: Date) => dateTimeFmt.format(d),
   host: (url: string) => {

@@ -204,6 +204,13 @@ const TABLE: Row[] = [
     path: (f) => `${T}/my-sources/${f.ids.sourcePending}/remove`,
     alsoAllowed: [404], // Maya's blog: everyone else allowed in finds no blog of theirs
   },
+  {
+    method: "POST",
+    route: "/c/:slug/my-sources/:id/check",
+    access: "member",
+    path: (f) => `${T}/my-sources/${f.ids.sourcePending}/check`,
+    alsoAllowed: [404], // Maya's blog: everyone else allowed in finds no blog of theirs
+  },
   // Running the course: instructors and TAs
   { method: "GET", route: "/c/:slug/manage", access: "manager", path: () => `${T}/manage` },
   {
@@ -213,6 +220,7 @@ const TABLE: Row[] = [
     path: () => `${T}/manage/sources`,
     body: (f) => ({ url: f.server.url("/new.xml"), filter: "all" }),
   },
+  { method: "POST", route: "/c/:slug/manage/sources/poll-all", access: "manager", path: () => `${T}/manage/sources/poll-all` },
   {
     method: "POST",
     route: "/c/:slug/manage/sources/:id/poll",
@@ -311,6 +319,7 @@ const TABLE: Row[] = [
     path: () => `${T}/manage/settings`,
     body: () => ({ title: "T509 Massive", tags: "#T509Massive", description: "", startsOn: "", endsOn: "", joinCode: "" }),
   },
+  { method: "POST", route: "/c/:slug/manage/settings/reopen", access: "manager", path: () => `${T}/manage/settings/reopen` },
   {
     method: "POST",
     route: "/c/:slug/manage/settings/copy-spotlight",

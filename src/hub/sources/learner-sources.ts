@@ -4,11 +4,11 @@
 // feed into a course's Flow just by joining. Someone who runs the course
 // registers their own blog approved at once. The learner sees their blogs'
 // health in plain words.
-import { and, asc, count, eq, inArray } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import { FormError } from "../../core/errors.js";
 import { requireText } from "../../core/form-text.js";
 import type { Db } from "../../db/database.js";
-import { items, type Person, people, type Source, sources } from "../../db/schema.js";
+import { courses, items, type Person, people, type Source, sources } from "../../db/schema.js";
 import type { PollDeps } from "../../ingest/deps.js";
 import { type Added, addSourceByAddress } from "./add-source.js";
 import { type SourceFilter, sourceAddress } from "./sources.js";
@@ -35,6 +35,20 @@ export async function learnerSourcesOf(db: Db, courseId: number, personId: numbe
     .from(sources)
     .where(and(eq(sources.courseId, courseId), eq(sources.ownerId, personId)))
     .orderBy(asc(sources.createdAt), asc(sources.id));
+}
+
+/** The person's blogs that are failing now, in every course, with the course they are in. */
+export async function failingSourcesOfPerson(
+  db: Db,
+  personId: number,
+): Promise<Array<{ source: Source; course: { slug: string; title: string } }>> {
+  const rows = await db
+    .select({ source: sources, slug: courses.slug, title: courses.title })
+    .from(sources)
+    .innerJoin(courses, eq(courses.id, sources.courseId))
+    .where(and(eq(sources.ownerId, personId), inArray(sources.status, ["active", "gone"]), gt(sources.failureCount, 0)))
+    .orderBy(asc(courses.title), asc(sources.id));
+  return rows.map((r) => ({ source: r.source, course: { slug: r.slug, title: r.title } }));
 }
 
 /**
@@ -137,6 +151,32 @@ export interface Health {
   label: string;
   /** One or two sentences in plain words. */
   detail: string;
+  /** When it is not working: what the learner can do about it. */
+  advice?: string;
+}
+
+/** What a learner can do about their blog's last error, by its code and HTTP status. */
+export function adviceFor(code: string | null, status: number | null): string {
+  if (status === 404)
+    return 'The feed\'s address answers "not found". If your blog moved or changed its address, remove it here and register its new home page.';
+  if (status === 401 || status === 403)
+    return "Your blog refuses to be read. Check that it is public (not private, members-only or password-protected).";
+  if (status === 429)
+    return "Your blog's host asked the hub to slow down; it will try again later by itself. Nothing to do unless it lasts for days.";
+  switch (code) {
+    case "not_a_feed":
+    case "empty":
+      return "The address no longer gives a feed of your posts. If you changed your blog's theme or platform, remove it here and register its home page again; the hub finds the feed.";
+    case "too_large":
+      return "Your feed is larger than the hub reads. Set your blog to put fewer posts, or excerpts instead of whole posts, in its feed.";
+    case "too_many_redirects":
+      return "Your blog's address sends the hub round in circles. Open it in a browser, then register the address you end up on.";
+    case "blocked_address":
+    case "bad_url":
+      return "This is not a public web address. Register your blog's public address (the one your readers use).";
+    default:
+      return "This is often temporary: your blog's server did not answer. If it lasts a day, open your blog in a browser to check that it is online.";
+  }
 }
 
 /** What a learner needs to know about their blog's state, in plain words. */
@@ -169,7 +209,12 @@ export function healthOf(s: Source): Health {
           s.failureCount > 1
             ? ` It has failed ${s.failureCount} times in a row; the hub keeps trying, less often.`
             : " The hub will try again.";
-        return { tone: "bad", label: "Not working", detail: `${s.lastError}${times}` };
+        return {
+          tone: "bad",
+          label: "Not working",
+          detail: `${s.lastError}${times}`,
+          advice: adviceFor(s.lastErrorCode, s.lastStatusCode),
+        };
       }
       if (s.lastSuccessAt) {
         const which = s.filter === "all" ? "All your posts appear" : "Posts you tag for the course appear";

@@ -13,6 +13,7 @@ import {
   verifyIdentity,
 } from "../../../accounts/identities.js";
 import { type IdentityKind, identityKinds, people } from "../../../db/schema.js";
+import { failingSourcesOfPerson, healthOf } from "../../../hub/sources/learner-sources.js";
 import { itemsOfPerson, withdrawItem } from "../../../hub/withdraw.js";
 import { autoLinkByTags } from "../../../pls/portfolio/portfolio.js";
 import type { AppEnv } from "../../env.js";
@@ -25,7 +26,11 @@ export const meRoutes = new Hono<AppEnv>();
 async function mePage(c: Parameters<typeof page>[0], extra: Record<string, unknown> = {}, status = 200) {
   const viewer = c.get("viewer")!;
   const { db, config } = c.get("deps");
-  const [ids, mine] = await Promise.all([identitiesOf(db, viewer.id), itemsOfPerson(db, viewer.id)]);
+  const [ids, mine, failing] = await Promise.all([
+    identitiesOf(db, viewer.id),
+    itemsOfPerson(db, viewer.id),
+    failingSourcesOfPerson(db, viewer.id),
+  ]);
   return page(
     c,
     "account/me",
@@ -34,6 +39,7 @@ async function mePage(c: Parameters<typeof page>[0], extra: Record<string, unkno
       person: viewer,
       identities: ids,
       items: mine,
+      failing: failing.map((f) => ({ ...f, health: healthOf(f.source) })),
       profileUrl: profileUrl(config.publicUrl, viewer.id),
       values: {},
       errors: {},

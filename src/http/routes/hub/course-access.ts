@@ -4,9 +4,11 @@
 import type { Context } from "hono";
 import type { Course } from "../../../db/schema.js";
 import { blockedAuthorsOf } from "../../../hub/blocks.js";
+import { failingSourceCount } from "../../../hub/course-life.js";
 import { canManageCourse, courseBySlug, tagsOf } from "../../../hub/courses.js";
 import { pendingSourcesOf } from "../../../hub/sources/learner-sources.js";
 import { sourcesOf } from "../../../hub/sources/sources.js";
+import { courseLife, pollBoundMinutes } from "../../../ingest/course-life.js";
 import type { AppEnv } from "../../env.js";
 import { errorPage, page } from "../../page.js";
 
@@ -29,6 +31,7 @@ export async function withManagedCourse(c: Context<AppEnv>, then: (course: Cours
     if (!(await canManageCourse(c.get("deps").db, viewer, course.id))) {
       return errorPage(c, 403, "Not allowed", "Only this course's instructors and TAs can do that.");
     }
+    c.set("failingSources", await failingSourceCount(c.get("deps").db, course.id));
     return then(course);
   });
 }
@@ -41,5 +44,12 @@ export async function managePage(c: Context<AppEnv>, course: Course, extra: Reco
     blockedAuthorsOf(db, course.id),
     pendingSourcesOf(db, course.id),
   ]);
-  return page(c, "hub/course-manage", { title: `Manage ${course.title}`, course, tags, sources, blocked, pending, ...extra }, status);
+  const { config, now } = c.get("deps");
+  const boundMinutes = pollBoundMinutes(courseLife(course, now()), config);
+  return page(
+    c,
+    "hub/course-manage",
+    { title: `Manage ${course.title}`, course, tags, sources, blocked, pending, boundMinutes, ...extra },
+    status,
+  );
 }

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import { hubHasAccounts } from "../../../accounts/people.js";
 import { createCourse, listCourses, readCourseForm, tagsOf } from "../../../hub/courses.js";
+import { courseLife } from "../../../ingest/course-life.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
@@ -12,9 +13,12 @@ import { loginRedirect, managePage, withManagedCourse } from "./course-access.js
 export const courseRoutes = new Hono<AppEnv>();
 
 courseRoutes.get("/", async (c) => {
-  const { db } = c.get("deps");
+  const { db, now } = c.get("deps");
   if (!(await hubHasAccounts(db))) return c.redirect("/setup");
-  const courses = await Promise.all((await listCourses(db)).map(async (course) => ({ ...course, tags: await tagsOf(db, course.id) })));
+  const at = now();
+  const courses = await Promise.all(
+    (await listCourses(db)).map(async (course) => ({ ...course, tags: await tagsOf(db, course.id), life: courseLife(course, at) })),
+  );
   return page(c, "hub/home", { title: "Courses", courses, canCreate: !!c.get("viewer")?.isAdmin });
 });
 

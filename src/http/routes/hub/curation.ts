@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
 import type { Course, Source } from "../../../db/schema.js";
+import { boundSourcePolls, reopenCourse } from "../../../hub/course-life.js";
 import { readSettingsForm, settingsValues, updateCourseSettings } from "../../../hub/course-settings.js";
 import { tagsOf } from "../../../hub/courses.js";
 import { hiddenItems, type SourceAction, setItemHidden, setSourceStatus } from "../../../hub/curation.js";
@@ -197,7 +198,10 @@ curationRoutes.post("/manage/settings", (c) =>
     const deps = c.get("deps");
     const form = await formBody(c);
     try {
-      await updateCourseSettings(deps.db, course.id, readSettingsForm(form, course));
+      const settings = readSettingsForm(form, course);
+      await updateCourseSettings(deps.db, course.id, settings);
+      // New dates may start the course running again: its blogs are then read within the hour.
+      await boundSourcePolls(deps.db, { ...course, endsOn: settings.endsOn }, deps.config, deps.now());
       deps.log("info", "course.settings", { course: course.id });
       flash(c, "Settings saved.");
       return c.redirect(`${coursePath(course)}/manage/settings`, 303);
@@ -206,6 +210,16 @@ curationRoutes.post("/manage/settings", (c) =>
       if (errors) return settingsPage(c, course, { values: form, errors }, 400);
       throw err;
     }
+  }),
+);
+
+curationRoutes.post("/manage/settings/reopen", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    await reopenCourse(deps.db, course, deps.config, deps.now());
+    deps.log("info", "course.reopened", { course: course.id });
+    flash(c, "The course is open again, with no end date: its blogs are read within the hour. Set a new end date here when you know it.");
+    return c.redirect(`${coursePath(course)}/manage/settings`, 303);
   }),
 );
 

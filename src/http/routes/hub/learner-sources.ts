@@ -2,7 +2,7 @@
 // its home page, seeing its health in plain words, removing it. And the
 // instructors' and TAs' answer to a blog waiting for approval.
 import { type Context, Hono } from "hono";
-import type { Course } from "../../../db/schema.js";
+import type { Course, Source } from "../../../db/schema.js";
 import { canManageCourse, roleIn, tagsOf } from "../../../hub/courses.js";
 import {
   approveSource,
@@ -14,6 +14,7 @@ import {
   registerLearnerSource,
   removeOwnSource,
 } from "../../../hub/sources/learner-sources.js";
+import { type CheckNow, checkSourceNow } from "../../../ingest/poll/on-demand.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
@@ -96,6 +97,36 @@ learnerSourceRoutes.post("/my-sources", (c) =>
     }
   }),
 );
+
+learnerSourceRoutes.post("/my-sources/:id/check", (c) =>
+  withMemberCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const id = /^\d{1,12}$/.test(c.req.param("id") ?? "") ? Number(c.req.param("id")) : null;
+    const source = id === null ? undefined : (await learnerSourcesOf(deps.db, course.id, c.get("viewer")!.id)).find((s) => s.id === id);
+    if (!source) return errorPage(c, 404, "No such blog", "That blog is not one of yours in this course.");
+    if (source.status !== "active") {
+      flash(c, "The hub does not read this blog yet (or any more): see its health below.");
+      return c.redirect(`/c/${course.slug}/my-sources`, 303);
+    }
+    const check = await checkSourceNow(deps, source);
+    flash(c, checkMessage(check, source.filter));
+    return c.redirect(`/c/${course.slug}/my-sources`, 303);
+  }),
+);
+
+/** What "Check my blog now" found, in plain words. */
+function checkMessage(check: CheckNow, filter: Source["filter"]): string {
+  if (!check.checked) {
+    return "waitSeconds" in check
+      ? `Your blog was read moments ago; you can check again in ${check.waitSeconds} second(s).`
+      : "The hub is reading your blog right now; look again in a minute.";
+  }
+  const { outcome } = check;
+  if (!outcome.ok) return `The hub could not read your blog: ${outcome.error}`;
+  if (outcome.notModified) return "Read your blog: nothing new since the last time.";
+  const kept = filter === "all" ? "post(s)" : "post(s) with the course tag";
+  return `Read your blog: ${outcome.entries} post(s) in its feed, ${outcome.stored} ${kept} in the course.`;
+}
 
 learnerSourceRoutes.post("/my-sources/:id/remove", (c) =>
   withMemberCourse(c, async (course) => {

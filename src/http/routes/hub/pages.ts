@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { type Course, type ItemKind, itemKinds } from "../../../db/schema.js";
+import { failingSourceCount } from "../../../hub/course-life.js";
 import { canManageCourse, tagsOf } from "../../../hub/courses.js";
 import { type FlowItem, type ListFilter, listItems } from "../../../hub/flow.js";
 import { alternatesFor } from "../../../hub/outbound/links.js";
@@ -69,6 +70,7 @@ async function courseView(c: Ctx, course: Course, shown: FlowItem[]) {
       : Promise.resolve({}),
     portfolioLinksForItems(db, shown, viewer?.id ?? null),
   ]);
+  if (canManage) c.set("failingSources", await failingSourceCount(db, course.id));
   const url = new URL(c.req.url);
   return { course, tags, canManage, names, spotlit, portfolioLinks: Object.fromEntries(links), back: url.pathname + url.search };
 }

@@ -7,6 +7,7 @@ import { exportOpml, MAX_OPML_CHARS } from "../../../hub/sources/opml.js";
 import { importRoster } from "../../../hub/sources/opml-import.js";
 import { markDue, readFeedSourceForm, readOwnerName, removeSource, sourcesOf } from "../../../hub/sources/sources.js";
 import { decodeBody } from "../../../ingest/fetch/decode.js";
+import { pollCourseNow } from "../../../ingest/poll/on-demand.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
@@ -34,6 +35,18 @@ sourceRoutes.post("/manage/sources", (c) =>
       if (errors) return managePage(c, course, { values: form, errors }, 400);
       throw err;
     }
+  }),
+);
+
+sourceRoutes.post("/manage/sources/poll-all", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const run = await pollCourseNow(deps, course.id);
+    const parts = [`Read ${run.polled} source(s) now: ${run.stored} post(s) stored`];
+    if (run.failed) parts.push(`${run.failed} failed (see below)`);
+    if (run.queued) parts.push(`the other ${run.queued} are read within the next few minutes`);
+    flash(c, `${parts.join("; ")}.`);
+    return c.redirect(`/c/${course.slug}/manage`, 303);
   }),
 );
 
