@@ -3,8 +3,9 @@
 // serve the blogs it reads). Feeds are spread over several loopback addresses
 // (127.0.0.1, 127.0.0.2, …: Linux routes all of 127/8 to loopback), so the
 // hub's per-host limit meets many hosts as it would on the web. Conditional
-// GET with ETags, like most blog platforms. Driven over the IPC channel; see
-// farm.ts for the messages.
+// GET with ETags, like most blog platforms. Any /post/… path is a post page
+// (200, a small HTML body), for the re-check benchmark. Driven over the IPC
+// channel; see farm.ts for the messages.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { renderFeed } from "./feeds.js";
@@ -36,6 +37,10 @@ const ports: number[] = [];
 for (let h = 0; h < hostCount; h++) {
   const server = createServer((req, res) => {
     counts.requests++;
+    if (req.url?.startsWith("/post/")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return void res.end(req.method === "HEAD" ? undefined : "<!doctype html><title>A post</title><p>A learner's post.</p>");
+    }
     const feed = feeds[Number(/^\/feed\/(\d+)\.xml$/.exec(req.url ?? "")?.[1] ?? NaN)];
     if (!feed) return void res.writeHead(404).end();
     if (req.headers["if-none-match"] === feed.etag) {

@@ -8,6 +8,7 @@ import { getHeapStatistics } from "node:v8";
 const benches: Array<[name: string, load: () => Promise<{ run: () => Promise<void> }>]> = [
   ["ingest", () => import("./ingest.js")],
   ["pages", () => import("./pages.js")],
+  ["recheck", () => import("./recheck.js")],
 ];
 
 // `npm start` and `npm run bench` both cap V8's heap at 512 MB: without a cap V8

@@ -11,8 +11,8 @@ import { loadConfig } from "./core/config.js";
 import { jsonLog } from "./core/log.js";
 import { openD1 } from "./db/d1.js";
 import type { PollDeps } from "./ingest/deps.js";
-import { consumePollMessages, fanOutDueSources, type PollMessage } from "./ingest/poll/fanout.js";
-import { recheckDueItems } from "./ingest/poll/recheck.js";
+import { consumePollMessages, fanOutDueSources, type QueueMessage } from "./ingest/poll/fanout.js";
+import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
 import { hubDeps } from "./jobs/hub-deps.js";
 import { FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
 import { pollFollows } from "./pls/portability/follows.js";
@@ -20,7 +20,7 @@ import { pollFollows } from "./pls/portability/follows.js";
 export interface WorkerEnv {
   DB: D1Database;
   /** Optional: the queue poll messages go through ([[queues.producers]] in wrangler.toml). */
-  POLL_QUEUE?: Queue<PollMessage>;
+  POLL_QUEUE?: Queue<QueueMessage>;
   [key: string]: unknown;
 }
 
@@ -29,8 +29,10 @@ export interface WorkerEnv {
 // course), ~31 subrequests, leaving room for redirects under the free plan's
 // 50. At most 6 connections may be open at once per invocation.
 // A cron tick claims and sends (1 D1 call + 1 sendBatch per 100 messages),
-// then re-checks RECHECK_BATCH_SIZE (8) recent posts: 1 claim + up to 2 calls
-// each (HEAD, then its D1 update), ~17 more subrequests.
+// then counts the items due for a re-check and sends re-check messages of
+// RECHECK_MESSAGE_SIZE (15) items (1 count + 1 sendBatch); each such message's
+// consumer makes 1 claim + up to 2 calls per item (HEAD, then its D1 update).
+// RECHECK_BATCH_SIZE (8) is the inline re-check without a queue (4 there).
 const WORKER_DEFAULTS = { pollBatchSize: 500, pollConcurrency: 6, pollMessageSize: 10, recheckBatchSize: 8 };
 
 // Built once per isolate and per env object, not per request.
@@ -74,10 +76,18 @@ export default {
       await ingestTick(deps, { pollLimit: deps.config.pollMessageSize, recheckLimit: Math.min(4, deps.config.recheckBatchSize) });
       return;
     }
-    await fanOutDueSources(deps, async (messages) => {
+    const send = async (messages: QueueMessage[]) => {
       await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+    };
+    await fanOutDueSources(deps, send).catch((err: unknown) => {
+      deps.log("error", "poll.crashed", { error: String(err).slice(0, 500) });
     });
-    await recheckDueItems(deps);
+    // Re-checks too go through the queue, each message with its own 50 subrequests (recheck-fanout.ts).
+    if (deps.config.recheckBatchSize > 0) {
+      await fanOutRechecks(deps, send).catch((err: unknown) => {
+        deps.log("error", "recheck.crashed", { error: String(err).slice(0, 500) });
+      });
+    }
     // Learners' PLS following their items on other hubs: a few feeds per tick (FOLLOWS_PER_TICK).
     await pollFollows(deps, { limit: FOLLOWS_PER_TICK }).catch((err: unknown) => {
       deps.log("error", "follows.crashed", { error: String(err).slice(0, 500) });
@@ -87,4 +97,4 @@ export default {
   async queue(batch, env) {
     await consumePollMessages(via(hubFor(env).deps, "queue"), batch.messages);
   },
-} satisfies ExportedHandler<WorkerEnv, PollMessage>;
+} satisfies ExportedHandler<WorkerEnv, QueueMessage>;

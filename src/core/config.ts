@@ -35,8 +35,10 @@ export interface Config {
    * is bound.
    */
   pollMessageSize: number;
-  /** Recent posts re-checked at their own URL per run (HEAD each), to notice deletions. */
+  /** Posts re-checked at their own URL (or their server's API) per run, to notice deletions. */
   recheckBatchSize: number;
+  /** After the early re-checks (6 h … 30 days), every post still shown is re-checked at least this often. */
+  recheckMaxIntervalDays: number;
   /** Bluesky: the service the hub signs in to and searches (a PDS or entryway; its AppView answers searchPosts). */
   blueskyService: string;
   /** Bluesky: the hub's account (handle or DID) and an app password for it. Secret; unset = no Bluesky sources. */
@@ -120,7 +122,8 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
       10_080,
     ),
     pollMessageSize: int(env, "POLL_MESSAGE_SIZE", defaults.pollMessageSize ?? 10, 1, 50),
-    recheckBatchSize: int(env, "RECHECK_BATCH_SIZE", defaults.recheckBatchSize ?? 50, 0, 1000),
+    recheckBatchSize: int(env, "RECHECK_BATCH_SIZE", defaults.recheckBatchSize ?? 200, 0, 1000),
+    recheckMaxIntervalDays: int(env, "RECHECK_MAX_INTERVAL_DAYS", defaults.recheckMaxIntervalDays ?? 30, 1, 365),
     blueskyService: str(env, "BLUESKY_SERVICE") ?? defaults.blueskyService ?? "https://bsky.social",
     blueskyIdentifier: str(env, "BLUESKY_IDENTIFIER") ?? defaults.blueskyIdentifier ?? null,
     blueskyAppPassword: str(env, "BLUESKY_APP_PASSWORD") ?? defaults.blueskyAppPassword ?? null,

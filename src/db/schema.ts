@@ -233,7 +233,7 @@ export const tombstones = sqliteTable(
       .references(() => courses.id, { onDelete: "cascade" }),
     canonicalUrl: text("canonical_url").notNull(),
     externalId: text("external_id"),
-    reason: text("reason", { enum: ["deleted_at_source", "withdrawn", "removed"] }).notNull(),
+    reason: text("reason", { enum: ["deleted_at_source", "untagged", "withdrawn", "removed"] }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.courseId, t.canonicalUrl] })],

@@ -11,7 +11,7 @@ import { FormError } from "../core/errors.js";
 import { optionalText } from "../core/form-text.js";
 import type { Db } from "../db/database.js";
 import { courses, items, type NewItem, people, spotlightEntries, tombstones } from "../db/schema.js";
-import { nextRecheck } from "../ingest/poll/recheck.js";
+import { FIRST_RECHECK_MS } from "../ingest/poll/store.js";
 import { alsoOnFor, type FlowItem, visibleIn } from "./flow.js";
 
 export const SPOTLIGHT_PAGE_SIZE = 30;
@@ -300,9 +300,9 @@ export async function copySpotlight(
       updatedAt: item.updatedAt,
       firstSeenAt: now,
       lastSeenAt: now,
-      // A blog post is re-checked at its own URL like any new pointer; a social
-      // post is re-checked through the source that read it, which this copy has not.
-      recheckAt: item.kind === "blog" ? nextRecheck(now, now) : null,
+      // Re-checked like any new pointer, for as long as it is shown: a blog post at its own URL, a
+      // social post through its server (src/ingest/poll/recheck.ts), though this copy has no source.
+      recheckAt: new Date(now.getTime() + FIRST_RECHECK_MS),
       remoteId: item.remoteId,
       authorKey: item.authorKey,
       authorHandle: item.authorHandle,

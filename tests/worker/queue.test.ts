@@ -143,7 +143,7 @@ describe("polling through the queue in workerd", () => {
     expect(await scalar(`SELECT count(*) AS n FROM sources WHERE lease_until IS NOT NULL`)).toBe(0);
   });
 
-  it("the cron tick re-checks due posts and removes one deleted at its source", async () => {
+  it("the cron tick sends due re-checks to the queue, whose consumer removes a post deleted at its source", async () => {
     // One post whose page now answers 404, already missed once: this check is the confirming second.
     server.route("/learner0/deleted-post/", (_req, res) => res.writeHead(404).end());
     const item = await db.prepare("SELECT id FROM items ORDER BY id LIMIT 1").first<{ id: number }>();
@@ -152,9 +152,36 @@ describe("polling through the queue in workerd", () => {
       .bind(server.url("/learner0/deleted-post/"), item!.id)
       .run();
     await worker.scheduled();
-    expect(lines("recheck.run", "cron").at(-1)).toMatchObject({ checked: 1, missing: 1, removed: 1 });
+    expect(lines("recheck.fanout", "cron").at(-1)).toMatchObject({ due: 1, messages: 1 });
+    expect(lines("recheck.run", "cron")).toHaveLength(0); // the tick checks nothing itself
+    await waitFor("the consumer to re-check", () => lines("recheck.run", "queue").length > 0);
+    expect(lines("recheck.run", "queue").at(-1)).toMatchObject({ checked: 1, missing: 1, removed: 1 });
     expect(await scalar(`SELECT count(*) AS n FROM items WHERE deleted_at IS NOT NULL AND id = ${item!.id}`)).toBe(1);
     expect(await scalar("SELECT count(*) AS n FROM tombstones WHERE reason = 'deleted_at_source'")).toBe(1);
+  });
+
+  it("re-checks more posts a tick than one invocation could, each message inside its own subrequests", async () => {
+    // 40 posts due, pages that answer: three messages of at most 15, none checked by the tick itself.
+    const due = (await db.prepare("SELECT id FROM items WHERE deleted_at IS NULL ORDER BY id LIMIT 40").all<{ id: number }>()).results;
+    for (const [k, { id }] of due.entries()) {
+      server.route(`/page/${k}/`, (_req, res) => res.writeHead(200).end());
+      await db
+        .prepare("UPDATE items SET canonical_url = ?, recheck_at = 0 WHERE id = ?")
+        .bind(server.url(`/page/${k}/`), id)
+        .run();
+    }
+    const runsBefore = lines("recheck.run", "queue").length;
+    await worker.scheduled();
+    expect(lines("recheck.fanout", "cron").at(-1)).toMatchObject({ due: 40, messages: 3 });
+    await waitFor(
+      "every due post to be re-checked",
+      async () => (await scalar("SELECT count(*) AS n FROM items WHERE recheck_at <= 1")) === 0,
+    );
+    await waitFor("the three consumers", () => lines("recheck.run", "queue").length >= runsBefore + 3);
+    const runs = lines("recheck.run", "queue").slice(runsBefore);
+    expect(runs.reduce((n, r) => n + Number(r.checked), 0)).toBe(40);
+    expect(runs.every((r) => Number(r.checked) <= 15)).toBe(true);
+    expect(due.map((_, k) => server.hits(`/page/${k}/`))).toEqual(due.map(() => 1));
   });
 
   it("two copies of one message racing still leave every item once", async () => {

@@ -20,10 +20,14 @@ import type { PollDeps } from "../deps.js";
 import { type HostLimiter, hostOf } from "../fetch/hosts.js";
 import { type PollSummary, summarise } from "./outcome.js";
 import { claimDueSources, pollClaimed, runLimiter } from "./poll.js";
+import { isRecheckMessage, type RecheckMessage, recheckMessage } from "./recheck-fanout.js";
 import { newPollRun } from "./run.js";
 
 /** D1 binds at most 100 parameters per statement; a message's ids fit in one lookup. */
 const IDS_PER_STATEMENT = 90;
+
+/** What the poll queue carries: sources to poll, or a number of due items to re-check. */
+export type QueueMessage = PollMessage | RecheckMessage;
 
 /** One queue message: sources claimed together, and the lease their claim set. */
 export interface PollMessage {
@@ -155,21 +159,24 @@ export interface DeliveredMessage {
 
 /**
  * A consumer's batch: each message is acknowledged on its own once its sources
- * are polled, or retried if polling crashed. A malformed message is logged and
- * acknowledged: delivering it again cannot help. The messages share one host
- * limiter, so a batch of several stays polite too.
+ * are polled (or its items re-checked, recheck-fanout.ts), or retried if that
+ * crashed. A malformed message is logged and acknowledged: delivering it again
+ * cannot help. The messages share one host limiter, so a batch of several stays
+ * polite too.
  */
 export async function consumePollMessages(deps: PollDeps, messages: readonly DeliveredMessage[]): Promise<void> {
   const limiter = runLimiter(deps);
   await Promise.all(
     messages.map(async (m) => {
-      if (!isPollMessage(m.body)) {
+      const body = m.body;
+      if (!isPollMessage(body) && !isRecheckMessage(body)) {
         deps.log("error", "poll.message_malformed", { message: m.id ?? null });
         m.ack();
         return;
       }
       try {
-        await pollMessage(deps, m.body, limiter);
+        if (isPollMessage(body)) await pollMessage(deps, body, limiter);
+        else await recheckMessage(deps, body);
         m.ack();
       } catch (err) {
         deps.log("error", "poll.message_crashed", { message: m.id ?? null, error: String(err).slice(0, 300) });

@@ -15,6 +15,7 @@ import { userAgent } from "../fetch/user-agent.js";
 import { parseFeed } from "../parse/parse.js";
 import { canonicalTags, matchCourseTags } from "../tags.js";
 import { brokeEvent, recoveredEvent, turned } from "./health-events.js";
+import { leavingStatements } from "./leaving.js";
 import { type PollSummary, type SourceOutcome, summarise } from "./outcome.js";
 import { commit, courseOf, finishRun, newPollRun, type PollRun } from "./run.js";
 import {
@@ -28,7 +29,7 @@ import {
 } from "./schedule.js";
 import { pollSocialSource } from "./social.js";
 import { crossPostLinks } from "./social-store.js";
-import { dedupeByUrl, itemUpserts, movedPostUpdates, tombstonedUrls } from "./store.js";
+import { dedupeByUrl, itemUpserts, movedPostUpdates, retaggedStatements, tombstonedUrls } from "./store.js";
 
 export const LEASE_MS = 10 * 60_000;
 
@@ -108,12 +109,30 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
   const { tags, life } = await courseOf(deps, run, source.courseId);
   const wanted = dedupeByUrl(source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched));
-  const gone = await tombstonedUrls(
+  const tombstoned = await tombstonedUrls(
     db,
     source.courseId,
     wanted.map((e) => e.url),
   );
-  const keep = wanted.filter((e) => !gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
+  const keep = wanted.filter((e) => !tombstoned.gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
+  // Posts that left untagged and carry a course tag again come back; posts still listed without
+  // one leave; posts gone from the feed's window are re-checked at once (leaving.ts).
+  const retagged = retaggedStatements(
+    db,
+    source.courseId,
+    keep.filter((e) => tombstoned.untagged.has(e.url)).map((e) => e.url),
+    now,
+  );
+  const inFeed = new Set(dedupeByUrl(feed.entries).map((e) => e.url));
+  const wantedUrls = new Set(wanted.map((e) => e.url));
+  const leaving = await leavingStatements(
+    db,
+    source,
+    inFeed,
+    [...inFeed].filter((u) => !wantedUrls.has(u)),
+    oldestDate(postDates(feed.entries)),
+    now,
+  );
   const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
   // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
   const moves = await movedPostUpdates(db, target, keep);
@@ -135,9 +154,26 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
   const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId, [source.ownerId]) : [];
   const learner = source.ownerId && keep.length ? { courseId: source.courseId, personIds: [source.ownerId], at: now } : undefined;
-  await commit(deps, run, [sourceUpdate, ...turned(recoveredEvent(db, source, now)), ...moves, ...upserts, ...crossPosts], learner);
-  log("info", "poll.done", { source: source.id, entries: feed.entries.length, stored: keep.length, ms: Date.now() - started });
+  await commit(
+    deps,
+    run,
+    [sourceUpdate, ...turned(recoveredEvent(db, source, now)), ...leaving.statements, ...retagged, ...moves, ...upserts, ...crossPosts],
+    learner,
+  );
+  log("info", "poll.done", {
+    source: source.id,
+    entries: feed.entries.length,
+    stored: keep.length,
+    ...(leaving.untagged ? { untagged: leaving.untagged } : {}),
+    ...(leaving.droppedOut ? { droppedOut: leaving.droppedOut } : {}),
+    ms: Date.now() - started,
+  });
   return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
+}
+
+/** The earliest of these dates, or null. */
+function oldestDate(dates: Date[]): Date | null {
+  return dates.reduce<Date | null>((min, d) => (min === null || d < min ? d : min), null);
 }
 
 /** Writes a failed poll onto the source: its error in plain words, and when to try again. */

@@ -1,7 +1,9 @@
-// Posts deleted at the source disappear from the hub. A feed is only a window
-// on a blog, so a post missing from it proves nothing; instead recent items
-// are re-checked at their own URL, cheaply (HEAD) and politely (few at once),
-// on a schedule that thins out with age. Two consecutive 404/410 answers remove
+// Posts deleted at the source disappear from the hub, however old they are. A
+// feed is only a window on a blog, so a post missing from it proves nothing;
+// instead every item a course shows is re-checked at its own URL, cheaply
+// (HEAD) and politely (few at once, one at a time per host), on a schedule that
+// thins out with age: 6 h, 1, 3, 7, 14 and 30 days after the hub first saw it,
+// then every RECHECK_MAX_INTERVAL_DAYS for as long as it is shown. Two consecutive 404/410 answers remove
 // the item from every page and leave a tombstone, so the next poll of a feed
 // that still lists the post never brings it back. One miss alone could be a
 // blip (a deploy, a moved page), hence the second, sooner look.
@@ -20,7 +22,7 @@ import type { Statement } from "./writes.js";
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
-/** When to look again, counted from when the hub first saw the post. After the last, no more checks. */
+/** The early looks, counted from when the hub first saw the post; after the last, every `maxIntervalDays`. */
 export const RECHECK_AGES_MS = [6 * HOUR, 1 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY];
 /** After a miss, or an answer that proves nothing (5xx, timeout), look again this soon. */
 export const CONFIRM_AFTER_MS = 1 * HOUR;
@@ -31,10 +33,14 @@ export type { RecheckVerdict } from "../social/post.js";
 
 import type { RecheckVerdict } from "../social/post.js";
 
-export function nextRecheck(firstSeenAt: Date, now: Date): Date | null {
+/** The next look at a post first seen at `firstSeenAt`: never "no more", only less often. */
+export function nextRecheck(firstSeenAt: Date, now: Date, maxIntervalDays: number): Date {
   const age = now.getTime() - firstSeenAt.getTime();
-  const next = RECHECK_AGES_MS.find((a) => a > age);
-  return next === undefined ? null : new Date(firstSeenAt.getTime() + next);
+  const early = RECHECK_AGES_MS.find((a) => a > age);
+  if (early !== undefined) return new Date(firstSeenAt.getTime() + early);
+  const last = RECHECK_AGES_MS.at(-1)!;
+  const every = maxIntervalDays * DAY;
+  return new Date(firstSeenAt.getTime() + last + (Math.floor((age - last) / every) + 1) * every);
 }
 
 /** Asks whether the post is still at its URL: HEAD, falling back to GET where HEAD is not allowed. */
@@ -107,6 +113,7 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
     deps,
     claimed.filter((i) => i.kind !== "blog"),
   );
+  const maxDays = deps.config.recheckMaxIntervalDays;
   // One request at a time per blog host: many learners share wordpress.com or a campus server.
   const limiter = hostLimiter({ concurrency: opts.concurrency ?? 4, perHost: 1 });
   await mapPolitely(
@@ -114,15 +121,18 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
     limiter,
     (item) => hostOf(item.url),
     async (item) => {
-      const verdict = item.kind === "blog" ? await checkPostExists(deps, item.url) : (verdicts.get(item.id) ?? "inconclusive");
+      // A post's own page, where its server has no API to ask (a blog, or a toot whose source is
+      // gone: a Spotlight copy in a new cohort); else its server's API (social/readers.ts).
+      const asked = verdicts.get(item.id) ?? { verdict: await checkPostExists(deps, item.url), page: true };
       const at = deps.now();
-      // A blog page can 404 for a moment (a deploy); a social server's API answering "no such post" is definitive.
-      const missesToRemove = item.kind === "blog" ? 2 : 1;
-      summary[verdict]++;
-      if (verdict === "present") {
+      // A page can 404 for a moment (a deploy); a social server's API answering "no such post" is definitive.
+      const missesToRemove = asked.page ? 2 : 1;
+      const verdict = asked.verdict === "untagged" ? "missing" : asked.verdict;
+      if (verdict !== "unaskable") summary[verdict]++;
+      if (verdict === "present" || verdict === "unaskable") {
         await db
           .update(items)
-          .set({ recheckMisses: 0, recheckAt: nextRecheck(item.firstSeenAt, at) })
+          .set({ recheckMisses: 0, recheckAt: nextRecheck(item.firstSeenAt, at, maxDays) })
           .where(eq(items.id, item.id));
       } else if (verdict === "inconclusive") {
         await db
@@ -136,6 +146,7 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
           .where(eq(items.id, item.id));
       } else {
         summary.removed++;
+        const reason = asked.verdict === "untagged" ? ("untagged" as const) : ("deleted_at_source" as const);
         await db.batch([
           db
             .update(items)
@@ -143,16 +154,10 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
             .where(eq(items.id, item.id)),
           db
             .insert(tombstones)
-            .values({
-              courseId: item.courseId,
-              canonicalUrl: item.url,
-              externalId: item.externalId,
-              reason: "deleted_at_source",
-              createdAt: at,
-            })
+            .values({ courseId: item.courseId, canonicalUrl: item.url, externalId: item.externalId, reason, createdAt: at })
             .onConflictDoNothing(),
         ]);
-        deps.log("info", "recheck.removed", { item: item.id, course: item.courseId });
+        deps.log("info", "recheck.removed", { item: item.id, course: item.courseId, reason });
       }
     },
   );
@@ -160,25 +165,47 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
   return summary;
 }
 
+/** What a re-check learnt: `page` when it came from the post's own page (two misses remove it). */
+interface Asked {
+  verdict: RecheckVerdict | "untagged" | "unaskable";
+  page: boolean;
+}
+
 /**
  * Social items are asked about through their source's API (Mastodon
  * statuses/:id, Bluesky getPosts), one call per source for all its due items.
+ * An item without a source (a Spotlight copy in a new cohort, or its source was
+ * removed) is asked elsewhere: a Bluesky post through the hub's Bluesky account
+ * (any of its Bluesky sources), a toot at its own page on its home server.
  */
 async function socialVerdicts(
   deps: PollDeps,
-  due: Array<{ id: number; kind: string; sourceId: number | null; remoteId: string | null }>,
-): Promise<Map<number, RecheckVerdict>> {
-  const verdicts = new Map<number, RecheckVerdict>();
+  due: Array<{ id: number; kind: string; courseId: number; sourceId: number | null; remoteId: string | null }>,
+): Promise<Map<number, Asked>> {
+  const verdicts = new Map<number, Asked>();
   const bySource = new Map<number, typeof due>();
+  const orphans: typeof due = [];
   for (const item of due) {
-    if (item.sourceId === null || !item.remoteId) continue; // its source was removed: nothing to ask
-    bySource.set(item.sourceId, [...(bySource.get(item.sourceId) ?? []), item]);
+    if (!item.remoteId) continue; // nothing to ask its server about: its page is checked instead
+    if (item.sourceId === null) orphans.push(item);
+    else bySource.set(item.sourceId, [...(bySource.get(item.sourceId) ?? []), item]);
   }
-  if (bySource.size === 0) return verdicts;
-  const rows = await deps.db
-    .select()
-    .from(sources)
-    .where(inArray(sources.id, [...bySource.keys()]));
+  const rows = bySource.size
+    ? await deps.db
+        .select()
+        .from(sources)
+        .where(inArray(sources.id, [...bySource.keys()]))
+    : [];
+  const blueskyOrphans = orphans.filter((i) => i.kind === "bluesky");
+  if (blueskyOrphans.length) {
+    // All Bluesky sources read through the hub's one account: any of them can ask about any post.
+    const [any] = await deps.db.select().from(sources).where(eq(sources.kind, "bluesky_tag")).limit(1);
+    if (any) {
+      const list = bySource.get(any.id) ?? [];
+      bySource.set(any.id, [...list, ...blueskyOrphans]);
+      if (!rows.some((r) => r.id === any.id)) rows.push(any);
+    } else for (const item of blueskyOrphans) verdicts.set(item.id, { verdict: "unaskable", page: false });
+  }
   const run = newPollRun(); // course tags read once per course, as in a poll
   for (const source of rows) {
     const reader = readerForSource(deps, source.kind);
@@ -190,21 +217,22 @@ async function socialVerdicts(
         source,
         list.map((i) => i.remoteId!),
       );
-      const tags = await tagsOf(deps, run, source.courseId);
       const refreshed: SocialPost[] = [];
       for (const item of list) {
         const answer = answers.get(item.remoteId!) ?? "inconclusive";
-        if (typeof answer === "string") verdicts.set(item.id, answer);
+        const tags = await tagsOf(deps, run, item.courseId);
+        if (typeof answer === "string") verdicts.set(item.id, { verdict: answer, page: false });
         else if (!answer.tags.some((t) => tags.includes(t))) {
           // The author took the course tag off: that withdraws the post from the course.
-          verdicts.set(item.id, "missing");
+          verdicts.set(item.id, { verdict: "untagged", page: false });
         } else {
-          verdicts.set(item.id, "present");
-          refreshed.push(answer);
+          verdicts.set(item.id, { verdict: "present", page: false });
+          if (item.courseId === source.courseId) refreshed.push(answer);
         }
       }
       // Posts served afresh carry any edit made since they were read: store them as a poll would.
       if (refreshed.length) {
+        const tags = await tagsOf(deps, run, source.courseId);
         const { statements } = await socialUpserts(deps.db, source, refreshed, tags, deps.now());
         if (statements.length) await deps.db.batch(statements as [Statement, ...Statement[]]);
       }

@@ -18,7 +18,7 @@ import { excerpt } from "../parse/html-text.js";
 import { cleanText } from "../parse/normalise.js";
 import type { SocialKind, SocialPost } from "../social/post.js";
 import { canonicalTags } from "../tags.js";
-import { FIRST_RECHECK_MS, tombstonedUrls } from "./store.js";
+import { FIRST_RECHECK_MS, retaggedStatements, tombstonedUrls } from "./store.js";
 import type { Statement } from "./writes.js";
 
 /** D1 binds at most 100 parameters per statement. */
@@ -117,7 +117,7 @@ export async function socialUpserts(
 
   const rows: NewItem[] = [];
   for (const [url, p] of byUrl) {
-    if (blocked.has(p.author.key) || gone.has(url)) continue;
+    if (blocked.has(p.author.key) || gone.gone.has(url)) continue;
     const links = [...new Set(p.links.map(safeCanonical).filter((l): l is string => l !== null && l !== url))].slice(0, LINKS_KEPT);
     rows.push({
       courseId: source.courseId,
@@ -147,7 +147,9 @@ export async function socialUpserts(
     });
   }
 
-  const statements: Statement[] = [];
+  // Posts that left untagged and carry the tag again come back.
+  const retagged = rows.map((r) => r.canonicalUrl).filter((u) => gone.untagged.has(u));
+  const statements: Statement[] = retagged.length ? retaggedStatements(db, source.courseId, retagged, now) : [];
   for (const part of chunks(rows, 4)) {
     statements.push(
       db

@@ -1,12 +1,14 @@
 // Writes normalised entries as item pointers. Every write is an idempotent
 // upsert keyed on (course, canonical URL): re-running a poll, or crashing half
 // way and running again, never duplicates an item, and an edited post updates
-// in place. Tombstoned posts are never brought back.
-import { and, eq, inArray, sql } from "drizzle-orm";
+// in place. Tombstoned posts are never brought back, except a post that left
+// because its author took the course tag off: tagged again, it comes back.
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
 import { type ItemKind, items, type NewItem, tombstones } from "../../db/schema.js";
 import { canonicalUrl } from "../canonical-url.js";
 import type { NormalisedEntry } from "../entry.js";
+import type { Statement } from "./writes.js";
 
 // D1 binds at most 100 parameters per statement; an item row binds 18, so 5 rows a statement.
 const ROWS_PER_STATEMENT = 5;
@@ -22,18 +24,46 @@ export interface StoreTarget {
   personId?: number | null;
 }
 
-/** Canonical URLs of `urls` that this course has tombstoned. */
-export async function tombstonedUrls(db: Db, courseId: number, urls: string[]): Promise<Set<string>> {
-  const found = new Set<string>();
+export interface Tombstoned {
+  /** Deleted at the source, withdrawn or removed: never brought back. */
+  gone: Set<string>;
+  /** Left because they were untagged: brought back when they carry a course tag again. */
+  untagged: Set<string>;
+}
+
+/** Canonical URLs of `urls` that this course has tombstoned, by whether they may come back. */
+export async function tombstonedUrls(db: Db, courseId: number, urls: string[]): Promise<Tombstoned> {
+  const found: Tombstoned = { gone: new Set(), untagged: new Set() };
   for (let i = 0; i < urls.length; i += URLS_PER_LOOKUP) {
     const chunk = urls.slice(i, i + URLS_PER_LOOKUP);
     const rows = await db
-      .select({ url: tombstones.canonicalUrl })
+      .select({ url: tombstones.canonicalUrl, reason: tombstones.reason })
       .from(tombstones)
       .where(and(eq(tombstones.courseId, courseId), inArray(tombstones.canonicalUrl, chunk)));
-    for (const r of rows) found.add(r.url);
+    for (const r of rows) (r.reason === "untagged" ? found.untagged : found.gone).add(r.url);
   }
   return found;
+}
+
+/**
+ * Brings back posts that left untagged and carry a course tag again: their tombstones go and their
+ * items are shown again (the upserts that follow refresh them), re-checked like new pointers.
+ */
+export function retaggedStatements(db: Db, courseId: number, urls: string[], now: Date): Statement[] {
+  const statements: Statement[] = [];
+  for (let i = 0; i < urls.length; i += URLS_PER_LOOKUP) {
+    const chunk = urls.slice(i, i + URLS_PER_LOOKUP);
+    statements.push(
+      db
+        .delete(tombstones)
+        .where(and(eq(tombstones.courseId, courseId), eq(tombstones.reason, "untagged"), inArray(tombstones.canonicalUrl, chunk))),
+      db
+        .update(items)
+        .set({ deletedAt: null, recheckMisses: 0, recheckAt: new Date(now.getTime() + FIRST_RECHECK_MS) })
+        .where(and(eq(items.courseId, courseId), inArray(items.canonicalUrl, chunk), isNotNull(items.deletedAt))),
+    );
+  }
+  return statements;
 }
 
 /**

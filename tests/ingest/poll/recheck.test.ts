@@ -53,12 +53,15 @@ async function visibleTitles() {
 }
 
 describe("re-checking posts at their source", () => {
-  it("schedules checks that thin out with age and stop after a month", () => {
+  it("schedules checks that thin out with age and never stop: then every RECHECK_MAX_INTERVAL_DAYS", () => {
     const first = new Date("2026-11-01T00:00:00Z");
-    expect(nextRecheck(first, first)?.toISOString()).toBe("2026-11-01T06:00:00.000Z");
-    expect(nextRecheck(first, new Date("2026-11-01T07:00:00Z"))?.toISOString()).toBe("2026-11-02T00:00:00.000Z");
-    expect(nextRecheck(first, new Date("2026-11-20T00:00:00Z"))?.toISOString()).toBe("2026-12-01T00:00:00.000Z");
-    expect(nextRecheck(first, new Date("2026-12-02T00:00:00Z"))).toBeNull();
+    expect(nextRecheck(first, first, 30).toISOString()).toBe("2026-11-01T06:00:00.000Z");
+    expect(nextRecheck(first, new Date("2026-11-01T07:00:00Z"), 30).toISOString()).toBe("2026-11-02T00:00:00.000Z");
+    expect(nextRecheck(first, new Date("2026-11-20T00:00:00Z"), 30).toISOString()).toBe("2026-12-01T00:00:00.000Z");
+    // After the early looks: every 30 days from the last of them, for as long as the post is shown.
+    expect(nextRecheck(first, new Date("2026-12-02T00:00:00Z"), 30).toISOString()).toBe("2026-12-31T00:00:00.000Z");
+    expect(nextRecheck(first, new Date("2027-12-01T00:00:00Z"), 30).toISOString()).toBe("2027-12-26T00:00:00.000Z");
+    expect(nextRecheck(first, new Date("2026-12-02T00:00:00Z"), 7).toISOString()).toBe("2026-12-08T00:00:00.000Z");
   });
 
   it("removes a post after two consecutive 404/410 answers, and a later poll never brings it back", async () => {
