@@ -14,6 +14,7 @@ import type { PollDeps } from "./ingest/deps.js";
 import { consumePollMessages, fanOutDueSources, type QueueMessage } from "./ingest/poll/fanout.js";
 import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
 import { hubDeps } from "./jobs/hub-deps.js";
+import { rekeyItems } from "./jobs/rekey.js";
 import { FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
 import { pollFollows } from "./pls/portability/follows.js";
 
@@ -33,6 +34,9 @@ export interface WorkerEnv {
 // RECHECK_MESSAGE_SIZE (15) items (1 count + 1 sendBatch); each such message's
 // consumer makes 1 claim + up to 2 calls per item (HEAD, then its D1 update).
 // RECHECK_BATCH_SIZE (8) is the inline re-check without a queue (4 there).
+/** Items re-keyed per cron tick (src/jobs/rekey.ts): 200k items take about a week of ticks. */
+const REKEY_PER_WORKER_TICK = 200;
+
 const WORKER_DEFAULTS = { pollBatchSize: 500, pollConcurrency: 6, pollMessageSize: 10, recheckBatchSize: 8 };
 
 // Built once per isolate and per env object, not per request.
@@ -73,9 +77,17 @@ export default {
     if (!queue) {
       // No queue: one small batch inline, sized like one message, and fewer
       // re-checks, so this invocation stays inside its 50 subrequests.
-      await ingestTick(deps, { pollLimit: deps.config.pollMessageSize, recheckLimit: Math.min(4, deps.config.recheckBatchSize) });
+      await ingestTick(deps, {
+        pollLimit: deps.config.pollMessageSize,
+        recheckLimit: Math.min(4, deps.config.recheckBatchSize),
+        rekeyLimit: REKEY_PER_WORKER_TICK,
+      });
       return;
     }
+    // Items written before post keys get theirs, a few hundred a tick (CPU: one URL parse each).
+    await rekeyItems(deps, REKEY_PER_WORKER_TICK).catch((err: unknown) => {
+      deps.log("error", "rekey.crashed", { error: String(err).slice(0, 500) });
+    });
     const send = async (messages: QueueMessage[]) => {
       await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
     };

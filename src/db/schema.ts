@@ -154,9 +154,13 @@ export const itemKinds = ["blog", "mastodon", "bluesky"] as const;
 export type ItemKind = (typeof itemKinds)[number];
 
 /**
- * One pointer per post per course. The canonical URL is the identity within a
- * course, so the same post reached twice (an edit with a new GUID, two sources)
- * updates one row: every ingest write is an idempotent upsert on that key.
+ * One pointer per post per course. The post key (src/ingest/canonical-url.ts,
+ * postKey: http = https, www., trailing slashes, index.html and AMP spellings
+ * folded) is the identity within a course, so the same post reached twice (an
+ * edit with a new GUID, two sources, two spellings of its address) updates one
+ * row: every ingest write is an idempotent upsert on that key. `canonicalUrl`
+ * is the link as the learner published it (tracking parameters dropped), shown
+ * and fetched.
  */
 export const items = sqliteTable(
   "items",
@@ -170,6 +174,8 @@ export const items = sqliteTable(
     kind: text("kind", { enum: itemKinds }).notNull(),
     externalId: text("external_id").notNull(), // GUID / Atom id / status URI / at-uri
     canonicalUrl: text("canonical_url").notNull(),
+    /** The post's identity (postKey of its URL); null only until the re-keying job has seen a row written before it. */
+    postKey: text("post_key"),
     title: text("title").notNull(),
     excerpt: text("excerpt").notNull().default(""), // plain text, at most 280 characters
     authorName: text("author_name"),
@@ -192,6 +198,8 @@ export const items = sqliteTable(
     authorKey: text("author_key"),
     /** What people recognise: `@user@instance`, `handle.bsky.social`. */
     authorHandle: text("author_handle"),
+    /** Social: sites the author's profile proves they own (verified profile links, a domain handle). */
+    authorSites: text("author_sites", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     authorUrl: text("author_url"),
     /** Mastodon `spoiler_text`: shown instead of the excerpt. */
     contentWarning: text("content_warning"),
@@ -203,7 +211,10 @@ export const items = sqliteTable(
     links: text("links", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   },
   (t) => [
-    uniqueIndex("items_course_url_uq").on(t.courseId, t.canonicalUrl),
+    uniqueIndex("items_course_key_uq").on(t.courseId, t.postKey),
+    index("items_course_url_idx").on(t.courseId, t.canonicalUrl),
+    // The re-keying job's work list (src/jobs/rekey.ts): rows written before post keys.
+    index("items_unkeyed_idx").on(t.id).where(sql`${t.postKey} IS NULL`),
     // By author alone: attribution and blocks look authors up; an index led by course_id here
     // would tempt the planner away from the Flow's (course, published) index and into a sort.
     index("items_author_idx").on(t.authorKey),
@@ -232,11 +243,35 @@ export const tombstones = sqliteTable(
       .notNull()
       .references(() => courses.id, { onDelete: "cascade" }),
     canonicalUrl: text("canonical_url").notNull(),
+    /** The post's identity (postKey), so any spelling of its address is recognised; null until re-keyed. */
+    postKey: text("post_key"),
     externalId: text("external_id"),
     reason: text("reason", { enum: ["deleted_at_source", "untagged", "withdrawn", "removed"] }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.courseId, t.canonicalUrl] })],
+  (t) => [
+    primaryKey({ columns: [t.courseId, t.canonicalUrl] }),
+    index("tombstones_course_key_idx").on(t.courseId, t.postKey),
+    // The re-keying job's work list, as for items.
+    index("tombstones_unkeyed_idx").on(t.courseId).where(sql`${t.postKey} IS NULL`),
+  ],
+);
+
+/**
+ * Every source of a course that carries an item (its tag feed and its main feed, an old and a new
+ * feed address): removing one source leaves a post that another still carries.
+ */
+export const itemSources = sqliteTable(
+  "item_sources",
+  {
+    itemId: integer("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
+    sourceId: integer("source_id")
+      .notNull()
+      .references(() => sources.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.sourceId] }), index("item_sources_source_idx").on(t.sourceId)],
 );
 
 /** Instructors' curation: an item chosen for the course's Spotlight, with a note. */

@@ -10,8 +10,9 @@ import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 
 import { FormError } from "../core/errors.js";
 import { optionalText } from "../core/form-text.js";
 import type { Db } from "../db/database.js";
-import { courses, items, type NewItem, people, spotlightEntries, tombstones } from "../db/schema.js";
-import { FIRST_RECHECK_MS } from "../ingest/poll/store.js";
+import { courses, items, type NewItem, people, spotlightEntries } from "../db/schema.js";
+import { postKey } from "../ingest/canonical-url.js";
+import { FIRST_RECHECK_MS, tombstonedUrls } from "../ingest/poll/store.js";
 import { alsoOnFor, type FlowItem, visibleIn } from "./flow.js";
 
 export const SPOTLIGHT_PAGE_SIZE = 30;
@@ -250,18 +251,15 @@ export async function copySpotlight(
     .orderBy(asc(spotlightEntries.position), desc(spotlightEntries.id));
   if (chosen.length === 0) throw new FormError("fromCourse", "That course's Spotlight is empty: there is nothing to copy.");
 
+  const keyOf = (i: { postKey: string | null; canonicalUrl: string }) => i.postKey ?? postKey(i.canonicalUrl);
   const [gone, here, last] = await Promise.all([
+    tombstonedUrls(
+      db,
+      toCourseId,
+      chosen.map(({ item }) => ({ url: item.canonicalUrl, key: keyOf(item) })),
+    ),
     db
-      .select({ url: tombstones.canonicalUrl })
-      .from(tombstones)
-      .where(
-        and(
-          eq(tombstones.courseId, toCourseId),
-          sql`${tombstones.canonicalUrl} IN (SELECT i.canonical_url FROM ${spotlightEntries} s JOIN ${items} i ON i.id = s.item_id WHERE s.course_id = ${fromCourseId})`,
-        ),
-      ),
-    db
-      .select({ url: items.canonicalUrl })
+      .select({ url: items.canonicalUrl, key: items.postKey })
       .from(spotlightEntries)
       .innerJoin(items, eq(items.id, spotlightEntries.itemId))
       .where(eq(spotlightEntries.courseId, toCourseId)),
@@ -270,17 +268,19 @@ export async function copySpotlight(
       .from(spotlightEntries)
       .where(eq(spotlightEntries.courseId, toCourseId)),
   ]);
-  const refusedUrls = new Set(gone.map((g) => g.url));
-  const alreadyUrls = new Set(here.map((h) => h.url));
+  // Withdrawn, deleted or untagged here: not brought back by a copy.
+  const refusedKeys = new Set([...gone.gone, ...gone.untagged]);
+  const alreadyKeys = new Set(here.map((h) => h.key ?? postKey(h.url)));
   const report: CopyReport = { copied: 0, already: 0, refused: 0 };
   let position = (last[0]?.max ?? -1) + 1;
   const writes = [];
   for (const { item, entry } of chosen) {
-    if (refusedUrls.has(item.canonicalUrl)) {
+    const key = keyOf(item);
+    if (refusedKeys.has(key)) {
       report.refused++;
       continue;
     }
-    if (alreadyUrls.has(item.canonicalUrl)) {
+    if (alreadyKeys.has(key)) {
       report.already++;
       continue;
     }
@@ -291,6 +291,7 @@ export async function copySpotlight(
       kind: item.kind,
       externalId: item.externalId,
       canonicalUrl: item.canonicalUrl,
+      postKey: key,
       title: item.title,
       excerpt: item.excerpt,
       authorName: item.authorName,
@@ -312,7 +313,7 @@ export async function copySpotlight(
       links: item.links,
     };
     // The course may already have this post (its learner's feed brought it): that row is reused.
-    const itemId = sql<number>`(SELECT id FROM ${items} WHERE course_id = ${toCourseId} AND canonical_url = ${item.canonicalUrl})`;
+    const itemId = sql<number>`(SELECT id FROM ${items} WHERE course_id = ${toCourseId} AND post_key = ${key})`;
     writes.push(
       db.insert(items).values(copy).onConflictDoNothing(),
       db

@@ -5,6 +5,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/database.js";
 import { items, tombstones } from "../db/schema.js";
+import { postKey } from "../ingest/canonical-url.js";
 
 /** Withdraws `itemId` if it is `personId`'s. Returns whether anything was withdrawn. */
 export async function withdrawItem(db: Db, personId: number, itemId: number, now: Date): Promise<boolean> {
@@ -25,6 +26,7 @@ export async function withdrawItem(db: Db, personId: number, itemId: number, now
       .values({
         courseId: item.courseId,
         canonicalUrl: item.canonicalUrl,
+        postKey: item.postKey ?? postKey(item.canonicalUrl),
         externalId: item.externalId,
         reason: "withdrawn",
         createdAt: now,

@@ -18,6 +18,8 @@ export interface NormalisedEntry {
   text: string;
   /** At most 280 characters of plain text, cut at a word. */
   excerpt: string;
+  /** Where the post says it was also published (rel="syndication", u-syndication): toots, skeets. */
+  syndication?: string[];
 }
 
 export interface NormalisedFeed {

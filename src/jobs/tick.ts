@@ -1,5 +1,6 @@
 // One scheduled tick's ingest work on a runtime that polls in-process (Node,
-// or Workers without a queue): poll the due feeds, then re-check a few recent
+// or Workers without a queue): give items written before post keys their keys
+// (rekey.ts, until none is left), poll the due feeds, then re-check a few
 // posts at their own URLs so deleted ones leave the hub, then read a few of the
 // feeds learners' PLSs follow on other hubs. Each runs even when another failed:
 // they have nothing in common but the clock.
@@ -9,11 +10,16 @@ import type { PollSummary } from "../ingest/poll/outcome.js";
 import { pollDueSources } from "../ingest/poll/poll.js";
 import { type RecheckSummary, recheckDueItems } from "../ingest/poll/recheck.js";
 import { type FollowSummary, pollFollows } from "../pls/portability/follows.js";
+import { type RekeySummary, rekeyItems } from "./rekey.js";
 
 /** Followed feeds read per tick: few, so a Worker's tick stays inside its subrequest budget. */
 export const FOLLOWS_PER_TICK = 3;
 
+/** Items re-keyed per tick on Node (the Worker does fewer, inside its CPU budget). */
+export const REKEY_PER_TICK = 5000;
+
 export interface TickSummary {
+  rekey: RekeySummary | null;
   poll: PollSummary | null;
   recheck: RecheckSummary | null;
   follows: FollowSummary | null;
@@ -21,8 +27,12 @@ export interface TickSummary {
 
 export async function ingestTick(
   deps: PollDeps,
-  opts: { pollLimit?: number; recheckLimit?: number; followsLimit?: number } = {},
+  opts: { pollLimit?: number; recheckLimit?: number; followsLimit?: number; rekeyLimit?: number } = {},
 ): Promise<TickSummary> {
+  const rekey = await rekeyItems(deps, opts.rekeyLimit ?? REKEY_PER_TICK).catch((err: unknown) => {
+    deps.log("error", "rekey.crashed", { error: String(err).slice(0, 500) });
+    return null;
+  });
   const poll = await pollDueSources(deps, opts.pollLimit === undefined ? {} : { limit: opts.pollLimit }).catch((err: unknown) => {
     deps.log("error", "poll.crashed", { error: String(err).slice(0, 500) });
     return null;
@@ -35,5 +45,5 @@ export async function ingestTick(
     deps.log("error", "follows.crashed", { error: String(err).slice(0, 500) });
     return null;
   });
-  return { poll, recheck, follows };
+  return { rekey, poll, recheck, follows };
 }

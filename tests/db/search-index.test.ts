@@ -29,22 +29,37 @@ describe("the search index", () => {
         ...base,
         externalId: "a",
         canonicalUrl: "https://a.example/1",
+        postKey: "https://a.example/1",
         title: "Networks of learners",
         excerpt: "Connectivism and café culture",
         authorName: "Maya",
       })
       .returning();
-    await hub.deps.db
-      .insert(items)
-      .values({ ...base, externalId: "b", canonicalUrl: "https://b.example/1", title: "Open pedagogy", excerpt: "", authorName: "Omar" });
+    await hub.deps.db.insert(items).values({
+      ...base,
+      externalId: "b",
+      canonicalUrl: "https://b.example/1",
+      postKey: "https://b.example/1",
+      title: "Open pedagogy",
+      excerpt: "",
+      authorName: "Omar",
+    });
     expect(await match("networks")).toEqual([a!.id]);
     expect(await match("cafe")).toEqual([a!.id]); // diacritics folded
     expect(await match("maya")).toEqual([a!.id]);
     await hub.deps.db
       .insert(items)
-      .values({ ...base, externalId: "a", canonicalUrl: "https://a.example/1", title: "Rhizomes", excerpt: "", authorName: "Maya" })
+      .values({
+        ...base,
+        externalId: "a",
+        canonicalUrl: "https://a.example/1",
+        postKey: "https://a.example/1",
+        title: "Rhizomes",
+        excerpt: "",
+        authorName: "Maya",
+      })
       .onConflictDoUpdate({
-        target: [items.courseId, items.canonicalUrl],
+        target: [items.courseId, items.postKey],
         set: { title: sql`excluded.title`, excerpt: sql`excluded.excerpt` },
       });
     expect(await match("networks")).toEqual([]);

@@ -46,6 +46,7 @@ export async function courseFixture(): Promise<CourseFixture> {
           kind: "blog",
           externalId: `x${n}`,
           canonicalUrl: `https://blog.example.org/post-${n}`,
+          postKey: `https://blog.example.org/post-${n}`,
           title: `Post ${n}`,
           publishedAt: at,
           firstSeenAt: at,

@@ -6,6 +6,7 @@ import { createFirstAdmin } from "../../src/accounts/people.js";
 import { items, spotlightEntries } from "../../src/db/schema.js";
 import { createCourse } from "../../src/hub/courses.js";
 import { addToSpotlight, copySpotlight, editNote, moveEntry, removeEntry, spotlightPage } from "../../src/hub/spotlight.js";
+import { postKey } from "../../src/ingest/canonical-url.js";
 import { createTestHub, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;
@@ -21,6 +22,7 @@ async function item(title: string, over: Partial<typeof items.$inferInsert> = {}
       kind: "blog",
       externalId: title,
       canonicalUrl: `https://b.example/${encodeURIComponent(title)}`,
+      postKey: postKey(`https://b.example/${encodeURIComponent(title)}`),
       title,
       publishedAt: at,
       firstSeenAt: at,

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { FormError, NotFoundError } from "../../src/core/errors.js";
 import type { Db } from "../../src/db/database.js";
 import { courses, items, people } from "../../src/db/schema.js";
+import { postKey } from "../../src/ingest/canonical-url.js";
 
 /** Awaits `p`, expects it to fail with an error of class `kind`, and returns that error. */
 async function failure<E>(p: Promise<unknown>, kind: abstract new (...args: never[]) => E): Promise<E> {
@@ -47,6 +48,7 @@ export async function addItem(
       kind: "blog",
       externalId: o.url,
       canonicalUrl: o.url,
+      postKey: postKey(o.url),
       title: o.title ?? o.url,
       tags: o.tags,
       publishedAt: at,

@@ -11,7 +11,7 @@ import type { Db } from "../../db/database.js";
 import { courses, items, type Person, people, type Source, sources } from "../../db/schema.js";
 import type { PollDeps } from "../../ingest/deps.js";
 import { type Added, addSourceByAddress } from "./add-source.js";
-import { type SourceFilter, sourceAddress } from "./sources.js";
+import { removeSourceStatements, type SourceFilter, sourceAddress } from "./sources.js";
 
 /** The latest time a Date can hold (ECMA-262 §21.4.1.1). */
 const NEVER = new Date(8.64e15);
@@ -136,10 +136,7 @@ export async function removeOwnSource(db: Db, courseId: number, personId: number
     .from(sources)
     .where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId), eq(sources.ownerId, personId)));
   if (!found) return false;
-  await db.batch([
-    db.delete(items).where(and(eq(items.sourceId, sourceId), eq(items.courseId, courseId))),
-    db.delete(sources).where(inArray(sources.id, [sourceId])),
-  ]);
+  await db.batch(removeSourceStatements(db, courseId, sourceId));
   return true;
 }
 

@@ -1,10 +1,10 @@
 // A course's sources. Adding one checks the address at once (scheme, SSRF
 // guard) so a person sees a clear error on the form, and makes it due now.
-import { and, asc, eq, inArray, or } from "drizzle-orm";
+import { and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import { FormError } from "../../core/errors.js";
 import { optionalText, requireText } from "../../core/form-text.js";
 import type { Db } from "../../db/database.js";
-import { items, type Source, sources } from "../../db/schema.js";
+import { itemSources, items, type Source, sources } from "../../db/schema.js";
 import { IngestError } from "../../ingest/errors.js";
 import { assertFetchableUrl } from "../../ingest/fetch/address-guard.js";
 
@@ -112,9 +112,34 @@ export async function markDue(db: Db, courseId: number, sourceId: number, now: D
 }
 
 /**
- * Removes a source from a course with the items read from it (a wrongly
- * discovered feed, a learner who left). No tombstones: adding the blog again
- * brings its posts back. Returns false when the source is not in this course.
+ * The statements that take a source out of its course with the items only it carries. A post that
+ * another source of the course carries too (the blog's tag feed and its main feed, an old and a
+ * new feed address) stays, and is that source's now. No tombstones: adding the blog again brings
+ * its posts back.
+ */
+export function removeSourceStatements(db: Db, courseId: number, sourceId: number) {
+  const other = sql`SELECT other.source_id FROM ${itemSources} AS other WHERE other.item_id = ${items.id} AND other.source_id != ${sourceId}`;
+  return [
+    db
+      .update(items)
+      .set({ sourceId: sql`(${other} LIMIT 1)` })
+      .where(and(eq(items.courseId, courseId), eq(items.sourceId, sourceId), sql`EXISTS (${other})`)),
+    db
+      .delete(items)
+      .where(
+        and(
+          eq(items.courseId, courseId),
+          or(eq(items.sourceId, sourceId), sql`${items.id} IN (SELECT item_id FROM ${itemSources} WHERE source_id = ${sourceId})`),
+          sql`NOT EXISTS (${other})`,
+        ),
+      ),
+    db.delete(sources).where(eq(sources.id, sourceId)),
+  ] as const;
+}
+
+/**
+ * Removes a source from a course with the items only it carries (a wrongly discovered feed, a
+ * learner who left). Returns false when the source is not in this course.
  */
 export async function removeSource(db: Db, courseId: number, sourceId: number): Promise<boolean> {
   const [found] = await db
@@ -122,9 +147,6 @@ export async function removeSource(db: Db, courseId: number, sourceId: number): 
     .from(sources)
     .where(and(eq(sources.id, sourceId), eq(sources.courseId, courseId)));
   if (!found) return false;
-  await db.batch([
-    db.delete(items).where(and(eq(items.sourceId, sourceId), eq(items.courseId, courseId))),
-    db.delete(sources).where(eq(sources.id, sourceId)),
-  ]);
+  await db.batch(removeSourceStatements(db, courseId, sourceId));
   return true;
 }

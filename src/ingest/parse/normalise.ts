@@ -18,6 +18,8 @@ export interface EntryParts {
   updated: Date | null;
   author: string | null;
   categories: string[];
+  /** Syndication links the entry lists (absolute http(s)). */
+  syndication?: string[];
 }
 
 // XML 1.0 §2.2 forbids these characters, but the parser lets them through;
@@ -52,6 +54,7 @@ export function finishEntry(p: EntryParts): NormalisedEntry {
     tags,
     text,
     excerpt: dropControls(excerpt(text)), // excerpt() has collapsed the white space
+    ...(p.syndication?.length ? { syndication: [...new Set(p.syndication)].slice(0, 8) } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { parseDate } from "./dates.js";
 import { collapseWhitespace, htmlToText } from "./html-text.js";
 import { looksLikeJson, parseJsonFeed } from "./json-feed.js";
 import { authorName, cleanText, finishEntry, isWebUrl, resolveUrl, webUrl } from "./normalise.js";
+import { syndicationLinks } from "./syndication.js";
 import { prepareXml } from "./xml-prepare.js";
 
 type Raw = Record<string, unknown>;
@@ -41,6 +42,7 @@ const ITEM_ELEMENTS = [
   "title",
   "dc:title",
   "x-link",
+  "feedburner:origLink",
   "atom:link",
   "guid",
   "id",
@@ -257,13 +259,18 @@ function entryOf(item: Raw, kind: Kind, parentBase: string | null, feedAuthor: s
       : null;
   const about = kind === "rdf" ? (attrs["rdf:about"] ?? "").trim() : "";
 
-  const url = atom
-    ? atomLink(nodes(item, "x-link"), base)
-    : (rssLink(nodes(item, "x-link"), base) ??
-      atomLink(nodes(item, "atom:link"), base) ??
-      guidLink ??
-      (isWebUrl(guid) ? webUrl(guid, null) : null) ??
-      (isWebUrl(about) ? webUrl(about, null) : null));
+  // FeedBurner (and feeds proxied like it) link to a redirect of its own and give the post's real
+  // address as feedburner:origLink: that is the learner's post.
+  const origLink = textOf(first(item, "feedburner:origLink")).trim();
+  const url = isWebUrl(origLink)
+    ? webUrl(origLink, base)
+    : atom
+      ? atomLink(nodes(item, "x-link"), base)
+      : (rssLink(nodes(item, "x-link"), base) ??
+        atomLink(nodes(item, "atom:link"), base) ??
+        guidLink ??
+        (isWebUrl(guid) ? webUrl(guid, null) : null) ??
+        (isWebUrl(about) ? webUrl(about, null) : null));
 
   let id: string | null = guid || about || null;
   if (!id) {
@@ -278,7 +285,17 @@ function entryOf(item: Raw, kind: Kind, parentBase: string | null, feedAuthor: s
     ? firstText(item, ["content", "summary"], true)
     : firstText(item, ["content:encoded", "description", "content", "summary"], false);
   const updated = dateOf(item, ["x-updated", "modified", "dcterms:modified", "dc:date"]);
+  // The content's own HTML, for the syndication links it lists, and Atom's <link rel="syndication">.
+  const html = textOf(atom ? first(item, "content") : (first(item, "content:encoded") ?? first(item, "description")));
+  const syndication = [
+    ...syndicationLinks(html, url ?? base),
+    ...nodes(item, "x-link")
+      .filter((l) => attrsOf(l).rel?.trim().toLowerCase() === "syndication")
+      .map((l) => resolveUrl((attrsOf(l).href ?? "").trim(), base))
+      .filter((l): l is string => l !== null && isWebUrl(l)),
+  ];
   return finishEntry({
+    syndication,
     id,
     url,
     title: textConstruct(first(item, "title", "dc:title"), atom),

@@ -11,6 +11,7 @@
 import { and, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
 import { items, type Source, tombstones } from "../../db/schema.js";
+import { postKey } from "../canonical-url.js";
 import type { Statement } from "./writes.js";
 
 /** D1 binds at most 100 parameters per statement. */
@@ -23,53 +24,56 @@ export interface Leaving {
 }
 
 /**
- * The statements for posts leaving with this poll. `inFeed` is every canonical URL the feed lists
- * (tagged or not), `untaggedUrls` those of them without a course tag, `oldest` the earliest date
+ * The statements for posts leaving with this poll. `inFeed` is the post key of every entry the feed
+ * lists (tagged or not), `untaggedKeys` those of them without a course tag, `oldest` the earliest date
  * among the feed's entries (null when they carry none: then only untagging is looked for).
  */
 export async function leavingStatements(
   db: Db,
   source: Pick<Source, "id" | "courseId" | "filter">,
   inFeed: ReadonlySet<string>,
-  untaggedUrls: readonly string[],
+  untaggedKeys: readonly string[],
   oldest: Date | null,
   now: Date,
 ): Promise<Leaving> {
-  const mayUntag = source.filter === "tagged" && untaggedUrls.length > 0;
+  const mayUntag = source.filter === "tagged" && untaggedKeys.length > 0;
   if (!mayUntag && oldest === null) return { statements: [], untagged: 0, droppedOut: 0 };
   const live = and(eq(items.sourceId, source.id), eq(items.courseId, source.courseId), isNull(items.deletedAt));
-  const rows: Array<{ id: number; url: string; externalId: string; recheckAt: Date | null; lastSeenAt: Date }> = [];
+  const found: Array<{ id: number; url: string; key: string | null; externalId: string; recheckAt: Date | null; lastSeenAt: Date }> = [];
   const columns = {
     id: items.id,
     url: items.canonicalUrl,
+    key: items.postKey,
     externalId: items.externalId,
     recheckAt: items.recheckAt,
     lastSeenAt: items.lastSeenAt,
   };
   if (oldest !== null) {
-    rows.push(
+    found.push(
       ...(await db
         .select(columns)
         .from(items)
         .where(and(live, gte(items.publishedAt, oldest)))),
     );
   } else {
-    for (let i = 0; i < untaggedUrls.length; i += IDS_PER_STATEMENT) {
-      rows.push(
+    for (let i = 0; i < untaggedKeys.length; i += IDS_PER_STATEMENT) {
+      found.push(
         ...(await db
           .select(columns)
           .from(items)
-          .where(and(live, inArray(items.canonicalUrl, untaggedUrls.slice(i, i + IDS_PER_STATEMENT))))),
+          .where(and(live, inArray(items.postKey, untaggedKeys.slice(i, i + IDS_PER_STATEMENT))))),
       );
     }
   }
-  const untaggedSet = new Set(mayUntag ? untaggedUrls : []);
-  const untagged = rows.filter((r) => untaggedSet.has(r.url));
+  // A row written before post keys is known by its link's key.
+  const rows = found.map((r) => ({ ...r, key: r.key ?? postKey(r.url) }));
+  const untaggedSet = new Set(mayUntag ? untaggedKeys : []);
+  const untagged = rows.filter((r) => untaggedSet.has(r.key));
   // Every post of a read is stamped with that read's time: the newest stamp is the previous read,
   // and a post missing now that carries it has just dropped out (an older stamp: dropped before).
   const previousRead = Math.max(0, ...rows.map((r) => r.lastSeenAt.getTime()));
   const droppedOut = rows.filter(
-    (r) => !inFeed.has(r.url) && r.lastSeenAt.getTime() === previousRead && (r.recheckAt === null || r.recheckAt > now),
+    (r) => !inFeed.has(r.key) && r.lastSeenAt.getTime() === previousRead && (r.recheckAt === null || r.recheckAt > now),
   );
   const statements: Statement[] = [];
   for (let i = 0; i < untagged.length; i += IDS_PER_STATEMENT) {
@@ -86,6 +90,7 @@ export async function leavingStatements(
         ),
     );
     for (let j = 0; j < part.length; j += 15) {
+      // Six columns a row: 15 rows stay under D1's 100 bound parameters.
       statements.push(
         db
           .insert(tombstones)
@@ -93,6 +98,7 @@ export async function leavingStatements(
             part.slice(j, j + 15).map((r) => ({
               courseId: source.courseId,
               canonicalUrl: r.url,
+              postKey: r.key,
               externalId: r.externalId,
               reason: "untagged" as const,
               createdAt: now,

@@ -109,27 +109,23 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
   const { tags, life } = await courseOf(deps, run, source.courseId);
   const wanted = dedupeByUrl(source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched));
-  const tombstoned = await tombstonedUrls(
-    db,
-    source.courseId,
-    wanted.map((e) => e.url),
-  );
-  const keep = wanted.filter((e) => !tombstoned.gone.has(e.url)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
+  const tombstoned = await tombstonedUrls(db, source.courseId, wanted);
+  const keep = wanted.filter((e) => !tombstoned.gone.has(e.key)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
   // Posts that left untagged and carry a course tag again come back; posts still listed without
   // one leave; posts gone from the feed's window are re-checked at once (leaving.ts).
   const retagged = retaggedStatements(
     db,
     source.courseId,
-    keep.filter((e) => tombstoned.untagged.has(e.url)).map((e) => e.url),
+    keep.filter((e) => tombstoned.untagged.has(e.key)).map((e) => e.key),
     now,
   );
-  const inFeed = new Set(dedupeByUrl(feed.entries).map((e) => e.url));
-  const wantedUrls = new Set(wanted.map((e) => e.url));
+  const inFeed = new Set(dedupeByUrl(feed.entries).map((e) => e.key));
+  const wantedKeys = new Set(wanted.map((e) => e.key));
   const leaving = await leavingStatements(
     db,
     source,
     inFeed,
-    [...inFeed].filter((u) => !wantedUrls.has(u)),
+    [...inFeed].filter((k) => !wantedKeys.has(k)),
     oldestDate(postDates(feed.entries)),
     now,
   );
@@ -152,7 +148,7 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
     })
     .where(eq(sources.id, source.id));
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
-  const crossPosts = source.ownerId && keep.length ? crossPostLinks(db, source.courseId, [source.ownerId]) : [];
+  const crossPosts = keep.length ? crossPostLinks(db, source.courseId, source.ownerId ? [source.ownerId] : []) : [];
   const learner = source.ownerId && keep.length ? { courseId: source.courseId, personIds: [source.ownerId], at: now } : undefined;
   await commit(
     deps,

@@ -9,6 +9,7 @@
 // blip (a deploy, a moved page), hence the second, sooner look.
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import { items, sources, tombstones } from "../../db/schema.js";
+import { postKey } from "../canonical-url.js";
 import type { PollDeps } from "../deps.js";
 import { IngestError } from "../errors.js";
 import { safeFetch } from "../fetch/fetch.js";
@@ -101,6 +102,7 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
       id: items.id,
       courseId: items.courseId,
       url: items.canonicalUrl,
+      key: items.postKey,
       externalId: items.externalId,
       misses: items.recheckMisses,
       firstSeenAt: items.firstSeenAt,
@@ -154,7 +156,14 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
             .where(eq(items.id, item.id)),
           db
             .insert(tombstones)
-            .values({ courseId: item.courseId, canonicalUrl: item.url, externalId: item.externalId, reason, createdAt: at })
+            .values({
+              courseId: item.courseId,
+              canonicalUrl: item.url,
+              postKey: item.key ?? postKey(item.url),
+              externalId: item.externalId,
+              reason,
+              createdAt: at,
+            })
             .onConflictDoNothing(),
         ]);
         deps.log("info", "recheck.removed", { item: item.id, course: item.courseId, reason });

@@ -9,16 +9,18 @@
 //   can show what the author chose to hide; moderation labels that mean "hide"
 //   hide the item.
 // Federated copies of one status share its `url`/`uri`, so the upsert on
-// (course, canonical URL) keeps one row however many instances deliver it.
+// (course, post key) keeps one row however many instances deliver it. A post's
+// links are kept as post keys, so an announcement finds the blog post it
+// links to however either spells the address.
 import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
 import { blockedAuthors, identities, items, type NewItem, type Source } from "../../db/schema.js";
-import { canonicalUrl } from "../canonical-url.js";
+import { canonicalUrl, postKey } from "../canonical-url.js";
 import { excerpt } from "../parse/html-text.js";
 import { cleanText } from "../parse/normalise.js";
 import type { SocialKind, SocialPost } from "../social/post.js";
 import { canonicalTags } from "../tags.js";
-import { FIRST_RECHECK_MS, retaggedStatements, tombstonedUrls } from "./store.js";
+import { FIRST_RECHECK_MS, itemSourceRows, retaggedStatements, tombstonedUrls } from "./store.js";
 import type { Statement } from "./writes.js";
 
 /** D1 binds at most 100 parameters per statement. */
@@ -99,26 +101,39 @@ export async function socialUpserts(
   now: Date,
 ): Promise<SocialStoreResult> {
   // One row per post: the newest edit wins when a page repeats one.
-  const byUrl = new Map<string, SocialPost>();
+  const byKey = new Map<string, { url: string; post: SocialPost }>();
   for (const p of posts) {
     if (!carriesCourseTag(p, courseTags)) continue;
     const url = safeCanonical(p.url);
     if (!url) continue;
-    const seen = byUrl.get(url);
-    if (!seen || (p.editedAt?.getTime() ?? 0) > (seen.editedAt?.getTime() ?? 0)) byUrl.set(url, p);
+    const key = postKey(url);
+    const seen = byKey.get(key)?.post;
+    if (!seen || (p.editedAt?.getTime() ?? 0) > (seen.editedAt?.getTime() ?? 0)) byKey.set(key, { url, post: p });
   }
-  if (byUrl.size === 0) return { statements: [], kept: 0, learners: [] };
+  if (byKey.size === 0) return { statements: [], kept: 0, learners: [] };
 
-  const kind = [...byUrl.values()][0]!.kind;
-  const keys = [...new Set([...byUrl.values()].map((p) => p.author.key))];
+  const kind = [...byKey.values()][0]!.post.kind;
+  const keys = [...new Set([...byKey.values()].map(({ post }) => post.author.key))];
   const blocked = await blockedKeys(db, source.courseId, kind, keys);
-  const gone = await tombstonedUrls(db, source.courseId, [...byUrl.keys()]);
+  const gone = await tombstonedUrls(
+    db,
+    source.courseId,
+    [...byKey].map(([key, { url }]) => ({ url, key })),
+  );
   const owners = await verifiedOwners(db, kind, keys);
 
   const rows: NewItem[] = [];
-  for (const [url, p] of byUrl) {
-    if (blocked.has(p.author.key) || gone.gone.has(url)) continue;
-    const links = [...new Set(p.links.map(safeCanonical).filter((l): l is string => l !== null && l !== url))].slice(0, LINKS_KEPT);
+  for (const [key, { url, post: p }] of byKey) {
+    if (blocked.has(p.author.key) || gone.gone.has(key)) continue;
+    const links = [
+      ...new Set(
+        p.links
+          .map(safeCanonical)
+          .filter((l): l is string => l !== null)
+          .map(postKey)
+          .filter((l) => l !== key),
+      ),
+    ].slice(0, LINKS_KEPT);
     rows.push({
       courseId: source.courseId,
       sourceId: source.id,
@@ -126,6 +141,7 @@ export async function socialUpserts(
       kind: p.kind,
       externalId: p.externalId,
       canonicalUrl: url,
+      postKey: key,
       remoteId: p.remoteId,
       title: titleOf(p),
       // A content warning hides the text: nothing behind it is stored.
@@ -137,6 +153,7 @@ export async function socialUpserts(
       authorKey: p.author.key,
       authorHandle: p.author.handle,
       authorUrl: p.author.url,
+      authorSites: p.author.sites ?? [],
       tags: canonicalTags(p.tags, [...courseTags]),
       links,
       publishedAt: p.publishedAt,
@@ -148,15 +165,16 @@ export async function socialUpserts(
   }
 
   // Posts that left untagged and carry the tag again come back.
-  const retagged = rows.map((r) => r.canonicalUrl).filter((u) => gone.untagged.has(u));
+  const retagged = rows.map((r) => r.postKey!).filter((k) => gone.untagged.has(k));
   const statements: Statement[] = retagged.length ? retaggedStatements(db, source.courseId, retagged, now) : [];
-  for (const part of chunks(rows, 4)) {
+  // About 25 bound values a row: 3 rows stay under D1's 100.
+  for (const part of chunks(rows, 3)) {
     statements.push(
       db
         .insert(items)
         .values(part)
         .onConflictDoUpdate({
-          target: [items.courseId, items.canonicalUrl],
+          target: [items.courseId, items.postKey],
           set: {
             title: sql`excluded.title`,
             excerpt: sql`excluded.excerpt`,
@@ -166,6 +184,7 @@ export async function socialUpserts(
             hidden: sql`${items.hidden} OR excluded.hidden`,
             authorName: sql`excluded.author_name`,
             authorHandle: sql`excluded.author_handle`,
+            authorSites: sql`excluded.author_sites`,
             tags: sql`excluded.tags`,
             links: sql`excluded.links`,
             updatedAt: sql`excluded.updated_at`,
@@ -175,6 +194,13 @@ export async function socialUpserts(
         }),
     );
   }
+  statements.push(
+    ...itemSourceRows(
+      db,
+      { courseId: source.courseId, sourceId: source.id },
+      rows.map((r) => r.postKey!),
+    ),
+  );
   // Link learners' announcements to their own blog posts, whichever arrived first.
   const learners = [...new Set(rows.map((r) => r.personId).filter((id): id is number => id != null))];
   statements.push(...crossPostLinks(db, source.courseId, learners));
@@ -182,31 +208,49 @@ export async function socialUpserts(
 }
 
 /**
- * Marks these learners' social items that link to a blog item of the same
- * learner in the course as cross-posts of it. Set-based, so it catches both
- * orders of arrival (the toot before the blog post, or after) in one
- * statement; limited to the learners a write concerns, so a poll does not
- * re-examine the whole course.
+ * Marks social items that announce a blog post of the course as cross-posts of it ("also on"),
+ * whichever arrived first, by post key in both directions: the toot or skeet links to the post
+ * (a link or its link card), or the post lists the toot as a syndicated copy (u-syndication,
+ * rel="syndication"). Only when the two are one author's: a learner's own (for `personIds`, the
+ * learners a write concerns), or a guest whose profile proves the blog's site is theirs (a
+ * verified Mastodon profile link, a Bluesky domain handle). Set-based, so it catches both orders
+ * of arrival in one statement per call.
  */
 export function crossPostLinks(db: Db, courseId: number, personIds: number[]): Statement[] {
-  if (personIds.length === 0) return [];
-  return [
+  // The blog post this social item announces, among `owned` blog posts (the same learner's, or on a site the guest proves).
+  const announced = (owned: ReturnType<typeof sql>) => sql`(SELECT blog.id FROM items AS blog
+      WHERE blog.course_id = ${items.courseId} AND blog.kind = 'blog' AND blog.deleted_at IS NULL AND ${owned}
+        AND (blog.post_key IN (SELECT value FROM json_each(${items.links}))
+          OR ${items.postKey} IN (SELECT value FROM json_each(blog.links)))
+      ORDER BY blog.id LIMIT 1)`;
+  const statements: Statement[] = [];
+  if (personIds.length) {
+    statements.push(
+      db
+        .update(items)
+        .set({ crossPostOf: announced(sql`blog.person_id = ${items.personId}`) })
+        .where(
+          and(eq(items.courseId, courseId), sql`${items.kind} != 'blog'`, inArray(items.personId, personIds), isNull(items.crossPostOf)),
+        ),
+    );
+  }
+  // Guests: the blog post's site must be one the author's profile proves ("https://site" then "/", "?" or the end).
+  const onProvenSite = sql`EXISTS (SELECT 1 FROM json_each(${items.authorSites}) AS site
+      WHERE blog.post_key = 'https://' || site.value
+         OR substr(blog.post_key, 1, length(site.value) + 9) IN ('https://' || site.value || '/', 'https://' || site.value || '?'))`;
+  statements.push(
     db
       .update(items)
-      .set({
-        crossPostOf: sql`(SELECT blog.id FROM items AS blog, json_each(${items.links}) AS link
-          WHERE blog.course_id = ${items.courseId} AND blog.kind = 'blog' AND blog.person_id = ${items.personId}
-            AND blog.deleted_at IS NULL AND blog.canonical_url = link.value
-          ORDER BY blog.id LIMIT 1)`,
-      })
+      .set({ crossPostOf: announced(onProvenSite) })
       .where(
         and(
           eq(items.courseId, courseId),
           sql`${items.kind} != 'blog'`,
-          inArray(items.personId, personIds),
+          isNull(items.personId),
           isNull(items.crossPostOf),
-          sql`${items.links} != '[]'`,
+          sql`${items.authorSites} != '[]'`,
         ),
       ),
-  ];
+  );
+  return statements;
 }

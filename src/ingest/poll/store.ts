@@ -1,16 +1,17 @@
 // Writes normalised entries as item pointers. Every write is an idempotent
-// upsert keyed on (course, canonical URL): re-running a poll, or crashing half
-// way and running again, never duplicates an item, and an edited post updates
-// in place. Tombstoned posts are never brought back, except a post that left
+// upsert keyed on (course, post key): re-running a poll, or crashing half way
+// and running again, never duplicates an item, an edited post updates in place,
+// and two spellings of one post's address (http and https, www., a trailing
+// slash, AMP) are one item. The link shown is the first one stored. Tombstoned posts are never brought back, except a post that left
 // because its author took the course tag off: tagged again, it comes back.
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/database.js";
-import { type ItemKind, items, type NewItem, tombstones } from "../../db/schema.js";
-import { canonicalUrl } from "../canonical-url.js";
+import { type ItemKind, itemSources, items, type NewItem, tombstones } from "../../db/schema.js";
+import { canonicalUrl, postKey } from "../canonical-url.js";
 import type { NormalisedEntry } from "../entry.js";
-import type { Statement } from "./writes.js";
+import type { SqlStatement, Statement } from "./writes.js";
 
-// D1 binds at most 100 parameters per statement; an item row binds 18, so 5 rows a statement.
+// D1 binds at most 100 parameters per statement; an item row binds 20, so 5 rows a statement.
 const ROWS_PER_STATEMENT = 5;
 
 /** The first check that a new post still exists at its URL (see recheck.ts). */
@@ -31,16 +32,39 @@ export interface Tombstoned {
   untagged: Set<string>;
 }
 
-/** Canonical URLs of `urls` that this course has tombstoned, by whether they may come back. */
-export async function tombstonedUrls(db: Db, courseId: number, urls: string[]): Promise<Tombstoned> {
+/**
+ * Post keys of `posts` that this course has tombstoned, by whether they may come back. A tombstone
+ * written before post keys (tombstones.post_key still null, until src/jobs/rekey.ts comes by) is
+ * found by its link.
+ */
+export async function tombstonedUrls(db: Db, courseId: number, posts: ReadonlyArray<{ url: string; key: string }>): Promise<Tombstoned> {
   const found: Tombstoned = { gone: new Set(), untagged: new Set() };
-  for (let i = 0; i < urls.length; i += URLS_PER_LOOKUP) {
-    const chunk = urls.slice(i, i + URLS_PER_LOOKUP);
+  const wanted = new Set(posts.map((p) => p.key));
+  const step = URLS_PER_LOOKUP >> 1;
+  for (let i = 0; i < posts.length; i += step) {
+    const chunk = posts.slice(i, i + step);
     const rows = await db
-      .select({ url: tombstones.canonicalUrl, reason: tombstones.reason })
+      .select({ key: tombstones.postKey, url: tombstones.canonicalUrl, reason: tombstones.reason })
       .from(tombstones)
-      .where(and(eq(tombstones.courseId, courseId), inArray(tombstones.canonicalUrl, chunk)));
-    for (const r of rows) (r.reason === "untagged" ? found.untagged : found.gone).add(r.url);
+      .where(
+        and(
+          eq(tombstones.courseId, courseId),
+          or(
+            inArray(
+              tombstones.postKey,
+              chunk.map((p) => p.key),
+            ),
+            inArray(
+              tombstones.canonicalUrl,
+              chunk.map((p) => p.url),
+            ),
+          ),
+        ),
+      );
+    for (const r of rows) {
+      const key = r.key ?? postKey(r.url);
+      if (wanted.has(key)) (r.reason === "untagged" ? found.untagged : found.gone).add(key);
+    }
   }
   return found;
 }
@@ -49,35 +73,40 @@ export async function tombstonedUrls(db: Db, courseId: number, urls: string[]): 
  * Brings back posts that left untagged and carry a course tag again: their tombstones go and their
  * items are shown again (the upserts that follow refresh them), re-checked like new pointers.
  */
-export function retaggedStatements(db: Db, courseId: number, urls: string[], now: Date): Statement[] {
+export function retaggedStatements(db: Db, courseId: number, keys: string[], now: Date): Statement[] {
   const statements: Statement[] = [];
-  for (let i = 0; i < urls.length; i += URLS_PER_LOOKUP) {
-    const chunk = urls.slice(i, i + URLS_PER_LOOKUP);
+  for (let i = 0; i < keys.length; i += URLS_PER_LOOKUP) {
+    const chunk = keys.slice(i, i + URLS_PER_LOOKUP);
     statements.push(
       db
         .delete(tombstones)
-        .where(and(eq(tombstones.courseId, courseId), eq(tombstones.reason, "untagged"), inArray(tombstones.canonicalUrl, chunk))),
+        .where(and(eq(tombstones.courseId, courseId), eq(tombstones.reason, "untagged"), inArray(tombstones.postKey, chunk))),
       db
         .update(items)
         .set({ deletedAt: null, recheckMisses: 0, recheckAt: new Date(now.getTime() + FIRST_RECHECK_MS) })
-        .where(and(eq(items.courseId, courseId), inArray(items.canonicalUrl, chunk), isNotNull(items.deletedAt))),
+        .where(and(eq(items.courseId, courseId), inArray(items.postKey, chunk), isNotNull(items.deletedAt))),
     );
   }
   return statements;
 }
 
+/** An entry with its link (tracking parameters dropped) and its post key. */
+export type KeyedEntry = NormalisedEntry & { url: string; key: string };
+
 /**
- * One row per canonical URL: when a feed lists a post twice (or twice with
- * different tracking parameters), the first entry, the feed's newest, describes it.
+ * One row per post: when a feed lists a post twice (or twice with different
+ * tracking parameters, or once as http and once as https), the first entry, the
+ * feed's newest, describes it.
  */
-export function dedupeByUrl(entries: NormalisedEntry[]): Array<NormalisedEntry & { url: string }> {
-  const byUrl = new Map<string, NormalisedEntry & { url: string }>();
+export function dedupeByUrl(entries: NormalisedEntry[]): KeyedEntry[] {
+  const byKey = new Map<string, KeyedEntry>();
   for (const e of entries) {
     if (!e.url) continue;
     const url = canonicalUrl(e.url);
-    if (!byUrl.has(url)) byUrl.set(url, { ...e, url });
+    const key = postKey(url);
+    if (!byKey.has(key)) byKey.set(key, { ...e, url, key });
   }
-  return [...byUrl.values()];
+  return [...byKey.values()];
 }
 
 /**
@@ -86,31 +115,32 @@ export function dedupeByUrl(entries: NormalisedEntry[]): Array<NormalisedEntry &
  * are unique in this feed count; feeds that give several entries one GUID
  * are keyed by URL alone. Returns the statements, unexecuted, for the caller's batch.
  */
-export async function movedPostUpdates(db: Db, target: StoreTarget, entries: Array<NormalisedEntry & { url: string }>) {
+export async function movedPostUpdates(db: Db, target: StoreTarget, entries: KeyedEntry[]) {
   const counts = new Map<string, number>();
   for (const e of entries) counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
-  const byGuid = new Map(entries.filter((e) => counts.get(e.id) === 1 && e.id !== e.url).map((e) => [e.id, e.url]));
+  const byGuid = new Map(entries.filter((e) => counts.get(e.id) === 1 && e.id !== e.url).map((e) => [e.id, e]));
   if (byGuid.size === 0) return [];
-  const inFeed = new Set(entries.map((e) => e.url));
+  const inFeed = new Set(entries.map((e) => e.key));
   const updates = [];
   const guids = [...byGuid.keys()];
   for (let i = 0; i < guids.length; i += URLS_PER_LOOKUP) {
     const rows = await db
-      .select({ id: items.id, externalId: items.externalId, url: items.canonicalUrl })
+      .select({ id: items.id, externalId: items.externalId, url: items.canonicalUrl, key: items.postKey })
       .from(items)
       .where(and(eq(items.sourceId, target.sourceId), inArray(items.externalId, guids.slice(i, i + URLS_PER_LOOKUP))));
     for (const row of rows) {
-      const newUrl = byGuid.get(row.externalId)!;
-      if (row.url === newUrl || inFeed.has(row.url)) continue;
-      // Skip when an item already sits at the new URL: the upsert updates that one.
+      const moved = byGuid.get(row.externalId)!;
+      const key = row.key ?? postKey(row.url);
+      if (key === moved.key || inFeed.has(key)) continue;
+      // Skip when an item already has the new address: the upsert updates that one.
       updates.push(
         db
           .update(items)
-          .set({ canonicalUrl: newUrl })
+          .set({ canonicalUrl: moved.url, postKey: moved.key })
           .where(
             and(
               eq(items.id, row.id),
-              sql`NOT EXISTS (SELECT 1 FROM items AS taken WHERE taken.course_id = ${target.courseId} AND taken.canonical_url = ${newUrl})`,
+              sql`NOT EXISTS (SELECT 1 FROM items AS taken WHERE taken.course_id = ${target.courseId} AND taken.post_key = ${moved.key})`,
             ),
           ),
       );
@@ -124,7 +154,7 @@ export async function movedPostUpdates(db: Db, target: StoreTarget, entries: Arr
  * stripped of tombstones). Returned unexecuted so the caller can run them in
  * one batch with the source's own bookkeeping.
  */
-export function itemUpserts(db: Db, target: StoreTarget, entries: Array<NormalisedEntry & { url: string }>, now: Date) {
+export function itemUpserts(db: Db, target: StoreTarget, entries: KeyedEntry[], now: Date) {
   const rows: NewItem[] = entries.map((e) => ({
     courseId: target.courseId,
     sourceId: target.sourceId,
@@ -132,6 +162,9 @@ export function itemUpserts(db: Db, target: StoreTarget, entries: Array<Normalis
     kind: target.kind,
     externalId: e.id,
     canonicalUrl: e.url,
+    postKey: e.key,
+    // Where the post says it was also published, by post key: its toots and skeets become "also on".
+    links: [...new Set((e.syndication ?? []).map((l) => postKey(canonicalUrl(l))))].slice(0, 8),
     title: e.title,
     excerpt: e.excerpt,
     authorName: e.author,
@@ -144,20 +177,21 @@ export function itemUpserts(db: Db, target: StoreTarget, entries: Array<Normalis
     // Set for new rows only: the upsert below leaves an existing row's schedule alone.
     recheckAt: new Date(now.getTime() + FIRST_RECHECK_MS),
   }));
-  const statements = [];
+  const statements: SqlStatement[] = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     statements.push(
       db
         .insert(items)
         .values(rows.slice(i, i + ROWS_PER_STATEMENT))
         .onConflictDoUpdate({
-          target: [items.courseId, items.canonicalUrl],
+          target: [items.courseId, items.postKey],
           set: {
             externalId: sql`excluded.external_id`,
             title: sql`excluded.title`,
             excerpt: sql`excluded.excerpt`,
             authorName: sql`excluded.author_name`,
             tags: sql`excluded.tags`,
+            links: sql`excluded.links`,
             updatedAt: sql`excluded.updated_at`,
             lastSeenAt: sql`excluded.last_seen_at`,
             // A date the feed now gives replaces one we had to guess; a real one stays.
@@ -165,6 +199,33 @@ export function itemUpserts(db: Db, target: StoreTarget, entries: Array<Normalis
             publishedGuessed: sql`${items.publishedGuessed} AND excluded.published_guessed`,
           },
         }),
+    );
+  }
+  // The source is remembered beside any other that carries the post (item_sources).
+  statements.push(
+    ...itemSourceRows(
+      db,
+      target,
+      entries.map((e) => e.key),
+    ),
+  );
+  return statements;
+}
+
+/** Records `target`'s source as one that carries the items with these keys (after their upserts). */
+export function itemSourceRows(db: Db, target: Pick<StoreTarget, "courseId" | "sourceId">, keys: string[]): SqlStatement[] {
+  const statements: SqlStatement[] = [];
+  for (let i = 0; i < keys.length; i += URLS_PER_LOOKUP) {
+    statements.push(
+      db
+        .insert(itemSources)
+        .select(
+          db
+            .select({ itemId: items.id, sourceId: sql<number>`${target.sourceId}`.as("source_id") })
+            .from(items)
+            .where(and(eq(items.courseId, target.courseId), inArray(items.postKey, keys.slice(i, i + URLS_PER_LOOKUP)))),
+        )
+        .onConflictDoNothing(),
     );
   }
   return statements;

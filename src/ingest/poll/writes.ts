@@ -13,6 +13,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/database.js";
 
 export type Statement = BatchItem<"sqlite">;
+/** A statement whose SQL and parameters can be read (every drizzle query builder's): tests check D1's bounds. */
+export type SqlStatement = Statement & { toSQL(): { sql: string; params: unknown[] } };
 
 interface Job {
   statements: Statement[];

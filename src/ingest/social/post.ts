@@ -17,6 +17,12 @@ export interface SocialAuthor {
   name: string | null;
   /** The author's profile page. */
   url: string | null;
+  /**
+   * Sites the author's profile proves they own (siteKey form): Mastodon profile links the instance
+   * has verified (rel="me" back), a Bluesky domain handle. A guest's announcement of a post on one
+   * of them is shown as "also on" under it.
+   */
+  sites?: string[];
 }
 
 export interface SocialPost {

@@ -69,6 +69,7 @@ export async function deleteAccount(deps: PollDeps, person: Person, password: st
           .select({
             courseId: items.courseId,
             canonicalUrl: items.canonicalUrl,
+            postKey: items.postKey,
             externalId: items.externalId,
             reason: sql<"withdrawn">`'withdrawn'`.as("reason"),
             createdAt: sql<Date>`${now.getTime()}`.as("created_at"),

@@ -28,6 +28,8 @@ function flowItem(over: Partial<FlowItem> = {}): FlowItem {
     kind: "blog",
     externalId: "x",
     canonicalUrl: `https://maya.example.org/2026/10/post-${nextId}`,
+    postKey: `https://maya.example.org/2026/10/post-${nextId}`,
+    authorSites: [],
     title: "Reading Illich on learning webs",
     excerpt: "Illich imagined learning webs long before the web: peers, skills and things, matched.",
     authorName: "Maya Okafor",

@@ -10,6 +10,7 @@ import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
 import { addSocialSource } from "../../../src/hub/sources/social-sources.js";
 import { withdrawItem } from "../../../src/hub/withdraw.js";
+import { postKey } from "../../../src/ingest/canonical-url.js";
 import { pollDueSources, pollSource } from "../../../src/ingest/poll/poll.js";
 import { recheckDueItems } from "../../../src/ingest/poll/recheck.js";
 import type { SocialPage, SocialPost, SocialReader } from "../../../src/ingest/social/post.js";
@@ -208,6 +209,7 @@ describe("storing social posts", () => {
       kind: "blog",
       externalId: "w3",
       canonicalUrl: "https://maya.example.org/2026/10/week-3/",
+      postKey: postKey("https://maya.example.org/2026/10/week-3/"),
       title: "Week 3",
       personId: maya!.id,
       publishedAt: new Date(Date.UTC(2026, 9, 1)),

@@ -9,6 +9,7 @@
 // app.bsky.embed.external / recordWithMedia, com.atproto.label.defs, and the
 // label values Bluesky's moderation documents (@atproto/api moderation/const/labels).
 
+import { siteKey } from "../../canonical-url.js";
 import { hashtagsIn, normaliseTag } from "../../tags.js";
 import { httpUrl, jsonDate } from "../json-values.js";
 import type { SocialAuthor, SocialPost } from "../post.js";
@@ -87,11 +88,14 @@ export function authorOf(author: unknown): SocialAuthor | null {
   if (!did || !DID.test(did)) return null;
   // Without a verified handle, the DID is the name bsky.app accepts in its URLs.
   const handle = usableHandle(author.handle) ?? did;
+  // A domain handle is proven by the domain (a DNS record or /.well-known/atproto-did): its site is theirs.
+  const site = handle !== did && !/\.bsky\.social$/i.test(handle) ? siteKey(handle) : null;
   return {
     key: did,
     handle,
     name: str(author.displayName)?.trim() || null,
     url: `https://bsky.app/profile/${handle}`,
+    sites: site ? [site] : [],
   };
 }
 

@@ -4,6 +4,7 @@
 // a crash. Field names are masto's camelCase (its serializer converts them).
 
 import { Parser } from "htmlparser2";
+import { siteKey } from "../../canonical-url.js";
 import { htmlToText } from "../../parse/html-text.js";
 import { hashtagsIn, normaliseTag } from "../../tags.js";
 import { httpUrl, jsonDate } from "../json-values.js";
@@ -39,7 +40,22 @@ export function authorOf(account: unknown, instanceHost: string): SocialAuthor |
     handle: `@${full}`,
     name: str(account.displayName)?.trim() || null,
     url: httpUrl(account.url),
+    sites: verifiedSites(account.fields),
   };
+}
+
+/** The sites of profile fields the instance has verified (a rel="me" link back; `verified_at` set). */
+function verifiedSites(fields: unknown): string[] {
+  if (!Array.isArray(fields)) return [];
+  const sites = new Set<string>();
+  for (const f of fields) {
+    if (!isObject(f) || !str(f.verifiedAt)) continue;
+    for (const link of linksIn(typeof f.value === "string" ? f.value : "")) {
+      const site = siteKey(link);
+      if (site) sites.add(site);
+    }
+  }
+  return [...sites].slice(0, 8);
 }
 
 function tokens(v: string | undefined): string[] {
