@@ -11,8 +11,8 @@ import { canonicalUrl, postKey } from "../canonical-url.js";
 import type { NormalisedEntry } from "../entry.js";
 import type { SqlStatement, Statement } from "./writes.js";
 
-// D1 binds at most 100 parameters per statement; an item row binds 20, so 5 rows a statement.
-const ROWS_PER_STATEMENT = 5;
+// D1 binds at most 100 parameters per statement; an item row binds 21, so 4 rows a statement.
+const ROWS_PER_STATEMENT = 4;
 
 /** The first check that a new post still exists at its URL (see recheck.ts). */
 export const FIRST_RECHECK_MS = 6 * 60 * 60_000;

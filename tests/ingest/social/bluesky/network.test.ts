@@ -179,7 +179,14 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
       kind: "bluesky",
       externalId: withFacet,
       url: `https://bsky.app/profile/alice.test/post/${rkey}`,
-      author: { key: alice, handle: "alice.test", name: "Alice Learner", url: "https://bsky.app/profile/alice.test" },
+      // A domain handle: the site it names is the author's (the network proved the handle).
+      author: {
+        key: alice,
+        handle: "alice.test",
+        name: "Alice Learner",
+        url: "https://bsky.app/profile/alice.test",
+        sites: ["alice.test"],
+      },
       text: "Week 3 reflection for #t509massive: https://alice.example/blog/week-3",
       contentWarning: null,
       sensitive: false,

@@ -196,7 +196,14 @@ describe("normalised posts", () => {
       externalId: "https://mastodon.social/users/Gargron/statuses/103270115826048975",
       url: "https://mastodon.social/@Gargron/103270115826048975",
       remoteId: "103270115826048975",
-      author: { key: "gargron@127.0.0.1", handle: "@Gargron@127.0.0.1", name: "Eugen", url: "https://mastodon.social/@Gargron" },
+      // The documented account's verified profile field (Homepage, verified_at set) is a site it proves.
+      author: {
+        key: "gargron@127.0.0.1",
+        handle: "@Gargron@127.0.0.1",
+        name: "Eugen",
+        url: "https://mastodon.social/@Gargron",
+        sites: ["zeonfederated.com"],
+      },
       text: '"I lost my inheritance with one wrong digit on my sort code" https://www.theguardian.com/money/2019/dec/07/i-lost-my-193000-inheritance-with-one-wrong-digit-on-my-sort-code',
       contentWarning: null,
       sensitive: false,
@@ -218,11 +225,13 @@ describe("normalised posts", () => {
       handle: "@Gargron@127.0.0.1",
       name: "Eugen",
       url: `${server.url}/@Gargron`,
+      sites: ["zeonfederated.com"],
     });
     expect(byId.get(remote.id)!.author).toEqual({
       key: "noiob@awoo.space",
       handle: "@noiob@awoo.space",
       name: "ikea shark fan account",
+      sites: ["shork.xyz"],
       url: "https://awoo.space/@noiob",
     });
     expect(byId.get(remote.id)!.url).toBe(remote.url);
