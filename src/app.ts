@@ -11,6 +11,7 @@ import { session } from "./http/middleware/session.js";
 import { errorPage } from "./http/page.js";
 import { accountRoutes } from "./http/routes/account/account.js";
 import { authRoutes } from "./http/routes/account/auth.js";
+import { claimRoutes } from "./http/routes/account/claim.js";
 import { meRoutes } from "./http/routes/account/me.js";
 import { courseRoutes } from "./http/routes/hub/courses.js";
 import { curationRoutes } from "./http/routes/hub/curation.js";
@@ -90,6 +91,7 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   // A person's own pages: /me (accounts elsewhere, withdrawals), /people/:id, /signup, /account.
   app.route("/", meRoutes);
   app.route("/", accountRoutes);
+  app.route("/claim", claimRoutes); // /claim/:token, a roster place's claim link
   // Joining and membership: /join, /c/:slug/join, /c/:slug/manage/people…, /c/:slug/my-sources….
   app.route("/", joinRoutes);
   app.route("/c/:slug", memberRoutes);

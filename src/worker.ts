@@ -10,12 +10,13 @@ import { createApp } from "./app.js";
 import { loadConfig } from "./core/config.js";
 import { jsonLog } from "./core/log.js";
 import { openD1 } from "./db/d1.js";
+import { adoptNamedSources } from "./hub/roster-people.js";
 import type { PollDeps } from "./ingest/deps.js";
 import { consumePollMessages, fanOutDueSources, type QueueMessage } from "./ingest/poll/fanout.js";
 import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
 import { hubDeps } from "./jobs/hub-deps.js";
 import { rekeyItems } from "./jobs/rekey.js";
-import { FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
+import { ADOPT_PER_TICK, FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
 import { pollFollows } from "./pls/portability/follows.js";
 
 export interface WorkerEnv {
@@ -87,6 +88,9 @@ export default {
     // Items written before post keys get theirs, a few hundred a tick (CPU: one URL parse each).
     await rekeyItems(deps, REKEY_PER_WORKER_TICK).catch((err: unknown) => {
       deps.log("error", "rekey.crashed", { error: String(err).slice(0, 500) });
+    });
+    await adoptNamedSources(deps.db, ADOPT_PER_TICK).catch((err: unknown) => {
+      deps.log("error", "roster.adopt_crashed", { error: String(err).slice(0, 500) });
     });
     const send = async (messages: QueueMessage[]) => {
       await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));

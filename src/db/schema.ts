@@ -10,14 +10,29 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`);
 
 /** Accounts. The first account made on an empty hub is its administrator. */
-export const people = sqliteTable("people", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  email: text("email").notNull().unique(), // stored lower-cased
-  displayName: text("display_name").notNull(),
-  passwordHash: text("password_hash").notNull(), // pbkdf2-sha256$iterations$salt$hash
-  isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
-  createdAt: createdAt(),
-});
+export const people = sqliteTable(
+  "people",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email").notNull().unique(), // stored lower-cased
+    displayName: text("display_name").notNull(),
+    passwordHash: text("password_hash").notNull(), // pbkdf2-sha256$iterations$salt$hash
+    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    /**
+     * A roster person: someone an instructor named (with a blog, by OPML or a CSV roster) who has no
+     * account yet; the course they are on the roster of. Their email is a placeholder and their
+     * password hash matches nothing, so no one signs in as them; a learner claims them (claim link,
+     * or proving one of their accounts) and becomes them. Null for accounts.
+     */
+    rosterOf: integer("roster_of"),
+    /** SHA-256 of the roster person's claim link token (shown once to the instructor), if any. */
+    claimHash: text("claim_hash"),
+    /** The email the instructor gave for a roster person, if any: only that account may claim them. */
+    rosterEmail: text("roster_email"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("people_roster_idx").on(t.rosterOf).where(sql`${t.rosterOf} IS NOT NULL`), uniqueIndex("people_claim_uq").on(t.claimHash)],
+);
 
 /** Server-side sessions; only a SHA-256 of the cookie token is stored. */
 export const sessions = sqliteTable(
@@ -318,7 +333,8 @@ export const identities = sqliteTable(
     authorKey: text("author_key").notNull(),
     verifyCode: text("verify_code").notNull(),
     verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
-    verifiedBy: text("verified_by", { enum: ["rel_me", "code"] }),
+    /** How it was proven: a rel="me" link, the code in a bio, or the instructor's word for a roster person. */
+    verifiedBy: text("verified_by", { enum: ["rel_me", "code", "roster"] }),
     lastCheckError: text("last_check_error"),
     createdAt: createdAt(),
   },

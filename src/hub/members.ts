@@ -1,7 +1,7 @@
 // Who belongs to a course and in which role. Instructors (and the hub's
 // administrators) add TAs and remove members; TAs help run the course (sources,
 // approvals, blocks) but do not decide who else runs it.
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { personByEmail } from "../accounts/people.js";
 import { FormError } from "../core/errors.js";
 import { requireText } from "../core/form-text.js";
@@ -19,18 +19,21 @@ export interface Member {
 
 /** Instructors first, then TAs, then learners; by name within each. */
 export async function membersOf(db: Db, courseId: number): Promise<Member[]> {
-  return db
-    .select({
-      personId: people.id,
-      displayName: people.displayName,
-      email: people.email,
-      role: memberships.role,
-      since: memberships.createdAt,
-    })
-    .from(memberships)
-    .innerJoin(people, eq(people.id, memberships.personId))
-    .where(eq(memberships.courseId, courseId))
-    .orderBy(sql`CASE ${memberships.role} WHEN 'instructor' THEN 0 WHEN 'ta' THEN 1 ELSE 2 END`, asc(people.displayName), asc(people.id));
+  return (
+    db
+      .select({
+        personId: people.id,
+        displayName: people.displayName,
+        email: people.email,
+        role: memberships.role,
+        since: memberships.createdAt,
+      })
+      .from(memberships)
+      .innerJoin(people, eq(people.id, memberships.personId))
+      // Roster people (no account yet) are listed apart, with their claim links (roster-people.ts).
+      .where(and(eq(memberships.courseId, courseId), isNull(people.rosterOf)))
+      .orderBy(sql`CASE ${memberships.role} WHEN 'instructor' THEN 0 WHEN 'ta' THEN 1 ELSE 2 END`, asc(people.displayName), asc(people.id))
+  );
 }
 
 /** Only instructors and administrators decide who runs a course. */

@@ -5,6 +5,7 @@
 // feeds learners' PLSs follow on other hubs. Each runs even when another failed:
 // they have nothing in common but the clock.
 
+import { adoptNamedSources } from "../hub/roster-people.js";
 import type { PollDeps } from "../ingest/deps.js";
 import type { PollSummary } from "../ingest/poll/outcome.js";
 import { pollDueSources } from "../ingest/poll/poll.js";
@@ -17,6 +18,8 @@ export const FOLLOWS_PER_TICK = 3;
 
 /** Items re-keyed per tick on Node (the Worker does fewer, inside its CPU budget). */
 export const REKEY_PER_TICK = 5000;
+/** Named blogs given their roster person per tick (a few queries each). */
+export const ADOPT_PER_TICK = 20;
 
 export interface TickSummary {
   rekey: RekeySummary | null;
@@ -32,6 +35,10 @@ export async function ingestTick(
   const rekey = await rekeyItems(deps, opts.rekeyLimit ?? REKEY_PER_TICK).catch((err: unknown) => {
     deps.log("error", "rekey.crashed", { error: String(err).slice(0, 500) });
     return null;
+  });
+  // Blogs added with an owner's name before roster people existed become that person's.
+  await adoptNamedSources(deps.db, ADOPT_PER_TICK).catch((err: unknown) => {
+    deps.log("error", "roster.adopt_crashed", { error: String(err).slice(0, 500) });
   });
   const poll = await pollDueSources(deps, opts.pollLimit === undefined ? {} : { limit: opts.pollLimit }).catch((err: unknown) => {
     deps.log("error", "poll.crashed", { error: String(err).slice(0, 500) });

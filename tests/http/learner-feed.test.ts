@@ -87,7 +87,8 @@ describe("a learner's items feed", () => {
       summary: "A short excerpt.",
       date_published: "2026-10-20T00:00:00.000Z",
       date_modified: "2026-10-20T00:00:00.000Z",
-      authors: [{ name: "maya.example.org", url: `http://localhost:8787/people/${maya.id}` }],
+      // The learner, by the name the course knows them by (as on the pages), not the blog's host.
+      authors: [{ name: "Maya", url: `http://localhost:8787/people/${maya.id}` }],
       tags: ["t509massive"],
     });
 

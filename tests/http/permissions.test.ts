@@ -328,6 +328,34 @@ const TABLE: Row[] = [
     body: (f) => ({ fromCourse: String(f.ids.otherCourse) }),
   },
   { method: "GET", route: "/c/:slug/manage/people", access: "manager", path: () => `${T}/manage/people` },
+  // The roster (people named with their blogs, without an account yet): run like the sources.
+  // No roster person in this fixture: those allowed in find nobody (404); tests/http/roster.test.ts covers the rest.
+  {
+    method: "POST",
+    route: "/c/:slug/manage/roster/:id/claim-link",
+    access: "manager",
+    path: () => `${T}/manage/roster/999999/claim-link`,
+    alsoAllowed: [404],
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/roster/:id",
+    access: "manager",
+    path: () => `${T}/manage/roster/999999`,
+    body: () => ({ displayName: "X" }),
+    alsoAllowed: [404],
+  },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/roster/:id/remove",
+    access: "manager",
+    path: () => `${T}/manage/roster/999999/remove`,
+    body: () => ({ confirm: "yes" }),
+    alsoAllowed: [404],
+  },
+  // A claim link is the secret: anyone may open it (an unknown one is gone: 410); claiming needs an account.
+  { method: "GET", route: "/claim/:token", access: "public", path: () => "/claim/trc_not-a-real-token", alsoAllowed: [410] },
+  { method: "POST", route: "/claim/:token", access: "signedIn", path: () => "/claim/trc_not-a-real-token", alsoAllowed: [410] },
   // The course's objective templates, offered to its members' plans: run like its sources and Spotlight
   { method: "GET", route: "/c/:slug/manage/templates", access: "manager", path: () => `${T}/manage/templates` },
   {

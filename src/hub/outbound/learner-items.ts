@@ -35,7 +35,7 @@ export async function learnerItemsFeed(db: Db, course: Course, personId: number,
   const person = cleanText(who);
   const courseName = cleanText(course.title);
   const page = await listItems(db, course.id, { personId }, { limit: LEARNER_FEED_SIZE });
-  const entries = page.items.map((item) => entryOf(item, publicUrl));
+  const entries = page.items.map((item) => entryOf(item, publicUrl, null, person));
   const doc = {
     version: JSON_FEED_VERSION,
     title: `${courseName}: posts by ${person}`,

@@ -5,6 +5,7 @@
 import type { Db } from "../../db/database.js";
 import type { Course } from "../../db/schema.js";
 import { type ListFilter, listItems } from "../flow.js";
+import { namesOf } from "../roster.js";
 import { entryOf, type FeedFormat, feedFormats, newestChange, type OutboundEntry, type OutboundFeed, tagUri } from "./model.js";
 import { participantName } from "./participants.js";
 import { cleanText } from "./text.js";
@@ -59,8 +60,14 @@ export type SpotlightLoader = (db: Db, course: Course, limit: number, publicUrl:
 
 async function load(db: Db, course: Course, list: FeedList, publicUrl: string, spotlight: SpotlightLoader | null): Promise<Loaded | null> {
   const name = cleanText(course.title);
-  const entries = async (filter: ListFilter) =>
-    (await listItems(db, course.id, filter, { limit: FEED_SIZE })).items.map((item) => entryOf(item, publicUrl));
+  const entries = async (filter: ListFilter) => {
+    const { items } = await listItems(db, course.id, filter, { limit: FEED_SIZE });
+    const names = await namesOf(
+      db,
+      items.map((i) => i.personId),
+    );
+    return items.map((item) => entryOf(item, publicUrl, null, item.personId === null ? null : (names[item.personId] ?? null)));
+  };
   switch (list.kind) {
     case "flow":
       return { title: `${name}: Flow`, description: `Everything in ${name}, newest first. ${POINTERS}`, entries: await entries({}) };

@@ -82,8 +82,17 @@ export function entryText(e: Pick<OutboundEntry, "summary" | "spotlight">): stri
   return parts;
 }
 
-/** A list item as a feed entry. `publicUrl` makes the learner profile links absolute. */
-export function entryOf(item: FlowItem, publicUrl: string, spotlight: SpotlightNote | null = null): OutboundEntry {
+/**
+ * A list item as a feed entry. `publicUrl` makes the learner profile links absolute; `learnerName`
+ * is the name the course knows the post's learner by (their account's, or the roster's), which
+ * the feed shows as the author, as the pages do.
+ */
+export function entryOf(
+  item: FlowItem,
+  publicUrl: string,
+  spotlight: SpotlightNote | null = null,
+  learnerName: string | null = null,
+): OutboundEntry {
   const title = cleanText(item.title).trim() || cleanText(item.excerpt).slice(0, 80).trim() || "Untitled post";
   const warning = item.contentWarning ? cleanText(item.contentWarning).trim() : "";
   const excerpt = cleanText(item.excerpt).trim();
@@ -104,7 +113,7 @@ export function entryOf(item: FlowItem, publicUrl: string, spotlight: SpotlightN
     summary,
     contentWarning: warning || null,
     authorName:
-      cleanText(item.authorName || item.authorHandle || "").trim() ||
+      cleanText(learnerName || item.authorName || item.authorHandle || "").trim() ||
       (item.kind === "blog" && hostOf(item.canonicalUrl)) ||
       `Someone on ${KIND_NAMES[item.kind]}`,
     authorUrl: webUrlOrNull(item.authorUrl) ?? profile,

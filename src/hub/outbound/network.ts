@@ -74,7 +74,27 @@ function keyOf(url: string | null): string | null {
  */
 export async function classmatesBlogs(db: Db, courseId: number, accounts: NetworkAccount[]): Promise<NetworkBlog[]> {
   const blogs = accounts.filter((a) => a.kind === "blog");
-  if (blogs.length === 0) return [];
+  // Classmates on the course's roster (named by the instructor, no account yet) have no verified
+  // identity: the instructor's word is their blog.
+  const rostered = await db
+    .select({ person: people.displayName, url: sources.url, title: sources.title, home: sources.homePageUrl, site: sources.siteUrl })
+    .from(sources)
+    .innerJoin(people, eq(people.id, sources.ownerId))
+    .where(
+      and(
+        eq(sources.courseId, courseId),
+        eq(sources.kind, "feed"),
+        isNotNull(people.rosterOf),
+        sql`${sources.status} NOT IN ('blocked', 'gone')`,
+      ),
+    )
+    .orderBy(asc(people.displayName), asc(sources.id));
+  const fromRoster: NetworkBlog[] = rostered.flatMap((r) => {
+    const xmlUrl = webUrlOrNull(r.url);
+    const htmlUrl = webUrlOrNull(r.home) ?? webUrlOrNull(r.site) ?? xmlUrl;
+    return htmlUrl ? [{ person: cleanText(r.person), title: r.title ? cleanText(r.title) : null, htmlUrl, xmlUrl }] : [];
+  });
+  if (blogs.length === 0) return fromRoster;
   const feeds = await db
     .select({ courseId: sources.courseId, url: sources.url, title: sources.title, home: sources.homePageUrl, site: sources.siteUrl })
     .from(sources)
@@ -94,8 +114,8 @@ export async function classmatesBlogs(db: Db, courseId: number, accounts: Networ
       if (!known || (known.courseId !== courseId && f.courseId === courseId)) byKey.set(key, f);
     }
   }
-  const seen = new Set<string>();
-  const out: NetworkBlog[] = [];
+  const seen = new Set<string>(fromRoster.map((b) => b.xmlUrl ?? b.htmlUrl));
+  const out: NetworkBlog[] = [...fromRoster];
   for (const b of blogs) {
     const htmlUrl = webUrlOrNull(b.address);
     if (!htmlUrl) continue;

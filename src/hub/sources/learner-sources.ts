@@ -10,8 +10,8 @@ import { requireText } from "../../core/form-text.js";
 import type { Db } from "../../db/database.js";
 import { courses, items, type Person, people, type Source, sources } from "../../db/schema.js";
 import type { PollDeps } from "../../ingest/deps.js";
-import { type Added, addSourceByAddress } from "./add-source.js";
-import { removeSourceStatements, type SourceFilter, sourceAddress } from "./sources.js";
+import { type AddByAddress, type Added, addSourceByAddress } from "./add-source.js";
+import { DuplicateSourceError, findSourceAt, removeSourceStatements, type SourceFilter, sourceAddress } from "./sources.js";
 
 /** The latest time a Date can hold (ECMA-262 §21.4.1.1). */
 const NEVER = new Date(8.64e15);
@@ -71,6 +71,31 @@ export async function registerLearnerSource(
     throw new FormError("url", `You have ${MAX_SOURCES_PER_LEARNER} blogs in this course already. Remove one before adding another.`);
   }
   const what = { address: input.address, filter: input.filter, ownerName: person.displayName };
+  try {
+    return await addOwnSource(deps, courseId, person, what, approved);
+  } catch (err) {
+    if (err instanceof DuplicateSourceError) throw await onTheRoster(db, courseId, input.address, err);
+    throw err;
+  }
+}
+
+/**
+ * A blog the course already has, held by a roster person (its instructor added it with a name):
+ * the learner is pointed at the way to claim it, not just told it is taken.
+ */
+async function onTheRoster(db: Db, courseId: number, address: string, err: DuplicateSourceError): Promise<FormError> {
+  const held = await findSourceAt(db, courseId, [address]);
+  if (!held?.ownerId) return err;
+  const [owner] = await db.select().from(people).where(eq(people.id, held.ownerId));
+  if (!owner?.rosterOf) return err;
+  return new FormError(
+    "url",
+    `This blog is on the course's roster as ${owner.displayName}. If it is yours, ask your instructor for your claim link: it makes the blog and its posts yours.`,
+  );
+}
+
+async function addOwnSource(deps: PollDeps, courseId: number, person: Person, what: AddByAddress, approved: boolean): Promise<Added> {
+  const { db } = deps;
   if (approved) return addSourceByAddress(deps, courseId, what, person.id);
   // addSourceByAddress stores a source active and due at `now()`. Handing it a
   // clock at the end of time stores it due never, so no poll run (which takes

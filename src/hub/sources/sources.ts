@@ -7,6 +7,7 @@ import type { Db } from "../../db/database.js";
 import { itemSources, items, type Source, sources } from "../../db/schema.js";
 import { IngestError } from "../../ingest/errors.js";
 import { assertFetchableUrl } from "../../ingest/fetch/address-guard.js";
+import { ensureRosterPerson } from "../roster-people.js";
 
 export type SourceFilter = "tagged" | "all";
 
@@ -73,6 +74,9 @@ export async function findSourceAt(db: Db, courseId: number, addresses: string[]
 
 export async function addFeedSource(db: Db, courseId: number, input: NewFeedSource, ownerId: number | null, now: Date): Promise<Source> {
   if (await findSourceAt(db, courseId, [input.url])) throw new DuplicateSourceError("url", "This feed is already part of the course.");
+  // A blog added with its owner's name (the Manage form, an OPML roster) is that person's: a
+  // roster person of the course until they claim it (roster-people.ts).
+  if (ownerId === null && input.ownerName) ownerId = await ensureRosterPerson(db, courseId, input.ownerName);
   // Two people adding the same blog at once: the unique index decides, quietly.
   const [row] = await db
     .insert(sources)

@@ -8,6 +8,7 @@ import type { Course } from "../../../db/schema.js";
 import { tagsOf } from "../../../hub/courses.js";
 import { clearJoinCode, makeJoinCode } from "../../../hub/join.js";
 import { addTa, canRunPeople, membersOf, readTaEmail, removeMember } from "../../../hub/members.js";
+import { issueClaimLink, removeRosterPerson, renameRosterPerson, rosterPeopleOf } from "../../../hub/roster-people.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
@@ -17,10 +18,11 @@ export const memberRoutes = new Hono<AppEnv>();
 
 async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
   const { db, config } = c.get("deps");
-  const [members, canRun, tags] = await Promise.all([
+  const [members, canRun, tags, roster] = await Promise.all([
     membersOf(db, course.id),
     canRunPeople(db, c.get("viewer"), course.id),
     tagsOf(db, course.id),
+    rosterPeopleOf(db, course.id),
   ]);
   const joinCode = course.joinCode;
   return page(
@@ -31,6 +33,7 @@ async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<stri
       course,
       tags,
       members,
+      roster,
       canRun,
       viewerId: c.get("viewer")!.id,
       joinCode,
@@ -100,5 +103,59 @@ memberRoutes.post("/manage/people/join-code", (c) =>
       off ? "Joining with a code is off. Nobody can join until you make a new code." : "New join code made. The old one no longer works.",
     );
     return c.redirect(`/c/${course.slug}/manage/people`, 303);
+  }),
+);
+
+// The roster: people named with their blogs who have no account yet. Run like the sources
+// (instructors and TAs): a claim link to hand over, a name to correct, someone to take off.
+const rosterId = (c: Context<AppEnv>) => (/^\d{1,12}$/.test(c.req.param("id") ?? "") ? Number(c.req.param("id")) : 0);
+
+memberRoutes.post("/manage/roster/:id/claim-link", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const id = rosterId(c);
+    const person = (await rosterPeopleOf(deps.db, course.id)).find((p) => p.id === id);
+    if (!person) return errorPage(c, 404, "Not on the roster", "That person is not on this course's roster.");
+    const token = await issueClaimLink(deps.db, course.id, id);
+    deps.log("info", "roster.claim_link", { course: course.id, person: id });
+    c.header("cache-control", "no-store");
+    c.header("referrer-policy", "no-referrer");
+    return peoplePage(c, course, { issued: { name: person.displayName, link: `${deps.config.publicUrl}/claim/${token}` } });
+  }),
+);
+
+memberRoutes.post("/manage/roster/:id", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const form = await formBody(c);
+    try {
+      const name = await renameRosterPerson(deps.db, course.id, rosterId(c), form);
+      flash(c, `Saved: ${name}.`);
+      return c.redirect(`/c/${course.slug}/manage/people#roster-h`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return peoplePage(c, course, { rosterEdit: { id: rosterId(c), values: form, errors } }, 400);
+    }
+  }),
+);
+
+memberRoutes.post("/manage/roster/:id/remove", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const form = await formBody(c);
+    if (form.confirm !== "yes") {
+      return peoplePage(
+        c,
+        course,
+        {
+          rosterEdit: { id: rosterId(c), values: {}, errors: { confirm: "Tick the box to confirm: their posts then show as a guest's." } },
+        },
+        400,
+      );
+    }
+    await removeRosterPerson(deps.db, course.id, rosterId(c));
+    flash(c, "Taken off the roster: their posts show as a guest's until someone claims their blog.");
+    return c.redirect(`/c/${course.slug}/manage/people#roster-h`, 303);
   }),
 );
