@@ -14,7 +14,7 @@ import { issueGrant } from "../src/pls/sharing/grants.js";
 export const DEMO_LEARNER_EMAIL = "maya@example.org";
 
 export async function createDemoLearner(db: Db, courseId: number, password: string) {
-  const maya = (await createPerson(db, { email: DEMO_LEARNER_EMAIL, displayName: "Maya Okafor", password }))!;
+  const maya = (await createPerson(db, { email: DEMO_LEARNER_EMAIL, displayName: "Maya Lindqvist", password }))!;
   await db.insert(memberships).values({ courseId, personId: maya.id, role: "learner" });
   return maya;
 }

@@ -20,6 +20,14 @@ import { startNodeHub } from "../src/node.js";
 import { createDemoLearner, DEMO_LEARNER_EMAIL, seedDemoPls } from "./demo-learner.js";
 
 const FEEDS_DIR = fileURLToPath(new URL("./feeds/", import.meta.url));
+
+/** Whose each sample blog is: the demo learner's own, or a classmate on the roster by name. */
+const OWNERS: Record<string, string> = {
+  "/maya-wordpress.xml": "learner",
+  "/ana-ghost.xml": "Ana Ribeiro",
+  "/leo-blogger.xml": "Leo Okafor",
+  "/sam-hugo.xml": "Sam Achterberg",
+};
 const DEFAULT_DEMO_DB = "file:./data/demo.db";
 
 interface FeedFile {
@@ -139,10 +147,18 @@ async function main(): Promise<void> {
   );
   const now = new Date();
   const learner = await createDemoLearner(db, course.id, password);
-  for (const [i, path] of [...feeds.keys()].entries()) {
-    // The first blog is Maya's (the demo learner, with a PLS); the others belong to no account,
-    // so their posts are not attributed to anyone (least of all the instructor).
-    await addFeedSource(db, course.id, { url: farm.base + path, filter: "tagged" }, i === 0 ? learner.id : null, now);
+  for (const path of feeds.keys()) {
+    // Each learner's own blog: Maya's (the demo learner, with an account and a PLS) is hers; the
+    // others are on the course's roster by the names their instructor knows them by, as an
+    // instructor adding a class's blogs would, until each claims their place.
+    const owner = OWNERS[path];
+    await addFeedSource(
+      db,
+      course.id,
+      { url: farm.base + path, filter: "tagged", ownerName: owner === "learner" ? learner.displayName : (owner ?? null) },
+      owner === "learner" ? learner.id : null,
+      now,
+    );
   }
   // The hub polls once at start-up; if that run is still in flight our poll is
   // skipped (not queued), so wait and try again until one run covers the new sources.
