@@ -15,7 +15,7 @@ import { randomToken } from "../core/crypto.js";
 import { FormError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
 import type { Deps } from "../db/deps.js";
-import { type Identity, type IdentityKind, identities, items, sources } from "../db/schema.js";
+import { type Identity, type IdentityKind, identities, items, people, sources } from "../db/schema.js";
 import { canonicalUrl } from "../ingest/canonical-url.js";
 import { describeError, IngestError } from "../ingest/errors.js";
 import { apiFetch } from "../ingest/fetch/api-fetch.js";
@@ -242,6 +242,8 @@ export async function verifyIdentity(deps: Deps, personId: number, identityId: n
         eq(identities.authorKey, authorKey),
         isNotNull(identities.verifiedAt),
         sql`${identities.personId} != ${personId}`,
+        // A roster person's account (the instructor's word) is theirs to claim by proving it.
+        sql`${identities.personId} NOT IN (SELECT id FROM ${people} WHERE roster_of IS NOT NULL)`,
       ),
     );
   if (taken) {

@@ -10,6 +10,7 @@
 // roster person's posts, blogs, accounts and course memberships to the learner, then the roster
 // person is gone.
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { blogKey } from "../accounts/identities.js";
 import { randomToken, sha256Hex } from "../core/crypto.js";
 import { FormError, NotFoundError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
@@ -231,4 +232,39 @@ export async function adoptNamedSources(db: Db, limit: number): Promise<number> 
     ]);
   }
   return named.length;
+}
+
+/**
+ * After a learner proves an account is theirs (src/accounts/identities.ts): a roster person of any
+ * course who holds that account (a blog the instructor added with their name, a Mastodon or
+ * Bluesky account the instructor gave them) is the learner, who becomes them. Returns the names
+ * taken over.
+ */
+export async function claimByVerifiedIdentity(db: Db, viewer: Person, identityId: number): Promise<string[]> {
+  const [identity] = await db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.id, identityId), eq(identities.personId, viewer.id), isNotNull(identities.verifiedAt)));
+  if (!identity || viewer.rosterOf !== null) return [];
+  const holders = new Map<number, string>();
+  if (identity.kind === "blog") {
+    const rows = await db
+      .select({ owner: people.id, name: people.displayName, home: sources.homePageUrl, site: sources.siteUrl, url: sources.url })
+      .from(sources)
+      .innerJoin(people, eq(people.id, sources.ownerId))
+      .where(and(isNotNull(people.rosterOf), eq(sources.kind, "feed")));
+    for (const r of rows) {
+      const keys = [r.home, r.site].filter((u): u is string => !!u).map(blogKey);
+      if (keys.includes(identity.authorKey)) holders.set(r.owner, r.name);
+    }
+  } else {
+    const rows = await db
+      .select({ owner: people.id, name: people.displayName })
+      .from(identities)
+      .innerJoin(people, eq(people.id, identities.personId))
+      .where(and(isNotNull(people.rosterOf), eq(identities.kind, identity.kind), eq(identities.authorKey, identity.authorKey)));
+    for (const r of rows) holders.set(r.owner, r.name);
+  }
+  for (const roster of holders.keys()) await db.batch(becomeStatements(db, roster, viewer.id) as [Statement, ...Statement[]]);
+  return [...holders.values()];
 }

@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createPerson } from "../../src/accounts/people.js";
-import { items, memberships, people, sources } from "../../src/db/schema.js";
+import { identities as identitiesTable, items, memberships, people, sources } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { ingestTick } from "../../src/jobs/tick.js";
 import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
@@ -166,5 +166,47 @@ describe("the roster", () => {
     expect((await hub.deps.db.select().from(sources))[0]!.ownerId).toBe(maya!.id);
     const posts = await hub.deps.db.select().from(items).where(eq(items.courseId, courseId));
     expect(posts.every((p) => p.personId === maya!.id)).toBe(true);
+  });
+});
+
+describe("claiming by proof", () => {
+  it("makes a learner who proves the roster blog is theirs (rel=me) that roster person", async () => {
+    await addMayasBlog();
+    const [roster] = await rosterPeople();
+    await hub.deps.db.update(sources).set({ homePageUrl: server.url("/maya/") });
+    const maya = await signUp("Maya");
+    // Her blog's home page links back to her hub profile with rel="me".
+    server.feed(
+      "/maya/",
+      `<!doctype html><title>Maya</title><a rel="me" href="http://localhost:8787/people/${maya.id}">me on the hub</a>`,
+      "text/html",
+    );
+    await maya.client.submit("/me", "/me/identities", { kind: "blog", address: server.url("/maya/") });
+    const [identity] = await hub.deps.db.select().from(identitiesTable).where(eq(identitiesTable.personId, maya.id));
+    const res = await maya.client.submit("/me", `/me/identities/${identity!.id}/verify`, {});
+    expect(res.status).toBe(303);
+    expect(await text(maya.client, "/me")).toContain("You have taken your place on the roster as Maya Lopez.");
+    expect(await rosterPeople()).toEqual([]);
+    expect((await hub.deps.db.select().from(sources))[0]!.ownerId).toBe(maya.id);
+    const posts = await hub.deps.db.select().from(items).where(eq(items.courseId, courseId));
+    expect(posts.every((p) => p.personId === maya.id)).toBe(true);
+    expect(roster!.id).not.toBe(maya.id);
+  });
+
+  it("never lets someone take a roster place without proof: a blog page that links elsewhere proves nothing", async () => {
+    await addMayasBlog();
+    await hub.deps.db.update(sources).set({ homePageUrl: server.url("/maya/") });
+    const omar = await signUp("Omar");
+    server.feed(
+      "/maya/",
+      `<!doctype html><title>Maya</title><a rel="me" href="http://localhost:8787/people/999">someone else</a>`,
+      "text/html",
+    );
+    await omar.client.submit("/me", "/me/identities", { kind: "blog", address: server.url("/maya/") });
+    const [identity] = await hub.deps.db.select().from(identitiesTable).where(eq(identitiesTable.personId, omar.id));
+    await omar.client.submit("/me", `/me/identities/${identity!.id}/verify`, {});
+    expect(await rosterPeople()).toHaveLength(1);
+    const posts = await hub.deps.db.select().from(items).where(eq(items.courseId, courseId));
+    expect(posts.some((p) => p.personId === omar.id)).toBe(false);
   });
 });

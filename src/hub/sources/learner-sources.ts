@@ -90,7 +90,7 @@ async function onTheRoster(db: Db, courseId: number, address: string, err: Dupli
   if (!owner?.rosterOf) return err;
   return new FormError(
     "url",
-    `This blog is on the course's roster as ${owner.displayName}. If it is yours, ask your instructor for your claim link: it makes the blog and its posts yours.`,
+    `This blog is on the course's roster as ${owner.displayName}. If it is yours, ask your instructor for your claim link, or prove it: add the blog on your accounts page (/me), put the rel="me" link or the code it gives you on your blog, and press "Check now". Either way the blog and its posts become yours.`,
   );
 }
 

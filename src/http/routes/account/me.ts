@@ -13,6 +13,7 @@ import {
   verifyIdentity,
 } from "../../../accounts/identities.js";
 import { type IdentityKind, identityKinds, people } from "../../../db/schema.js";
+import { claimByVerifiedIdentity } from "../../../hub/roster-people.js";
 import { failingSourcesOfPerson, healthOf } from "../../../hub/sources/learner-sources.js";
 import { itemsOfPerson, withdrawItem } from "../../../hub/withdraw.js";
 import { autoLinkByTags } from "../../../pls/portfolio/portfolio.js";
@@ -71,7 +72,11 @@ meRoutes.post("/me/identities/:id/verify", async (c) => {
   const viewer = c.get("viewer");
   if (!viewer) return loginRedirect(c);
   const deps = c.get("deps");
-  const result = await verifyIdentity(deps, viewer.id, Number(c.req.param("id")));
+  const id = /^\d{1,12}$/.test(c.req.param("id") ?? "") ? Number(c.req.param("id")) : 0;
+  const result = await verifyIdentity(deps, viewer.id, id);
+  // Proving an account a roster person holds (the instructor added it with their name) is claiming it.
+  const claimed = result.ok ? await claimByVerifiedIdentity(deps.db, viewer, id) : [];
+  if (claimed.length) deps.log("info", "roster.claimed_by_proof", { person: viewer.id, names: claimed.length });
   // The posts just attributed may carry an active objective's tag: evidence for it at once.
   // A courtesy to the learner: its failure never undoes the verification.
   if (result.ok) {
@@ -82,7 +87,9 @@ meRoutes.post("/me/identities/:id/verify", async (c) => {
   flash(
     c,
     result.ok
-      ? `Verified (${result.via === "rel_me" ? 'rel="me" link' : "code"}): your posts from this account are now yours in every course.`
+      ? `Verified (${result.via === "rel_me" ? 'rel="me" link' : "code"}): your posts from this account are now yours in every course.${
+          claimed.length ? ` You have taken your place on the roster as ${claimed.join(", ")}.` : ""
+        }`
       : result.error,
   );
   return c.redirect("/me", 303);
