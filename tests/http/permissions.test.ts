@@ -353,6 +353,14 @@ const TABLE: Row[] = [
     body: () => ({ confirm: "yes" }),
     alsoAllowed: [404],
   },
+  {
+    method: "POST",
+    route: "/c/:slug/manage/roster/csv",
+    access: "manager",
+    path: () => `${T}/manage/roster/csv`,
+    body: () => ({ csv: "name,blog\nNobody,not a url" }),
+    alsoAllowed: [400],
+  },
   // A claim link is the secret: anyone may open it (an unknown one is gone: 410); claiming needs an account.
   { method: "GET", route: "/claim/:token", access: "public", path: () => "/claim/trc_not-a-real-token", alsoAllowed: [410] },
   { method: "POST", route: "/claim/:token", access: "signedIn", path: () => "/claim/trc_not-a-real-token", alsoAllowed: [410] },

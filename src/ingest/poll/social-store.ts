@@ -120,7 +120,9 @@ export async function socialUpserts(
     source.courseId,
     [...byKey].map(([key, { url }]) => ({ url, key })),
   );
-  const owners = await verifiedOwners(db, kind, keys);
+  // A Bluesky account on a course roster may be known by its handle alone (resolved to a DID later).
+  const handles = kind === "bluesky" ? [...byKey.values()].map(({ post }) => `handle:${post.author.handle.toLowerCase()}`) : [];
+  const owners = await verifiedOwners(db, kind, [...keys, ...handles]);
 
   const rows: NewItem[] = [];
   for (const [key, { url, post: p }] of byKey) {
@@ -137,7 +139,7 @@ export async function socialUpserts(
     rows.push({
       courseId: source.courseId,
       sourceId: source.id,
-      personId: owners.get(p.author.key) ?? null,
+      personId: owners.get(p.author.key) ?? owners.get(`handle:${p.author.handle.toLowerCase()}`) ?? null,
       kind: p.kind,
       externalId: p.externalId,
       canonicalUrl: url,

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
 import { addSourceByAddress } from "../../../hub/sources/add-source.js";
+import { importCsvRoster } from "../../../hub/sources/csv-roster.js";
 import { exportOpml, MAX_OPML_CHARS } from "../../../hub/sources/opml.js";
 import { importRoster } from "../../../hub/sources/opml-import.js";
 import { markDue, readFeedSourceForm, readOwnerName, removeSource, sourcesOf } from "../../../hub/sources/sources.js";
@@ -113,6 +114,36 @@ sourceRoutes.post("/manage/roster", (c) =>
     } catch (err) {
       const errors = fieldErrors(err);
       const values = { opml: typeof body.opml === "string" ? body.opml.slice(0, MAX_OPML_CHARS) : "", importFilter: filter };
+      if (errors) return managePage(c, course, { values, errors }, 400);
+      throw err;
+    }
+  }),
+);
+
+/** The CSV roster's text, from the uploaded file or else the pasted text. */
+async function csvText(body: Record<string, unknown>): Promise<string> {
+  const file = body.csvFile;
+  if (file instanceof File && file.size > 0) {
+    if (file.size > MAX_OPML_CHARS)
+      throw new FormError("csv", `This file is larger than ${MAX_OPML_CHARS / 1024} KB; split the roster into smaller files.`);
+    return decodeBody(new Uint8Array(await file.arrayBuffer()), "text/csv; charset=utf-8");
+  }
+  const pasted = typeof body.csv === "string" ? body.csv : "";
+  if (!pasted.trim()) throw new FormError("csv", "Choose a CSV file or paste its text.");
+  return pasted;
+}
+
+sourceRoutes.post("/manage/roster/csv", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const body = await c.req.parseBody();
+    const filter = body.csvFilter === "all" ? "all" : "tagged";
+    try {
+      const report = await importCsvRoster(deps, course.id, await csvText(body), filter);
+      return managePage(c, course, { importReport: report }, report.counts.failed && !report.counts.added ? 400 : 200);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      const values = { csv: typeof body.csv === "string" ? body.csv.slice(0, MAX_OPML_CHARS) : "", csvFilter: filter };
       if (errors) return managePage(c, course, { values, errors }, 400);
       throw err;
     }
