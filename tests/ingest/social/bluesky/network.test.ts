@@ -201,6 +201,7 @@ describe.skipIf(skip)("Bluesky reader on a local atproto network (PLC + PDS + Ap
       handle: "bob.test",
       name: null,
       url: "https://bsky.app/profile/bob.test",
+      sites: ["bob.test"],
     });
     expect(h.log.lines).toContainEqual(expect.objectContaining({ msg: "bluesky.posts_dropped", untagged: 2 }));
 
