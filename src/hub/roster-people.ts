@@ -268,3 +268,35 @@ export async function claimByVerifiedIdentity(db: Db, viewer: Person, identityId
   for (const roster of holders.keys()) await db.batch(becomeStatements(db, roster, viewer.id) as [Statement, ...Statement[]]);
   return [...holders.values()];
 }
+
+export interface GuestAuthor {
+  kind: "mastodon" | "bluesky";
+  authorKey: string;
+  handle: string;
+  posts: number;
+}
+
+/** The course's guest authors on Mastodon and Bluesky (posts by no learner), most posts first. */
+export async function guestAuthorsOf(db: Db, courseId: number, limit = 200): Promise<GuestAuthor[]> {
+  const rows = await db
+    .select({ kind: items.kind, authorKey: items.authorKey, handle: sql<string>`max(${items.authorHandle})`, posts: sql<number>`count(*)` })
+    .from(items)
+    .where(
+      and(
+        eq(items.courseId, courseId),
+        isNull(items.personId),
+        isNull(items.deletedAt),
+        isNotNull(items.authorKey),
+        sql`${items.kind} != 'blog'`,
+      ),
+    )
+    .groupBy(items.kind, items.authorKey)
+    .orderBy(sql`count(*) DESC`, asc(items.authorKey))
+    .limit(limit);
+  return rows.map((r) => ({
+    kind: r.kind as GuestAuthor["kind"],
+    authorKey: r.authorKey!,
+    handle: r.handle ?? r.authorKey!,
+    posts: Number(r.posts),
+  }));
+}

@@ -347,6 +347,13 @@ const TABLE: Row[] = [
   },
   {
     method: "POST",
+    route: "/c/:slug/manage/roster/:id/merge",
+    access: "manager",
+    path: () => `${T}/manage/roster/999999/merge`,
+    alsoAllowed: [400],
+  },
+  {
+    method: "POST",
     route: "/c/:slug/manage/roster/:id/remove",
     access: "manager",
     path: () => `${T}/manage/roster/999999/remove`,

@@ -210,3 +210,46 @@ describe("claiming by proof", () => {
     expect(posts.some((p) => p.personId === omar.id)).toBe(false);
   });
 });
+
+describe("a guest author merged into a roster person", () => {
+  it("moves the guest's posts to them after a confirmation, and their next posts follow", async () => {
+    await addMayasBlog();
+    const [roster] = await rosterPeople();
+    const at = hub.clock.now;
+    await hub.deps.db.insert(items).values({
+      courseId,
+      kind: "mastodon",
+      externalId: "https://mastodon.example/users/maya/statuses/1",
+      canonicalUrl: "https://mastodon.example/@maya/1",
+      postKey: "https://mastodon.example/@maya/1",
+      title: "A toot",
+      authorKey: "maya@mastodon.example",
+      authorHandle: "@maya@mastodon.example",
+      publishedAt: at,
+      firstSeenAt: at,
+      lastSeenAt: at,
+    });
+    const page = await text(ida, "/c/t509/manage/people");
+    expect(page).toContain("@maya@mastodon.example (Mastodon, 1 post)");
+    const unconfirmed = await ida.submit("/c/t509/manage/people", `/c/t509/manage/roster/${roster!.id}/merge`, {
+      guest: "mastodon maya@mastodon.example",
+    });
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.text()).toContain("Tick the box to confirm you have checked this account is theirs.");
+    const res = await ida.submit("/c/t509/manage/people", `/c/t509/manage/roster/${roster!.id}/merge`, {
+      guest: "mastodon maya@mastodon.example",
+      confirm: "yes",
+    });
+    expect(res.status).toBe(303);
+    const [toot] = await hub.deps.db.select().from(items).where(eq(items.kind, "mastodon"));
+    expect(toot!.personId).toBe(roster!.id);
+    const [account] = await hub.deps.db.select().from(identitiesTable).where(eq(identitiesTable.personId, roster!.id));
+    expect(account).toMatchObject({ kind: "mastodon", authorKey: "maya@mastodon.example", verifiedBy: "roster" });
+    // A learner can still claim the place and take the account with them.
+    const maya = await signUp("Maya");
+    const path = await claimLink();
+    await maya.client.submit(path, path, {});
+    const [moved] = await hub.deps.db.select().from(identitiesTable).where(eq(identitiesTable.authorKey, "maya@mastodon.example"));
+    expect(moved!.personId).toBe(maya.id);
+  });
+});

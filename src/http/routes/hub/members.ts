@@ -8,7 +8,14 @@ import type { Course } from "../../../db/schema.js";
 import { tagsOf } from "../../../hub/courses.js";
 import { clearJoinCode, makeJoinCode } from "../../../hub/join.js";
 import { addTa, canRunPeople, membersOf, readTaEmail, removeMember } from "../../../hub/members.js";
-import { issueClaimLink, removeRosterPerson, renameRosterPerson, rosterPeopleOf } from "../../../hub/roster-people.js";
+import {
+  guestAuthorsOf,
+  issueClaimLink,
+  mergeGuestInto,
+  removeRosterPerson,
+  renameRosterPerson,
+  rosterPeopleOf,
+} from "../../../hub/roster-people.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
@@ -18,11 +25,12 @@ export const memberRoutes = new Hono<AppEnv>();
 
 async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
   const { db, config } = c.get("deps");
-  const [members, canRun, tags, roster] = await Promise.all([
+  const [members, canRun, tags, roster, guests] = await Promise.all([
     membersOf(db, course.id),
     canRunPeople(db, c.get("viewer"), course.id),
     tagsOf(db, course.id),
     rosterPeopleOf(db, course.id),
+    guestAuthorsOf(db, course.id),
   ]);
   const joinCode = course.joinCode;
   return page(
@@ -34,6 +42,7 @@ async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<stri
       tags,
       members,
       roster,
+      guests,
       canRun,
       viewerId: c.get("viewer")!.id,
       joinCode,
@@ -157,5 +166,30 @@ memberRoutes.post("/manage/roster/:id/remove", (c) =>
     await removeRosterPerson(deps.db, course.id, rosterId(c));
     flash(c, "Taken off the roster: their posts show as a guest's until someone claims their blog.");
     return c.redirect(`/c/${course.slug}/manage/people#roster-h`, 303);
+  }),
+);
+
+memberRoutes.post("/manage/roster/:id/merge", (c) =>
+  withManagedCourse(c, async (course) => {
+    const deps = c.get("deps");
+    const form = await formBody(c);
+    const id = rosterId(c);
+    const guest = (await guestAuthorsOf(deps.db, course.id, 1000)).find((g) => `${g.kind} ${g.authorKey}` === form.guest);
+    const problem = !guest
+      ? "Choose one of the course's guest authors."
+      : form.confirm !== "yes"
+        ? "Tick the box to confirm you have checked this account is theirs."
+        : null;
+    if (problem || !guest) return peoplePage(c, course, { rosterEdit: { id, values: {}, errors: { guest: problem } } }, 400);
+    try {
+      const moved = await mergeGuestInto(deps.db, course.id, id, guest);
+      deps.log("info", "roster.guest_merged", { course: course.id, person: id, posts: moved });
+      flash(c, `${guest.handle}'s ${moved} post(s) are now under their name, and so will their next ones be.`);
+      return c.redirect(`/c/${course.slug}/manage/people#roster-h`, 303);
+    } catch (err) {
+      const errors = fieldErrors(err);
+      if (!errors) throw err;
+      return peoplePage(c, course, { rosterEdit: { id, values: {}, errors } }, 400);
+    }
   }),
 );
