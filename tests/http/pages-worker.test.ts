@@ -126,4 +126,42 @@ describe("course pages in workerd", () => {
     expect(await text("/c/next/spotlight")).toContain("note 1");
     expect((await positions(2)).map((p) => p.position)).toEqual([0, 1]);
   });
+
+  it("imports a CSV roster on D1 (csv-parse in the bundle, one batch) and claims a place by link", async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `Learner ${i},https://l${i}.example.org/feed/,@l${i}@mastodon.example`);
+    const res = await ida.submit("/c/t509/manage", "/c/t509/manage/roster/csv", {
+      csv: ["name,blog,mastodon", ...rows].join("\n"),
+      csvFilter: "tagged",
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("40 added");
+    const count = async (sql: string) => (await d1.prepare(sql).first<{ n: number }>())!.n;
+    expect(await count("SELECT count(*) AS n FROM people WHERE roster_of IS NOT NULL")).toBe(40);
+    expect(await count("SELECT count(*) AS n FROM sources WHERE owner_id IN (SELECT id FROM people WHERE roster_of IS NOT NULL)")).toBe(40);
+    expect(await count("SELECT count(*) AS n FROM identities WHERE verified_by = 'roster'")).toBe(40);
+    const person = await d1.prepare("SELECT id FROM people WHERE display_name = 'Learner 7'").first<{ id: number }>();
+    const page = await (await ida.submit("/c/t509/manage/people", `/c/t509/manage/roster/${person!.id}/claim-link`, {})).text();
+    const link = new URL(/<code class="secret">([^<]+)<\/code>/.exec(page)![1]!).pathname;
+    const learner = new Client(
+      (req) =>
+        worker.mf.dispatchFetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          redirect: "manual",
+          duplex: "half",
+        } as never) as unknown as Promise<Response>,
+    );
+    expect(
+      (await learner.submit("/signup", "/signup", { displayName: "Lee", email: "lee@example.org", password: "correct horse battery" }))
+        .status,
+    ).toBe(303);
+    expect((await learner.submit(link, link, {})).status).toBe(303);
+    expect(await count(`SELECT count(*) AS n FROM people WHERE id = ${person!.id}`)).toBe(0);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM sources WHERE url = 'https://l7.example.org/feed/' AND owner_id = (SELECT id FROM people WHERE email = 'lee@example.org')",
+      ),
+    ).toBe(1);
+  });
 });
