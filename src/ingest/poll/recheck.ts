@@ -9,16 +9,18 @@
 // blip (a deploy, a moved page), hence the second, sooner look.
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import { items, sources, tombstones } from "../../db/schema.js";
-import { postKey } from "../canonical-url.js";
+import { canonicalUrl, postKey } from "../canonical-url.js";
 import type { PollDeps } from "../deps.js";
 import { IngestError } from "../errors.js";
+import { decodeBody } from "../fetch/decode.js";
 import { safeFetch } from "../fetch/fetch.js";
 import { hostLimiter, hostOf, mapPolitely } from "../fetch/hosts.js";
 import { userAgent } from "../fetch/user-agent.js";
+import { syndicationLinks } from "../parse/syndication.js";
 import type { SocialPost } from "../social/post.js";
 import { readerForSource } from "../social/readers.js";
 import { newPollRun, tagsOf } from "./run.js";
-import { socialUpserts } from "./social-store.js";
+import { crossPostLinks, socialUpserts } from "./social-store.js";
 import type { Statement } from "./writes.js";
 
 const HOUR = 60 * 60_000;
@@ -68,6 +70,40 @@ export async function checkPostExists(deps: PollDeps, url: string): Promise<Rech
   }
 }
 
+/** A GET of the post's page: whether it is there, and the syndication links its h-entry lists. */
+export async function readPostPage(deps: PollDeps, url: string): Promise<{ verdict: RecheckVerdict; syndication: string[] }> {
+  try {
+    const res = await safeFetch(url, {
+      fetch: deps.fetch,
+      timeoutMs: Math.min(deps.config.fetchTimeoutMs, 10_000),
+      maxBytes: 512 * 1024,
+      userAgent: userAgent(deps.config.publicUrl),
+      allowLoopback: deps.config.allowLoopbackFetch,
+      resolveHost: deps.resolveHost,
+      accept: "text/html,*/*;q=0.8",
+    });
+    const verdict = verdictFor(res.status);
+    const html = verdict === "present" && res.bytes ? decodeBody(res.bytes, res.contentType) : "";
+    return { verdict, syndication: html ? syndicationLinks(html, res.url) : [] };
+  } catch (err) {
+    if (err instanceof IngestError) {
+      if (err.code === "too_large") return { verdict: "present", syndication: [] };
+      if (err.status !== undefined) return { verdict: verdictFor(err.status), syndication: [] };
+    }
+    return { verdict: "inconclusive", syndication: [] };
+  }
+}
+
+/** Records the syndicated copies a post's page lists, and links those already in the course to it. */
+async function linkSyndicated(deps: PollDeps, item: { id: number; courseId: number; personId: number | null }, links: string[]) {
+  const keys = [...new Set(links.map((l) => postKey(canonicalUrl(l))))].slice(0, 8);
+  const statements: Statement[] = [
+    deps.db.update(items).set({ links: keys }).where(eq(items.id, item.id)),
+    ...crossPostLinks(deps.db, item.courseId, item.personId === null ? [] : [item.personId]),
+  ];
+  await deps.db.batch(statements as [Statement, ...Statement[]]);
+}
+
 function verdictFor(status: number): RecheckVerdict {
   if (status === 404 || status === 410) return "missing";
   if ((status >= 200 && status < 400) || status === 401 || status === 403) return "present";
@@ -109,6 +145,8 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
       kind: items.kind,
       sourceId: items.sourceId,
       remoteId: items.remoteId,
+      personId: items.personId,
+      links: items.links,
     });
   summary.checked = claimed.length;
   const verdicts = await socialVerdicts(
@@ -125,7 +163,17 @@ export async function recheckDueItems(deps: PollDeps, opts: { limit?: number; co
     async (item) => {
       // A post's own page, where its server has no API to ask (a blog, or a toot whose source is
       // gone: a Spotlight copy in a new cohort); else its server's API (social/readers.ts).
-      const asked = verdicts.get(item.id) ?? { verdict: await checkPostExists(deps, item.url), page: true };
+      // A blog post's one-day look reads its page (the others are HEADs): its h-entry may list where the
+      // post was also published (u-syndication) by then, so its toots and skeets become "also on" (POSSE).
+      const age = deps.now().getTime() - item.firstSeenAt.getTime();
+      const firstLook = item.kind === "blog" && item.links.length === 0 && age >= 12 * HOUR && age < 3 * DAY;
+      const page = verdicts.has(item.id)
+        ? null
+        : firstLook
+          ? await readPostPage(deps, item.url)
+          : { verdict: await checkPostExists(deps, item.url), syndication: [] };
+      const asked = verdicts.get(item.id) ?? { verdict: page!.verdict, page: true };
+      if (page?.syndication.length) await linkSyndicated(deps, item, page.syndication);
       const at = deps.now();
       // A page can 404 for a moment (a deploy); a social server's API answering "no such post" is definitive.
       const missesToRemove = asked.page ? 2 : 1;

@@ -5,7 +5,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFirstAdmin, createPerson } from "../../../src/accounts/people.js";
-import { itemSources, items, portfolioEntries, spotlightEntries, tombstones } from "../../../src/db/schema.js";
+import { itemSources, items, portfolioEntries, sources as sourcesTable, spotlightEntries, tombstones } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { flowPage } from "../../../src/hub/flow.js";
 import { addFeedSource, removeSource } from "../../../src/hub/sources/sources.js";
@@ -294,5 +294,78 @@ describe("POSSE: a post published on the learner's site and syndicated elsewhere
     expect(post.links).toEqual([postKey("https://mastodon.example/@maya/109")]);
     expect(await crossOf(t.id)).toBe(post.id);
     expect((await flowPage(hub.deps.db, courseId)).items.map((i) => i.title)).toEqual(["Week 3"]); // one entry, "also on"
+  });
+});
+
+describe("a blog that moved to another domain", () => {
+  it("keeps one item per post when the feed's 301 says so and the posts keep their GUIDs", async () => {
+    const posts = (host: string) =>
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>Maya</title><link>https://${host}/</link>
+<item><title>Week 3</title><link>https://${host}/week-3/</link><guid isPermaLink="false">maya-3</guid><pubDate>${new Date(Date.UTC(2026, 9, 3)).toUTCString()}</pubDate><category>t509massive</category></item>
+</channel></rss>`;
+    server.feed("/old.xml", posts("maya.example.org"));
+    const s = await addFeedSource(hub.deps.db, courseId, { url: server.url("/old.xml"), filter: "tagged" }, null, hub.clock.now);
+    await pollSource(hub.deps, s);
+    const [before] = await all();
+    // The blog moved: the old feed address answers 301, the new feed lists the same posts on the new domain.
+    server.route("/old.xml", (_req, res) => void res.writeHead(301, { location: server.url("/new.xml") }).end());
+    server.feed("/new.xml", posts("maya.example.net"));
+    hub.clock.advance(60 * 60_000);
+    await pollSource(hub.deps, { ...s, etag: null, lastModified: null });
+    const after = await all();
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({
+      id: before!.id,
+      canonicalUrl: "https://maya.example.net/week-3/",
+      postKey: "https://maya.example.net/week-3",
+    });
+    const [moved] = await hub.deps.db.select().from(sourcesTable);
+    expect(moved!.url).toBe(server.url("/new.xml"));
+  });
+});
+
+describe("syndication links on the post's own page", () => {
+  it("are read at the post's one-day look, and its toot becomes 'also on' under it", async () => {
+    const maya = (await createPerson(hub.deps.db, { email: "m2@example.org", displayName: "Maya", password: "long enough password" }))!.id;
+    const tootUrl = "https://mastodon.example/@maya/110";
+    server.route("/week-3/", (req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(
+        req.method === "HEAD"
+          ? undefined
+          : `<!doctype html><article class="h-entry"><h1 class="p-name">Week 3</h1><a class="u-syndication" href="${tootUrl}">Also on Mastodon</a></article>`,
+      );
+    });
+    server.feed(
+      "/feed.xml",
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>Maya</title><link>${server.url("/")}</link><item><title>Week 3</title><link>${server.url("/week-3/")}</link><pubDate>${new Date(Date.UTC(2026, 9, 3)).toUTCString()}</pubDate><category>t509massive</category></item></channel></rss>`,
+    );
+    const s = await addFeedSource(hub.deps.db, courseId, { url: server.url("/feed.xml"), filter: "tagged" }, maya, hub.clock.now);
+    await pollSource(hub.deps, s);
+    const at = hub.clock.now;
+    const [toot] = await hub.deps.db
+      .insert(items)
+      .values({
+        courseId,
+        kind: "mastodon",
+        externalId: tootUrl,
+        canonicalUrl: tootUrl,
+        postKey: postKey(tootUrl),
+        title: "New post",
+        personId: maya,
+        publishedAt: at,
+        firstSeenAt: at,
+        lastSeenAt: at,
+      })
+      .returning();
+    const { recheckDueItems } = await import("../../../src/ingest/poll/recheck.js");
+    hub.clock.advance(6 * 60 * 60_000);
+    await recheckDueItems(hub.deps); // the 6-hour look: a HEAD
+    expect((await hub.deps.db.select().from(items).where(eq(items.id, toot!.id)))[0]!.crossPostOf).toBeNull();
+    hub.clock.advance(18 * 60 * 60_000);
+    await recheckDueItems(hub.deps); // the one-day look reads the page
+    const blog = (await all()).find((r) => r.kind === "blog")!;
+    expect(blog.links).toEqual([postKey(tootUrl)]);
+    expect((await hub.deps.db.select().from(items).where(eq(items.id, toot!.id)))[0]!.crossPostOf).toBe(blog.id);
   });
 });
