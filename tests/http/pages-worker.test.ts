@@ -164,4 +164,35 @@ describe("course pages in workerd", () => {
       ),
     ).toBe(1);
   });
+
+  it("re-keys items written before post keys on D1 at the cron tick, merging duplicates with their curation", async () => {
+    const now = Date.now();
+    const add = (url: string, hidden: number) =>
+      d1
+        .prepare(
+          "INSERT INTO items (course_id, kind, external_id, canonical_url, title, excerpt, tags, published_at, first_seen_at, last_seen_at, hidden) VALUES (1, 'blog', ?, ?, 'Dup', '', '[]', ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(url, url, now, now, now, hidden)
+        .first<{ id: number }>();
+    const older = await add("http://www.dup.example.org/week-9/", 0);
+    const newer = await add("https://dup.example.org/week-9", 1);
+    await d1
+      .prepare("INSERT INTO spotlight_entries (course_id, item_id, note, position, created_at) VALUES (1, ?, 'kept note', 99, ?)")
+      .bind(newer!.id, now)
+      .run();
+    // Nothing due to poll or re-check: this tick must reach no address but the database.
+    await d1
+      .prepare("UPDATE sources SET next_poll_at = ?")
+      .bind(now + 86_400_000)
+      .run();
+    await d1.prepare("UPDATE items SET recheck_at = NULL").run();
+    await worker.scheduled();
+    const rows = (
+      await d1.prepare("SELECT id, post_key, hidden FROM items WHERE title = 'Dup'").all<{ id: number; post_key: string; hidden: number }>()
+    ).results;
+    expect(rows).toEqual([{ id: older!.id, post_key: "https://dup.example.org/week-9", hidden: 1 }]);
+    const note = await d1.prepare("SELECT item_id FROM spotlight_entries WHERE note = 'kept note'").first<{ item_id: number }>();
+    expect(note!.item_id).toBe(older!.id);
+    expect((await d1.prepare("SELECT count(*) AS n FROM items WHERE post_key IS NULL").first<{ n: number }>())!.n).toBe(0);
+  });
 });
