@@ -13,6 +13,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { Client } from "./hub.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const wrangler = join(root, "node_modules/.bin/wrangler");
@@ -116,4 +117,18 @@ function pipeLines(stream: Readable, onLine: (line: string) => void): void {
     rest = lines.pop() ?? "";
     for (const line of lines) if (line.trim()) onLine(line);
   });
+}
+
+/** A cookie-keeping client (tests/helpers/hub.ts) for the Worker in workerd, as a browser would use it. */
+export function workerClient(worker: Pick<WorkerHarness, "mf">): Client {
+  return new Client(
+    (req) =>
+      worker.mf.dispatchFetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        redirect: "manual",
+        duplex: "half",
+      } as never) as unknown as Promise<Response>,
+  );
 }

@@ -3,24 +3,15 @@
 // participants' UNION query.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFeed } from "../../src/ingest/parse/parse.js";
-import { Client, setUpCourse } from "../helpers/hub.js";
-import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.js";
+import { type Client, setUpCourse } from "../helpers/hub.js";
+import { buildWorker, startWorker, type WorkerHarness, workerClient } from "../helpers/worker.js";
 
 let worker: WorkerHarness;
 let client: Client;
 
 beforeAll(async () => {
   worker = await startWorker(buildWorker(), { PAGE_CACHE_SECONDS: "0", PUBLIC_URL: "https://hub.example.org" });
-  client = new Client(
-    (req) =>
-      worker.mf.dispatchFetch(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        redirect: "manual",
-        duplex: "half",
-      } as never) as unknown as Promise<Response>,
-  );
+  client = workerClient(worker);
   await setUpCourse(client);
   const db = await worker.d1();
   const now = Date.now();

@@ -3,8 +3,8 @@
 // CTE for the roster, window functions renumbering the Spotlight inside a
 // batch, sub-selects passing ids between batched statements) runs on D1 too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, setUpCourse } from "../helpers/hub.js";
-import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.js";
+import { type Client, setUpCourse } from "../helpers/hub.js";
+import { buildWorker, startWorker, type WorkerHarness, workerClient } from "../helpers/worker.js";
 import { titlesIn } from "../hub/course-fixtures.js";
 
 let worker: WorkerHarness;
@@ -19,16 +19,7 @@ const text = async (path: string) => {
 
 beforeAll(async () => {
   worker = await startWorker(buildWorker(), { PAGE_CACHE_SECONDS: "0" });
-  ida = new Client(
-    (req) =>
-      worker.mf.dispatchFetch(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        redirect: "manual",
-        duplex: "half",
-      } as never) as unknown as Promise<Response>,
-  );
+  ida = workerClient(worker);
   await setUpCourse(ida);
   d1 = await worker.d1();
   const now = Date.now();
@@ -142,16 +133,7 @@ describe("course pages in workerd", () => {
     const person = await d1.prepare("SELECT id FROM people WHERE display_name = 'Learner 7'").first<{ id: number }>();
     const page = await (await ida.submit("/c/t509/manage/people", `/c/t509/manage/roster/${person!.id}/claim-link`, {})).text();
     const link = new URL(/<code class="secret">([^<]+)<\/code>/.exec(page)![1]!).pathname;
-    const learner = new Client(
-      (req) =>
-        worker.mf.dispatchFetch(req.url, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-          redirect: "manual",
-          duplex: "half",
-        } as never) as unknown as Promise<Response>,
-    );
+    const learner = workerClient(worker);
     expect(
       (await learner.submit("/signup", "/signup", { displayName: "Lee", email: "lee@example.org", password: "correct horse battery" }))
         .status,

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PollMessage } from "../../src/ingest/poll/fanout.js";
 import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
-import { Client, setUpCourse } from "../helpers/hub.js";
-import { buildWorker, declaredQueues, startWorker, type WorkerHarness } from "../helpers/worker.js";
+import { setUpCourse } from "../helpers/hub.js";
+import { buildWorker, declaredQueues, startWorker, type WorkerHarness, workerClient } from "../helpers/worker.js";
 
 const FEEDS = 25;
 const POSTS = 2;
@@ -60,18 +60,7 @@ beforeAll(async () => {
     },
   );
   db = await worker.d1();
-  await setUpCourse(
-    new Client(
-      (req) =>
-        worker.mf.dispatchFetch(req.url, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-          redirect: "manual",
-          duplex: "half",
-        } as never) as unknown as Promise<Response>,
-    ),
-  );
+  await setUpCourse(workerClient(worker));
   const course = await db.prepare("SELECT id FROM courses WHERE slug = 't509'").first<{ id: number }>();
   await db.batch(
     paths.map((p) =>

@@ -2,9 +2,9 @@
 // from a Mastodon-shaped server on 127.0.0.1 through masto and the guarded
 // fetch, via the cron tick and the poll queue, and re-checks what it stored.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, setUpCourse } from "../helpers/hub.js";
+import { setUpCourse } from "../helpers/hub.js";
 import { type MastodonServer, startMastodonServer } from "../helpers/mastodon-server.js";
-import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.js";
+import { buildWorker, startWorker, type WorkerHarness, workerClient } from "../helpers/worker.js";
 
 let worker: WorkerHarness;
 let mastodon: MastodonServer;
@@ -26,18 +26,7 @@ beforeAll(async () => {
   mastodon = await startMastodonServer();
   worker = await startWorker(buildWorker(), { ALLOW_LOOPBACK_FETCH: "true" }, { queues: true });
   db = await worker.d1();
-  await setUpCourse(
-    new Client(
-      (req) =>
-        worker.mf.dispatchFetch(req.url, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-          redirect: "manual",
-          duplex: "half",
-        } as never) as unknown as Promise<Response>,
-    ),
-  );
+  await setUpCourse(workerClient(worker));
   const course = await db.prepare("SELECT id FROM courses WHERE slug = 't509'").first<{ id: number }>();
   await db
     .prepare(

@@ -4,8 +4,8 @@
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
-import { Client, setUpCourse } from "../helpers/hub.js";
-import { buildWorker, startWorker, type WorkerHarness } from "../helpers/worker.js";
+import { setUpCourse } from "../helpers/hub.js";
+import { buildWorker, startWorker, type WorkerHarness, workerClient } from "../helpers/worker.js";
 
 let worker: WorkerHarness;
 let server: FeedServer;
@@ -44,16 +44,7 @@ describe("the Worker in workerd", () => {
   });
 
   it("serves setup, course creation and the Flow, and its cron handler ingests feeds", async () => {
-    const client = new Client(
-      (req) =>
-        worker.mf.dispatchFetch(req.url, {
-          method: req.method,
-          headers: req.headers,
-          body: req.body,
-          redirect: "manual",
-          duplex: "half",
-        } as never) as unknown as Promise<Response>,
-    );
+    const client = workerClient(worker);
     const first = await client.get("/");
     expect(first.status).toBe(302);
     expect(first.headers.get("location")).toBe("/setup");
