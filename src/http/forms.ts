@@ -37,6 +37,41 @@ export function flash(c: Context<AppEnv>, message: string): void {
 }
 
 /** Only same-site paths may be a post-login destination (no open redirect). */
+/** Where input-given paths are resolved, as a browser resolves them against the hub's pages. */
+const HUB = "http://hub.invalid";
+
+/**
+ * A redirect target taken from input, kept on the hub: parsed the way a browser parses it (tabs and
+ * newlines dropped, backslashes read as slashes, dot segments resolved, anything unsafe percent-
+ * encoded), and accepted only when it stays on this origin, optionally `within` some paths. The
+ * answer is the parsed path, query and fragment, so no header can be injected through it; anything
+ * else gets `fallback`.
+ */
+export function sameOriginPath(raw: unknown, fallback: string, within?: (pathname: string) => boolean): string {
+  // Backslashes are slashes to a browser: a target spelled with them is someone's trick, not a link of ours.
+  if (typeof raw !== "string" || raw.length > 2000 || !raw.startsWith("/") || raw.includes("\\")) return fallback;
+  let url: URL;
+  try {
+    url = new URL(raw, HUB);
+  } catch {
+    return fallback;
+  }
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // "//host" would be read as another site (a dot segment can produce it from an innocent-looking
+  // path); no page of ours has an empty segment, so any "//" in the path is refused.
+  if (url.origin !== HUB || url.pathname.includes("//") || /[\u0000-\u001f\u007f]/.test(path)) return fallback;
+  return within && !within(url.pathname) ? fallback : path;
+}
+
+/** The `next` of sign-in and sign-up: a path on the hub, else its home. */
 export function safeNext(raw: string | undefined): string {
-  return raw && /^\/(?![/\\])/.test(raw) ? raw : "/";
+  return sameOriginPath(raw, "/");
+}
+
+/**
+ * An id from the path or a form: a positive whole number of at most 15 digits, else 0, which names
+ * nothing (so the route answers "not found"). Never NaN or a float, which would reach SQL.
+ */
+export function idFrom(raw: unknown): number {
+  return typeof raw === "string" && /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : 0;
 }

@@ -3,9 +3,9 @@
 // Origin header, when sent, must be this hub's. A request failing either check
 // changes nothing.
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { setCookie } from "hono/cookie";
 import { randomToken, timingSafeEqual } from "../../core/crypto.js";
-import { cookieName, cookieOptions } from "../cookies.js";
+import { cookieName, cookieOptions, readCookie } from "../cookies.js";
 import type { AppEnv } from "../env.js";
 import { errorPage } from "../page.js";
 
@@ -19,7 +19,7 @@ export const csrf = (): MiddlewareHandler<AppEnv> =>
     if (new URL(c.req.url).pathname.startsWith("/api/")) return next();
     const { config } = c.get("deps");
     const name = cookieName(CSRF_COOKIE, config.secureCookies);
-    let token = getCookie(c, name);
+    let token = readCookie(c, name);
     if (!token || token.length < 20 || token.length > 100) {
       token = randomToken();
       setCookie(c, name, token, cookieOptions(config.secureCookies, 60 * 60 * 24 * 30));
@@ -36,7 +36,16 @@ export const csrf = (): MiddlewareHandler<AppEnv> =>
     }
     const type = c.req.header("content-type") ?? "";
     if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return refuse(c);
-    const body = await c.req.parseBody();
+    // A body that cannot be read (a broken multipart, a bad boundary) is the sender's error: 400.
+    const body = await c.req.parseBody().catch(() => null);
+    if (!body) {
+      return errorPage(
+        c,
+        400,
+        "This form could not be read",
+        "What was sent is not a form the hub can read. Go back, reload the page and try again.",
+      );
+    }
     const sent = typeof body._csrf === "string" ? body._csrf : "";
     if (!timingSafeEqual(sent, token)) return refuse(c);
     return next();

@@ -1,8 +1,8 @@
 // Loads the signed-in person (if any) from the session cookie, and the one-shot flash message.
 import type { MiddlewareHandler } from "hono";
-import { deleteCookie, getCookie } from "hono/cookie";
+import { deleteCookie } from "hono/cookie";
 import { personForSession } from "../../accounts/sessions.js";
-import { cookieName, cookieOptions } from "../cookies.js";
+import { cookieName, cookieOptions, readCookie } from "../cookies.js";
 import type { AppEnv } from "../env.js";
 
 export const SESSION_COOKIE = "tributary_session";
@@ -12,10 +12,19 @@ export const session = (): MiddlewareHandler<AppEnv> =>
   async function session(c, next) {
     const { db, config, now } = c.get("deps");
     const secure = config.secureCookies;
-    const token = getCookie(c, cookieName(SESSION_COOKIE, secure));
+    const token = readCookie(c, cookieName(SESSION_COOKIE, secure));
     c.set("viewer", token ? await personForSession(db, token, now()) : null);
-    const flash = getCookie(c, cookieName(FLASH_COOKIE, secure));
-    c.set("flash", flash ? decodeURIComponent(flash).slice(0, 300) : null);
+    const flash = readCookie(c, cookieName(FLASH_COOKIE, secure));
+    c.set("flash", flash ? decodedFlash(flash) : null);
     if (flash) deleteCookie(c, cookieName(FLASH_COOKIE, secure), cookieOptions(secure));
     await next();
   };
+
+/** The flash message as the hub wrote it (percent-encoded); a tampered one that cannot be decoded is dropped. */
+function decodedFlash(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw).slice(0, 300);
+  } catch {
+    return null;
+  }
+}

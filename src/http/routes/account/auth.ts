@@ -1,6 +1,6 @@
 // First-run setup, sign in (throttled) and sign out.
 import { type Context, Hono } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, setCookie } from "hono/cookie";
 import { authenticate, createFirstAdmin, hubHasAccounts, readAccountForm } from "../../../accounts/people.js";
 import { createSession, endSession, SESSION_DAYS } from "../../../accounts/sessions.js";
 import {
@@ -16,7 +16,7 @@ import {
 import { timingSafeEqual } from "../../../core/crypto.js";
 import type { Person } from "../../../db/schema.js";
 import type { TemplateName } from "../../../views/render.js";
-import { cookieName, cookieOptions } from "../../cookies.js";
+import { cookieName, cookieOptions, readCookie } from "../../cookies.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, safeNext } from "../../forms.js";
 import { SESSION_COOKIE } from "../../middleware/session.js";
@@ -33,7 +33,7 @@ export async function signIn(c: Context<AppEnv>, person: Person) {
 
 /** The person's session token from the request's cookie, if any. */
 export function sessionToken(c: Context<AppEnv>): string | undefined {
-  return getCookie(c, cookieName(SESSION_COOKIE, c.get("deps").config.secureCookies));
+  return readCookie(c, cookieName(SESSION_COOKIE, c.get("deps").config.secureCookies));
 }
 
 const ADDRESS = /^[0-9a-fA-F:.]{2,45}$/;
@@ -141,7 +141,7 @@ authRoutes.post("/login", async (c) => {
 authRoutes.post("/logout", async (c) => {
   const { db, config } = c.get("deps");
   const name = cookieName(SESSION_COOKIE, config.secureCookies);
-  const token = getCookie(c, name);
+  const token = readCookie(c, name);
   if (token) await endSession(db, token);
   deleteCookie(c, name, cookieOptions(config.secureCookies));
   return c.redirect("/", 303);

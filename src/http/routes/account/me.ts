@@ -18,7 +18,7 @@ import { failingSourcesOfPerson, healthOf } from "../../../hub/sources/learner-s
 import { itemsOfPerson, withdrawItem } from "../../../hub/withdraw.js";
 import { autoLinkByTags } from "../../../pls/portfolio/portfolio.js";
 import type { AppEnv } from "../../env.js";
-import { fieldErrors, flash, formBody } from "../../forms.js";
+import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
 import { loginRedirect } from "../hub/course-access.js";
 
@@ -72,7 +72,7 @@ meRoutes.post("/me/identities/:id/verify", async (c) => {
   const viewer = c.get("viewer");
   if (!viewer) return loginRedirect(c);
   const deps = c.get("deps");
-  const id = /^\d{1,12}$/.test(c.req.param("id") ?? "") ? Number(c.req.param("id")) : 0;
+  const id = /^\d{1,12}$/.test(c.req.param("id") ?? "") ? idFrom(c.req.param("id")) : 0;
   const result = await verifyIdentity(deps, viewer.id, id);
   // Proving an account a roster person holds (the instructor added it with their name) is claiming it.
   const claimed = result.ok ? await claimByVerifiedIdentity(deps.db, viewer, id) : [];
@@ -98,7 +98,7 @@ meRoutes.post("/me/identities/:id/verify", async (c) => {
 meRoutes.post("/me/identities/:id/remove", async (c) => {
   const viewer = c.get("viewer");
   if (!viewer) return loginRedirect(c);
-  await unlinkIdentity(c.get("deps").db, viewer.id, Number(c.req.param("id")));
+  await unlinkIdentity(c.get("deps").db, viewer.id, idFrom(c.req.param("id")));
   flash(c, "Removed. Posts from that account now appear as a guest's.");
   return c.redirect("/me", 303);
 });
@@ -107,7 +107,7 @@ meRoutes.post("/me/items/:id/withdraw", async (c) => {
   const viewer = c.get("viewer");
   if (!viewer) return loginRedirect(c);
   const deps = c.get("deps");
-  const ok = await withdrawItem(deps.db, viewer.id, Number(c.req.param("id")), deps.now());
+  const ok = await withdrawItem(deps.db, viewer.id, idFrom(c.req.param("id")), deps.now());
   if (!ok) return errorPage(c, 404, "No such post", "That post is not one of yours, or it was already withdrawn.");
   deps.log("info", "item.withdrawn", { person: viewer.id });
   flash(c, "Withdrawn: the post is gone from the hub. It is still on your own blog or account.");
@@ -116,7 +116,7 @@ meRoutes.post("/me/items/:id/withdraw", async (c) => {
 
 meRoutes.get("/people/:id", async (c) => {
   const { db } = c.get("deps");
-  const id = Number(c.req.param("id"));
+  const id = idFrom(c.req.param("id"));
   const [person] = Number.isInteger(id) ? await db.select().from(people).where(eq(people.id, id)) : [];
   if (!person) return errorPage(c, 404, "No such person", "There is no one at this address.");
   const verified = await verifiedIdentitiesOf(db, person.id);

@@ -15,7 +15,7 @@ import { namesOf } from "../../../hub/roster.js";
 import { sourcesOf } from "../../../hub/sources/sources.js";
 import { addToSpotlight, copySpotlight, coursesWithSpotlight, editNote, moveEntry, readNote, removeEntry } from "../../../hub/spotlight.js";
 import type { AppEnv } from "../../env.js";
-import { fieldErrors, flash, formBody } from "../../forms.js";
+import { fieldErrors, flash, formBody, sameOriginPath } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
 import { withManagedCourse } from "./course-access.js";
 import { coursePath } from "./pages.js";
@@ -27,9 +27,7 @@ type Ctx = Context<AppEnv>;
 /** Where a curation form sends the person back to: a page of this course, else its Flow. */
 function backTo(course: Course, raw: string | undefined): string {
   const base = coursePath(course);
-  if (raw && raw.length <= 2000 && (raw === base || raw.startsWith(`${base}/`) || raw.startsWith(`${base}?`)) && !/[\\\s]|\/\//.test(raw))
-    return raw;
-  return base;
+  return sameOriginPath(raw, base, (path) => path === base || path.startsWith(`${base}/`));
 }
 
 function idParam(c: Ctx, name: string): number | null {

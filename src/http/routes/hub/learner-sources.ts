@@ -17,7 +17,7 @@ import {
 import { type CheckNow, checkSourceNow } from "../../../ingest/poll/on-demand.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
 import type { AppEnv } from "../../env.js";
-import { fieldErrors, flash, formBody } from "../../forms.js";
+import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
 import { loginRedirect, withCourse, withManagedCourse } from "./course-access.js";
 
@@ -101,7 +101,7 @@ learnerSourceRoutes.post("/my-sources", (c) =>
 learnerSourceRoutes.post("/my-sources/:id/check", (c) =>
   withMemberCourse(c, async (course) => {
     const deps = c.get("deps");
-    const id = /^\d{1,12}$/.test(c.req.param("id") ?? "") ? Number(c.req.param("id")) : null;
+    const id = /^\d{1,12}$/.test(c.req.param("id") ?? "") ? idFrom(c.req.param("id")) : null;
     const source = id === null ? undefined : (await learnerSourcesOf(deps.db, course.id, c.get("viewer")!.id)).find((s) => s.id === id);
     if (!source) return errorPage(c, 404, "No such blog", "That blog is not one of yours in this course.");
     if (source.status !== "active") {
@@ -131,7 +131,7 @@ function checkMessage(check: CheckNow, filter: Source["filter"]): string {
 learnerSourceRoutes.post("/my-sources/:id/remove", (c) =>
   withMemberCourse(c, async (course) => {
     const deps = c.get("deps");
-    const id = Number(c.req.param("id"));
+    const id = idFrom(c.req.param("id"));
     if (!Number.isInteger(id) || !(await removeOwnSource(deps.db, course.id, c.get("viewer")!.id, id))) {
       return errorPage(c, 404, "No such blog", "That blog is not one of yours in this course.");
     }
@@ -144,7 +144,7 @@ learnerSourceRoutes.post("/my-sources/:id/remove", (c) =>
 learnerSourceRoutes.post("/manage/sources/:id/approve", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
-    const id = Number(c.req.param("id"));
+    const id = idFrom(c.req.param("id"));
     const source = Number.isInteger(id) ? await approveSource(deps.db, course.id, id, deps.now()) : null;
     if (!source) return errorPage(c, 404, "Nothing to approve", "That blog is not waiting for approval in this course.");
     deps.log("info", "source.approved", { course: course.id, source: id });
@@ -158,7 +158,7 @@ learnerSourceRoutes.post("/manage/sources/:id/approve", (c) =>
 learnerSourceRoutes.post("/manage/sources/:id/refuse", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
-    const id = Number(c.req.param("id"));
+    const id = idFrom(c.req.param("id"));
     if (!Number.isInteger(id) || !(await refuseSource(deps.db, course.id, id))) {
       return errorPage(c, 404, "Nothing to refuse", "That blog is not waiting for approval in this course.");
     }

@@ -17,7 +17,7 @@ import {
   rosterPeopleOf,
 } from "../../../hub/roster-people.js";
 import type { AppEnv } from "../../env.js";
-import { fieldErrors, flash, formBody } from "../../forms.js";
+import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
 import { withManagedCourse } from "./course-access.js";
 
@@ -88,7 +88,7 @@ memberRoutes.post("/manage/people/tas", (c) =>
 memberRoutes.post("/manage/people/:personId/remove", (c) =>
   withInstructorCourse(c, async (course) => {
     const { db, log } = c.get("deps");
-    const personId = Number(c.req.param("personId"));
+    const personId = idFrom(c.req.param("personId"));
     const outcome = Number.isInteger(personId) ? await removeMember(db, course.id, personId) : "not_member";
     if (outcome === "not_member") return errorPage(c, 404, "No such member", "That person is not in this course.");
     if (outcome === "instructor") return errorPage(c, 409, "Instructors stay", "An instructor cannot be removed from the course here.");

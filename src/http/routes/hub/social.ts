@@ -7,7 +7,7 @@ import { tagsOf } from "../../../hub/courses.js";
 import { addSocialSource, readSocialSourceForm } from "../../../hub/sources/social-sources.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
 import type { AppEnv } from "../../env.js";
-import { fieldErrors, flash, formBody } from "../../forms.js";
+import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { managePage, withManagedCourse } from "./course-access.js";
 
 export const socialRoutes = new Hono<AppEnv>();
@@ -42,7 +42,7 @@ socialRoutes.post("/blocks", (c) =>
     const deps = c.get("deps");
     const form = await formBody(c);
     try {
-      const { label } = await blockAuthor(deps.db, course.id, Number(form.item), c.get("viewer")!.id);
+      const { label } = await blockAuthor(deps.db, course.id, idFrom(form.item), c.get("viewer")!.id);
       deps.log("info", "author.blocked", { course: course.id });
       flash(c, `Blocked ${label}: their posts are hidden from this course and no new ones are taken.`);
     } catch (err) {

@@ -11,7 +11,7 @@ import { decodeBody } from "../../../ingest/fetch/decode.js";
 import { pollCourseNow } from "../../../ingest/poll/on-demand.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
 import type { AppEnv } from "../../env.js";
-import { fieldErrors, flash, formBody } from "../../forms.js";
+import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { errorPage } from "../../page.js";
 import { managePage, withCourse, withManagedCourse } from "./course-access.js";
 
@@ -54,7 +54,7 @@ sourceRoutes.post("/manage/sources/poll-all", (c) =>
 sourceRoutes.post("/manage/sources/:id/poll", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
-    const id = Number(c.req.param("id"));
+    const id = idFrom(c.req.param("id"));
     if (!Number.isInteger(id) || !(await markDue(deps.db, course.id, id, deps.now()))) {
       return errorPage(c, 404, "No such source", "That source is not part of this course.");
     }
@@ -76,7 +76,7 @@ sourceRoutes.post("/manage/sources/:id/poll", (c) =>
 sourceRoutes.post("/manage/sources/:id/remove", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
-    const id = Number(c.req.param("id"));
+    const id = idFrom(c.req.param("id"));
     if (!Number.isInteger(id) || !(await removeSource(deps.db, course.id, id))) {
       return errorPage(c, 404, "No such source", "That source is not part of this course.");
     }
