@@ -29,6 +29,7 @@ const v4Blocks: Array<[string, number, string]> = [
   ["172.16.0.0", 12, "private"],
   ["192.0.0.0", 24, "IETF protocol assignments"],
   ["192.0.2.0", 24, "documentation"],
+  ["192.88.99.0", 24, "6to4 relay anycast (deprecated)"],
   ["192.168.0.0", 16, "private"],
   ["198.18.0.0", 15, "benchmarking"],
   ["198.51.100.0", 24, "documentation"],
@@ -82,10 +83,19 @@ export function classifyIpv6(host: string): string | null {
     const v4 = `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
     return classifyIpv4(v4) ?? (g[5] === 0 ? "IPv4-compatible" : null);
   }
-  // NAT64 (64:ff9b::/96) embeds an IPv4 address too.
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) {
-    return classifyIpv4(`${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`);
-  }
+  const v4At = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  // SIIT's IPv4-translated addresses (::ffff:0:a.b.c.d, RFC 6052/7915) embed an IPv4 address.
+  if (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) return classifyIpv4(v4At(g[6]!, g[7]!)) ?? "IPv4-translated";
+  // NAT64: the well-known prefix 64:ff9b::/96 (RFC 6052) embeds an IPv4 address in its last 32 bits;
+  // the local-use prefix 64:ff9b:1::/48 (RFC 8215) translates to whatever the operator chose, so it is refused.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return classifyIpv4(v4At(g[6]!, g[7]!));
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return "NAT64 local-use";
+  // 6to4 (2002::/16, RFC 3056): the next 32 bits are the IPv4 address the packets go to.
+  if (g[0] === 0x2002) return classifyIpv4(v4At(g[1]!, g[2]!)) ?? null;
+  // Teredo (2001::/32, RFC 4380): a tunnel to an address given (obfuscated) in the last 32 bits.
+  if (g[0] === 0x2001 && g[1] === 0) return "Teredo tunnel";
+  // The discard-only prefix 100::/64 (RFC 6666).
+  if (g[0] === 0x100 && g.slice(1, 4).every((x) => x === 0)) return "discard-only";
   if ((g[0]! & 0xfe00) === 0xfc00) return "unique local";
   if ((g[0]! & 0xffc0) === 0xfe80) return "link-local";
   if ((g[0]! & 0xffc0) === 0xfec0) return "site-local";

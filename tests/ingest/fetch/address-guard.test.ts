@@ -31,6 +31,30 @@ describe("SSRF guard", () => {
     expect(() => assertFetchableUrl(url, off)).toThrow(/address; the hub only reads public web addresses/);
   });
 
+  // IPv6 transition forms that carry or reach an IPv4 address, and reserved prefixes (issue 13).
+  it.each([
+    ["http://[2002:7f00:1::]/", "loopback"], // 6to4 of 127.0.0.1
+    ["http://[2002:a9fe:a9fe::1]/", "link-local (cloud metadata)"], // 6to4 of 169.254.169.254
+    ["http://[2002:c0a8:101::]/", "private"], // 6to4 of 192.168.1.1
+    ["http://[64:ff9b::7f00:1]/", "loopback"], // NAT64 well-known prefix
+    ["http://[64:ff9b::10.0.0.1]/", "private"],
+    ["http://[64:ff9b:1::a00:1]/", "NAT64 local-use"], // RFC 8215
+    ["http://[::ffff:0:7f00:1]/", "loopback"], // SIIT, IPv4-translated
+    ["http://[::ffff:0:a00:1]/", "private"],
+    ["http://[2001::1]/", "Teredo tunnel"],
+    ["http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "Teredo tunnel"],
+    ["http://[100::1]/", "discard-only"],
+    ["http://192.88.99.1/", "6to4 relay anycast (deprecated)"],
+  ])("refuses %s (%s)", (url, reason) => {
+    expect(() => assertFetchableUrl(url, off)).toThrow(`is a ${reason} address; the hub only reads public web addresses`);
+  });
+
+  it("still accepts public IPv6, a 6to4 address of a public IPv4, and NAT64 of a public IPv4", () => {
+    expect(classifyIpv6("2001:4860:4860::8888")).toBeNull(); // a public 2001:: that is not Teredo (2001:0::/32)
+    expect(classifyIpv6("2002:5db8:d70e::1")).toBeNull(); // 6to4 of 93.184.215.14
+    expect(classifyIpv6("64:ff9b::5db8:d70e")).toBeNull();
+  });
+
   it("refuses other schemes and credentials", () => {
     expect(() => assertFetchableUrl("file:///etc/passwd", off)).toThrow(/Only http and https/);
     expect(() => assertFetchableUrl("ftp://example.org/", off)).toThrow(/Only http and https/);
