@@ -61,6 +61,14 @@ export async function checkResolved(url: URL, opts: FetchOptions): Promise<void>
   }
 }
 
+/** A low-level network failure, in a few words: "connection reset", "connection closed early". */
+function describeCause(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  return cause instanceof Error && (cause as Error & { code?: string }).code === "ECONNRESET"
+    ? "connection reset"
+    : "connection closed early";
+}
+
 export async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
   const declared = Number(res.headers.get("content-length") ?? "NaN");
   // Content-Length counts compressed bytes; it can only prove a body too big when uncompressed.
@@ -74,7 +82,18 @@ export async function readCapped(res: Response, maxBytes: number, signal: AbortS
   let total = 0;
   for (;;) {
     if (signal.aborted) throw signal.reason;
-    const { done, value } = await reader.read();
+    let step: ReadableStreamReadResult<Uint8Array>;
+    try {
+      step = await reader.read();
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      // The server closed or reset the connection before the end of the body ("TypeError: terminated").
+      throw new IngestError(
+        "network",
+        `The connection broke off while the answer was being read (${describeCause(err)}); it will be tried again.`,
+      );
+    }
+    const { done, value } = step;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

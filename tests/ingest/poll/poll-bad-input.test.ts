@@ -53,6 +53,13 @@ const bad: Record<string, (s: FeedServer) => void> = {
         .end(gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20)));
     }),
   loop: (s) => s.route("/loop", (_req, res) => res.writeHead(301, { location: "/loop2" }).end()),
+  // Half a feed, then the connection goes (a server crashing, a proxy timing out).
+  truncated: (s) =>
+    s.route("/truncated", (_req, res) => {
+      res.writeHead(200, { "content-type": "application/rss+xml", "content-length": "5000" });
+      res.write('<?xml version="1.0"?><rss version="2.0"><channel><title>Half</title><item><title>Week 3 #t509massive</title>');
+      setTimeout(() => res.socket?.destroy(), 20);
+    }),
   notFound: () => {}, // nothing at /notFound: 404
   error: (s) => s.route("/error", (_req, res) => res.writeHead(500).end()),
   entityBomb: (s) =>
@@ -132,6 +139,10 @@ describe("bad sources in one poll run", () => {
     ["drip", /No complete answer within 3 s|did not answer/],
     ["bomb", /larger than 5 MB/],
     ["loop", /More than 5 redirects/],
+    [
+      "truncated",
+      /^The connection broke off while the answer was being read \(connection (closed early|reset)\); it will be tried again\.$/,
+    ],
     ["notFound", /^The server answered 404 Not Found\.$/],
     ["error", /^The server answered 500 Internal Server Error\.$/],
   ])("%s: a clear error on the source, nothing stored", async (name, message) => {
