@@ -122,6 +122,17 @@ describe("course feeds", () => {
     expect(person.link).toBe(`${PUBLIC}/c/t509/people/${mayaId}`);
   });
 
+  it("serve a tag with a space or a hyphen, and the tag page advertises those feeds", async () => {
+    await item("Notes on design", { personId: mayaId, tags: ["learning design", "reading-notes"] });
+    for (const path of ["/c/t509/tags/learning%20design", "/c/t509/tags/reading-notes"]) {
+      const rss = await visitor.get(`${path}/feed.rss`);
+      expect(rss.status, path).toBe(200);
+      expect(await rss.text()).toContain("Notes on design");
+      const page = await (await visitor.get(path)).text();
+      expect(page, path).toContain(`href="${path}/feed.atom"`);
+    }
+  });
+
   it("answer 404 for a course, learner or tag that is not there", async () => {
     const nobody = (await createPerson(hub.deps.db, { email: "zed@example.org", displayName: "Zed", password: "correct horse battery" }))!
       .id;
@@ -130,7 +141,8 @@ describe("course feeds", () => {
       `/c/t509/people/${nobody}/feed.atom`,
       "/c/t509/people/999/feed.json",
       "/c/t509/people/x/feed.rss",
-      "/c/t509/tags/no%20spaces/feed.rss",
+      "/c/t509/tags/bad%00tag/feed.rss",
+      `/c/t509/tags/${"x".repeat(101)}/feed.rss`,
     ]) {
       expect((await visitor.get(path)).status, path).toBe(404);
     }

@@ -159,8 +159,8 @@ describe("the course's lists", () => {
     await f.item({ personId: f.mayaId });
     expect(await html(`/c/t509/people/${f.mayaId}`)).toContain(`href="/c/t509/people/${f.mayaId}/feed.atom">`);
     expect(await html("/c/t509/search?q=x")).not.toContain("/feed.");
-    // A category with a space is a tag page, but not a feed.
-    expect(await html("/c/t509/tags/open%20pedagogy")).not.toContain("/feed.");
+    // A category with a space is a tag page with its own feeds, like any other tag.
+    expect(await html("/c/t509/tags/open%20pedagogy")).toContain('href="/c/t509/tags/open%20pedagogy/feed.atom"');
   });
 
   it("answers 404 in plain words for an unknown course, learner or empty tag", async () => {

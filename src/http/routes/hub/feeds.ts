@@ -31,7 +31,8 @@ async function serveFeed(c: Context<AppEnv>, course: Course, list: FeedList, for
 /** A list named by the path, or null when the path names none (a malformed learner id or tag). */
 type ListOf = (c: Context<AppEnv>) => FeedList | null;
 
-const TAG = /^[\p{L}\p{N}_]{1,100}$/u;
+/** Any tag a page shows has its feeds: "learning design" and "reading-notes" are ordinary categories. */
+const TAG = /^[^\p{Cc}]{1,100}$/u;
 
 const lists: Array<[string, ListOf]> = [
   ["", () => ({ kind: "flow" })],

@@ -83,8 +83,8 @@ function feedsOf(course: Course, listPath: string | null, name: string) {
   return listPath === null ? [] : alternatesFor(course.slug, listPath, `${course.title}: ${name}`);
 }
 
-/** A tag the feeds serve (src/http/routes/hub/feeds.ts): one hashtag word. */
-const FEED_TAG = /^[\p{L}\p{N}_]{1,100}$/u;
+/** A tag the feeds serve (src/http/routes/hub/feeds.ts reads the same tags): any tag a page lists. */
+const FEED_TAG = /^[^\p{Cc}]{1,100}$/u;
 
 async function listPage(
   c: Ctx,
