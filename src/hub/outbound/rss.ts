@@ -2,22 +2,22 @@
 // namespace for the self link and Dublin Core for author names, as the RSS
 // Advisory Board's profile recommends (https://www.rssboard.org/rss-profile).
 //
-// RSS does not say whether a title is plain text or HTML, and readers (ours in
-// src/ingest/parse/parse.ts among them, like feedparser) read it as HTML; a
-// description is HTML by the specification. So both are written as HTML that
-// shows the plain text, then escaped as XML: a title "<script>" reaches every
-// reader as the text "<script>", never as markup. Author names and categories
-// are plain strings and are only escaped as XML.
+// Titles, author names and categories are plain text, escaped once, the way
+// the profile's "Character Data" section asks: "&", "<" and ">" as the
+// hexadecimal references &#x26; &#x3C; &#x3E;. Readers that take a title as
+// text (newsboat) and those that take it as HTML (feedparser) then both show
+// "Fish & chips", never "Fish &amp; chips". A description is HTML by the
+// specification: HTML that shows the plain text, then escaped as XML.
 import { entryText, type OutboundEntry, type OutboundFeed } from "./model.js";
-import { htmlAttr, htmlText, xmlAttr, xmlText } from "./text.js";
+import { cleanText, htmlAttr, htmlText, xmlAttr, xmlText } from "./text.js";
 
 /** RFC 822 date-time (RSS 2.0 "All date-times in RSS conform to RFC 822"), in GMT. */
 function rfc822(d: Date): string {
   return d.toUTCString();
 }
 
-/** Plain text as an RSS text element: HTML for the reader, escaped for XML. */
-const rssText = (s: string) => xmlText(htmlText(s));
+/** Plain text as an RSS element, escaped once with the profile's hexadecimal references. */
+const rssText = (s: string) => cleanText(s).replace(/[&<>]/g, (c) => (c === "&" ? "&#x26;" : c === "<" ? "&#x3C;" : "&#x3E;"));
 
 function descriptionHtml(e: OutboundEntry): string {
   const paragraphs = entryText(e).map((p) => `<p>${htmlText(p)}</p>`);
@@ -33,8 +33,8 @@ function item(e: OutboundEntry): string {
   const description = descriptionHtml(e);
   if (description) lines.push(`      <description>${xmlText(description)}</description>`);
   lines.push(
-    `      <dc:creator>${xmlText(e.authorName)}</dc:creator>`,
-    ...e.categories.map((c) => `      <category>${xmlText(c)}</category>`),
+    `      <dc:creator>${rssText(e.authorName)}</dc:creator>`,
+    ...e.categories.map((c) => `      <category>${rssText(c)}</category>`),
     // The canonical URL is the item's identity in the course: a permalink.
     `      <guid isPermaLink="true">${xmlText(e.id)}</guid>`,
     `      <pubDate>${rfc822(e.published)}</pubDate>`,

@@ -132,11 +132,32 @@ describe("RSS 2.0", () => {
     expect(feed.link).toBe(`${PUBLIC}/c/t509/blog`);
     expect(feed.entries.map((e) => e.url)).toEqual(items.map((i) => i.canonicalUrl));
     expect(feed.entries.map((e) => e.id)).toEqual(items.map((i) => i.canonicalUrl));
-    expect(feed.entries[1]!.title).toBe(HOSTILE_CLEAN);
+    // The hub's reader, like feedparser, takes an RSS title as HTML: the markup goes, the words stay.
+    expect(feed.entries[1]!.title).toBe("Fish & ]]> chips & done");
     expect(feed.entries[0]!.author).toBe("Maya Okafor");
     expect(feed.entries[0]!.published).toEqual(items[0]!.publishedAt);
     expect(feed.entries[0]!.excerpt).toBe(items[0]!.excerpt);
     expect(feed.entries[0]!.categories).toEqual(["t509massive", "illich"]);
+  });
+});
+
+describe("RSS 2.0 plain text, escaped once (RSS Profile, Character Data)", () => {
+  const xml = renderRss(feedOf([flowItem({ title: "Fish & chips: <notes>", authorName: "Sam & Ada", tags: ["r&d"] })]));
+  const item = () => kid(kid(parseStrict(xml), "", "channel")!, "", "item")!;
+
+  it("writes &, < and > in titles, names and categories as hexadecimal references, never &amp;amp;", () => {
+    expect(xml).toContain("<title>Fish &#x26; chips: &#x3C;notes&#x3E;</title>");
+    expect(xml).toContain("<dc:creator>Sam &#x26; Ada</dc:creator>");
+    expect(xml).toContain("<category>r&#x26;d</category>");
+    expect(xml).not.toMatch(/&amp;(amp|lt|gt);/);
+  });
+
+  it("reads as the plain text in a reader that takes the title as text, and in one that takes it as HTML", async () => {
+    // newsboat shows the XML text as it is.
+    expect(text(kid(item(), "", "title"))).toBe("Fish & chips: <notes>");
+    expect(text(kid(item(), DC, "creator"))).toBe("Sam & Ada");
+    // The hub's reader (and feedparser) read it as HTML; "&" stays "&".
+    expect((await parseFeed(xml)).entries[0]!.title).toMatch(/^Fish & chips:/);
   });
 });
 
