@@ -666,3 +666,16 @@ export type Suggestion = typeof suggestions.$inferSelect;
 export type CourseTemplate = typeof courseTemplates.$inferSelect;
 export type PlsFollow = typeof plsFollows.$inferSelect;
 export type PlsRemoteItem = typeof plsRemoteItems.$inferSelect;
+
+/**
+ * The last body each outbound feed was served with, by its ETag, and since when.
+ * A list changes without a newer entry when a post is hidden, withdrawn, deleted
+ * or blocked; Last-Modified then moves to the moment the body changed, so a
+ * reader that sends only If-Modified-Since drops the removed post too.
+ */
+export const feedVersions = sqliteTable("feed_versions", {
+  /** The feed's path with its format: "/c/t509/blog/feed.rss". */
+  path: text("path").primaryKey(),
+  etag: text("etag").notNull(),
+  since: integer("since", { mode: "timestamp_ms" }).notNull(),
+});

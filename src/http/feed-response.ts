@@ -2,10 +2,22 @@
 // caching, CORS for browser-based readers, and never a visitor's cookie.
 import type { Context } from "hono";
 import { etagOf, FEED_CACHE_CONTROL, httpDate, notModified } from "../hub/outbound/conditional.js";
+import { feedLastModified } from "../hub/outbound/feed-versions.js";
 import type { AppEnv } from "./env.js";
 
-export async function sendFeed(c: Context<AppEnv>, body: string, updated: Date, contentType: string): Promise<Response> {
+/** What a feed is: its canonical URL (one history however the path is spelled), its newest change, and whether it has entries. */
+export interface SentFeed {
+  key: string;
+  body: string;
+  newest: Date;
+  hasEntries: boolean;
+}
+
+export async function sendFeed(c: Context<AppEnv>, feed: SentFeed, contentType: string): Promise<Response> {
+  const { db, now } = c.get("deps");
+  const { body } = feed;
   const etag = await etagOf(body);
+  const updated = await feedLastModified(db, { key: feed.key, etag, newest: feed.newest, remember: feed.hasEntries }, now());
   const headers: Record<string, string> = {
     etag,
     "last-modified": httpDate(updated),

@@ -4,7 +4,7 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createPerson } from "../../src/accounts/people.js";
-import { blockedAuthors, courses, items, memberships } from "../../src/db/schema.js";
+import { blockedAuthors, courses, feedVersions, items, memberships } from "../../src/db/schema.js";
 import { alternatesFor } from "../../src/hub/outbound/links.js";
 import { addToSpotlight } from "../../src/hub/spotlight.js";
 import { parseFeed } from "../../src/ingest/parse/parse.js";
@@ -179,13 +179,47 @@ describe("course feeds", () => {
     expect((await visitor.request("/c/t509/feed.atom", { headers: { "if-modified-since": lastModified } })).status).toBe(200);
   });
 
-  it("changes its ETag when a post is hidden, so readers do not keep a stale copy", async () => {
-    const before = (await visitor.get("/c/t509/blog/feed.rss")).headers.get("etag")!;
-    const [row] = await hub.deps.db.select().from(items).limit(1);
-    await hub.deps.db.update(items).set({ hidden: true }).where(eq(items.id, row!.id));
-    const after = await visitor.request("/c/t509/blog/feed.rss", { headers: { "if-none-match": before } });
-    expect(after.status).toBe(200);
-    expect(await after.text()).not.toContain("Maya&amp;#39;s post");
+  it("changes its ETag and its Last-Modified when a post is hidden, withdrawn or its author blocked", async () => {
+    const removals: Array<[string, () => Promise<unknown>]> = [
+      ["hidden", () => hub.deps.db.update(items).set({ hidden: true }).where(eq(items.title, "Maya's post"))],
+      ["withdrawn", () => hub.deps.db.update(items).set({ deletedAt: hub.clock.now }).where(eq(items.title, "Maya's skeet"))],
+      [
+        "blocked",
+        () =>
+          hub.deps.db
+            .insert(blockedAuthors)
+            .values({ courseId: 1, kind: "mastodon", authorKey: "g@mastodon.social", label: "@g@mastodon.social" }),
+      ],
+    ];
+    const titles: Record<string, string> = { hidden: "Maya's post", withdrawn: "Maya's skeet", blocked: "A guest toot" };
+    let first = await visitor.get("/c/t509/feed.rss");
+    for (const [how, remove] of removals) {
+      const etag = first.headers.get("etag")!;
+      const lastModified = first.headers.get("last-modified")!;
+      expect(await first.text(), how).toContain(`<title>${titles[how]}</title>`);
+      hub.clock.advance(60_000);
+      await remove();
+      const validators: Array<Record<string, string>> = [{ "if-none-match": etag }, { "if-modified-since": lastModified }];
+      for (const headers of validators) {
+        const after = await visitor.request("/c/t509/feed.rss", { headers });
+        expect(after.status, `${how} ${JSON.stringify(headers)}`).toBe(200);
+        expect(await after.text(), how).not.toContain(`<title>${titles[how]}</title>`);
+        expect(Date.parse(after.headers.get("last-modified")!), how).toBeGreaterThan(Date.parse(lastModified));
+      }
+      // Unchanged since: both validators answer 304 again, and the date holds still.
+      first = await visitor.get("/c/t509/feed.rss");
+      const again = await visitor.request("/c/t509/feed.rss", { headers: { "if-modified-since": first.headers.get("last-modified")! } });
+      expect(again.status, how).toBe(304);
+      expect(again.headers.get("last-modified"), how).toBe(first.headers.get("last-modified"));
+    }
+  });
+
+  it("keeps no history for a made-up tag with nothing in it", async () => {
+    for (const tag of ["nothing1", "nothing2", "nothing3"]) expect((await visitor.get(`/c/t509/tags/${tag}/feed.rss`)).status).toBe(200);
+    const rows = await hub.deps.db.select().from(feedVersions);
+    expect(rows.filter((r) => r.path.includes("/tags/nothing"))).toEqual([]);
+    await visitor.get("/c/t509/tags/illich/feed.rss");
+    expect((await hub.deps.db.select().from(feedVersions)).map((r) => r.path)).toContain(`${PUBLIC}/c/t509/tags/illich/feed.rss`);
   });
 });
 

@@ -1,7 +1,8 @@
 // Conditional GET for outbound documents (RFC 9110 §13): a strong ETag from
 // the body's SHA-256 (the body depends only on the data, never on the time of
 // the request, so equal bodies mean equal representations), Last-Modified from
-// the newest entry, and 304 Not Modified when the client already has it.
+// the newest entry or the last change of the body (feed-versions.ts), and 304
+// Not Modified when the client already has it.
 // Feed readers poll; a 304 costs them and us almost nothing.
 
 /** Short public caching: feed readers poll every few minutes at most, and a withdrawn post should leave soon. */

@@ -24,8 +24,11 @@ export function learnerItemsPath(slug: string, personId: number): string {
 
 export interface LearnerFeed {
   body: string;
-  /** The newest change among the entries: the Last-Modified. */
+  /** Its canonical URL. */
+  url: string;
+  /** The newest change among the entries. */
   updated: Date;
+  hasEntries: boolean;
 }
 
 /** The feed, or null when the person takes no part in the course (no membership, no posts). */
@@ -62,5 +65,10 @@ export async function learnerItemsFeed(db: Db, course: Course, personId: number,
       ...(e.categories.length ? { tags: e.categories } : {}),
     })),
   };
-  return { body: `${JSON.stringify(doc, null, 2)}\n`, updated: newestChange(entries, course.createdAt) };
+  return {
+    body: `${JSON.stringify(doc, null, 2)}\n`,
+    url: doc.feed_url,
+    updated: newestChange(entries, course.createdAt),
+    hasEntries: entries.length > 0,
+  };
 }

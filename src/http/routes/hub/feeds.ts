@@ -25,7 +25,13 @@ async function serveFeed(c: Context<AppEnv>, course: Course, list: FeedList, for
   const { db, config } = c.get("deps");
   const feed = await buildFeed(db, course, list, config.publicUrl, spotlightEntries);
   if (!feed) return errorPage(c, 404, "No such feed", "There is no such list in this course.");
-  return sendFeed(c, render(feed, format, config.publicUrl), feed.updated, FEED_CONTENT_TYPES[format]);
+  const sent = {
+    key: feed.feedUrls[format],
+    body: render(feed, format, config.publicUrl),
+    newest: feed.updated,
+    hasEntries: feed.entries.length > 0,
+  };
+  return sendFeed(c, sent, FEED_CONTENT_TYPES[format]);
 }
 
 /** A list named by the path, or null when the path names none (a malformed learner id or tag). */

@@ -288,6 +288,6 @@ learnerItemsRoutes.get("/c/:slug/people/:id/items.json", (c) =>
     const id = idParam(c);
     const feed = id === null ? null : await learnerItemsFeed(db, course, id, config.publicUrl);
     if (!feed) return errorPage(c, 404, "No such feed", "This person has no posts in this course.");
-    return sendFeed(c, feed.body, feed.updated, "application/feed+json");
+    return sendFeed(c, { key: feed.url, body: feed.body, newest: feed.updated, hasEntries: feed.hasEntries }, "application/feed+json");
   }),
 );
