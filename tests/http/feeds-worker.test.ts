@@ -43,7 +43,9 @@ describe("feeds in workerd", () => {
       expect(res.status).toBe(200);
       const body = await res.text();
       expect(body).not.toContain("Hidden one");
-      expect((await parseFeed(body)).entries.map((e) => e.title)).toEqual(["Fish & <chips> ]]>"]);
+      // RSS titles are plain text escaped once (RSS Profile); the hub's reader, like feedparser, reads them as HTML.
+      if (format === "rss") expect(body).toContain("<title>Fish &#x26; &#x3C;chips&#x3E; ]]&#x3E;</title>");
+      else expect((await parseFeed(body)).entries.map((e) => e.title)).toEqual(["Fish & <chips> ]]>"]);
       const etag = res.headers.get("etag")!;
       expect((await client.request(`/c/t509/blog/feed.${format}`, { headers: { "if-none-match": etag } })).status).toBe(304);
     }
