@@ -138,15 +138,17 @@ describe("take your network with you", () => {
     ]);
   });
 
-  it("gives classmates' blogs as OPML that imports as a roster, with the feed the hub reads", async () => {
+  it("gives classmates' blogs as OPML that imports as a roster, with the feed the hub reads, and no feedless outline", async () => {
     const maya = await signIn("maya");
     const res = await maya.get("/c/t509/network/blogs.opml");
     expect(res.headers.get("content-type")).toBe("text/x-opml; charset=utf-8");
     const opml = await res.text();
     expect(opml).toContain('title="Sam &#38; the Web"');
     const lines = parseOpml(opml);
+    // Lee's blog has no feed the hub reads: a feed reader would subscribe to its home page and fail.
+    expect(opml).not.toContain('type="link"');
+    expect(opml).not.toContain("lee.example.net");
     expect(lines.map(({ ownerName, title, xmlUrl, htmlUrl, problem }) => ({ ownerName, title, xmlUrl, htmlUrl, problem }))).toEqual([
-      { ownerName: "Lee Park", title: null, xmlUrl: null, htmlUrl: "https://lee.example.net/", problem: null },
       {
         ownerName: "Sam Stone",
         title: "Sam & the Web",
@@ -155,6 +157,22 @@ describe("take your network with you", () => {
         problem: null,
       },
     ]);
+  });
+
+  it("has a download page that counts each file and names the blogs the OPML leaves out", async () => {
+    const maya = await signIn("maya");
+    const res = await maya.get("/c/t509/network");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    for (const f of ["blogs.opml", "mastodon.csv", "bluesky.txt", "bluesky.json"]) expect(html).toContain(`href="/c/t509/network/${f}"`);
+    expect(html).toContain("Classmates' blogs (OPML)</a>: 1 blog,");
+    expect(html).toContain("Mastodon follows (CSV)</a>: 3 accounts,");
+    expect(html).toContain("Not in the OPML file");
+    expect(html).toContain('Lee Park: <a href="https://lee.example.net/" rel="nofollow ugc">https://lee.example.net/</a>');
+    // Every course page links to it for members.
+    expect(await (await maya.get("/c/t509")).text()).toContain('href="/c/t509/network">Take your network with you</a>');
+    expect((await Client.forApp(hub.app).get("/c/t509/network")).status).toBe(302);
+    expect((await (await signIn("out")).get("/c/t509/network")).status).toBe(403);
   });
 
   it("is for the course's people only: visitors sign in, outsiders are refused", async () => {

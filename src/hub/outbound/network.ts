@@ -30,7 +30,7 @@ export interface NetworkBlog {
   person: string;
   title: string | null;
   htmlUrl: string;
-  /** The blog's feed, when the hub reads it; else null (the OPML then lists the home page as a link). */
+  /** The blog's feed, when the hub reads it; else null (left out of the OPML, named on the download page). */
   xmlUrl: string | null;
 }
 
@@ -132,29 +132,30 @@ export async function classmatesBlogs(db: Db, courseId: number, accounts: Networ
 /**
  * OPML 2.0 (http://opml.org/spec2.opml). Like a class roster, `text` names the
  * person, so the file imports into another course's roster with owner names.
- * A blog whose feed the hub does not know is a `type="link"` outline to its
- * home page.
+ * Only blogs with a feed the hub reads are written: feed readers subscribe to
+ * every outline, and a `type="link"` one to a home page fails in them. The
+ * download page names the blogs left out (`blogsWithoutFeed`).
  */
 export function networkOpml(courseTitle: string, blogs: NetworkBlog[], now: Date): string {
-  const outlines = blogs.map(
-    (b): OutlineAttrs =>
-      b.xmlUrl
-        ? [
+  const outlines = blogs.flatMap((b): OutlineAttrs[] =>
+    b.xmlUrl
+      ? [
+          [
             ["text", b.person],
             ["title", b.title],
             ["type", "rss"],
             ["xmlUrl", b.xmlUrl],
             ["htmlUrl", b.htmlUrl],
-          ]
-        : [
-            ["text", b.person],
-            ["title", b.title],
-            ["type", "link"],
-            ["url", b.htmlUrl],
-            ["htmlUrl", b.htmlUrl],
           ],
+        ]
+      : [],
   );
   return opmlDocument(`${cleanText(courseTitle)}: classmates' blogs`, outlines, now);
+}
+
+/** Classmates' blogs the hub has no feed for: not in the OPML, so the download page lists them to visit. */
+export function blogsWithoutFeed(blogs: NetworkBlog[]): NetworkBlog[] {
+  return blogs.filter((b) => !b.xmlUrl);
 }
 
 /**

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Course, Person } from "../../../db/schema.js";
 import { coursePath } from "../../../hub/outbound/lists.js";
 import {
+  blogsWithoutFeed,
   blueskyAccounts,
   blueskyJson,
   blueskyList,
@@ -17,7 +18,7 @@ import {
 } from "../../../hub/outbound/network.js";
 import { isMember } from "../../../hub/outbound/participants.js";
 import type { AppEnv } from "../../env.js";
-import { errorPage } from "../../page.js";
+import { errorPage, page } from "../../page.js";
 import { loginRedirect, withCourse } from "./course-access.js";
 
 export const networkRoutes = new Hono<AppEnv>();
@@ -41,6 +42,24 @@ function download(c: Context<AppEnv>, body: string, type: string, filename: stri
     "cache-control": "private, no-store",
   });
 }
+
+// The download page: what each file holds, and which classmates' blogs the OPML leaves out and why.
+networkRoutes.get("/network", (c) =>
+  withMember(c, async (course, viewer) => {
+    const { db } = c.get("deps");
+    const accounts = await classmatesAccounts(db, course.id, viewer.id);
+    const blogs = await classmatesBlogs(db, course.id, accounts);
+    const leftOut = blogsWithoutFeed(blogs);
+    return page(c, "hub/network", {
+      title: `Take your network with you: ${course.title}`,
+      course,
+      blogsWithFeed: blogs.length - leftOut.length,
+      leftOut,
+      mastodon: accounts.filter((a) => a.kind === "mastodon").length,
+      bluesky: blueskyAccounts(accounts).length,
+    });
+  }),
+);
 
 networkRoutes.get("/network/blogs.opml", (c) =>
   withMember(c, async (course, viewer) => {
