@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
 import cron from "node-cron";
 import { createApp } from "./app.js";
-import { loadConfig } from "./core/config.js";
+import { defaultPublicUrl, isLoopbackBind, loadConfig } from "./core/config.js";
 import { jsonLog, type Log } from "./core/log.js";
 import { openLibsql, tuneLocalFile } from "./db/libsql.js";
 import { migrateLibsql } from "./db/migrate-libsql.js";
@@ -38,7 +38,50 @@ function prepareFile(url: string): void {
 }
 
 export async function startNodeHub(env: NodeJS.ProcessEnv = process.env, log: Log = jsonLog()): Promise<NodeHub> {
-  const config = loadConfig(env);
+  loadConfig(env); // a bad setting stops the start before anything listens
+  const port = Number(env.PORT ?? 8787);
+  const hostname = env.HOST?.trim() || "127.0.0.1";
+  // Listen first, so an unset PUBLIC_URL can come from the port really bound (PORT=0 picks one).
+  // Until the hub is ready, a request gets 503 with Retry-After.
+  let handler: ((req: Request) => Response | Promise<Response>) | null = null;
+  const server: ServerType = await new Promise((ok) => {
+    const s = serve(
+      {
+        fetch: (req: Request) => (handler ? handler(req) : new Response("Starting", { status: 503, headers: { "retry-after": "1" } })),
+        port,
+        hostname,
+      },
+      () => ok(s),
+    );
+  });
+  const address = server.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${boundPort}`;
+  try {
+    return await startOn(env, log, server, url, defaultPublicUrl(hostname, boundPort), !isLoopbackBind(hostname), (h) => {
+      handler = h;
+    });
+  } catch (err) {
+    await new Promise<void>((ok) => server.close(() => ok()));
+    throw err;
+  }
+}
+
+async function startOn(
+  env: NodeJS.ProcessEnv,
+  log: Log,
+  server: ServerType,
+  url: string,
+  fallbackUrl: string,
+  publicBind: boolean,
+  serveWith: (handler: (req: Request) => Response | Promise<Response>) => void,
+): Promise<NodeHub> {
+  const config = loadConfig(env, { publicUrl: fallbackUrl });
+  if (!env.PUBLIC_URL?.trim() && publicBind)
+    log("warn", "config.public_url_unset", {
+      publicUrl: config.publicUrl,
+      note: "PUBLIC_URL is not set: links, feed self links and grant links use this address; set PUBLIC_URL to the address people use",
+    });
   const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
   prepareFile(databaseUrl);
   const database = openLibsql(databaseUrl, env.DATABASE_AUTH_TOKEN);
@@ -56,6 +99,7 @@ export async function startNodeHub(env: NodeJS.ProcessEnv = process.env, log: Lo
     resolveHost: async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address),
   });
   const app = createApp(deps);
+  serveWith((req) => app.fetch(req));
   const runner = serialRunner(
     () => ingestTick(deps),
     (err) => log("error", "poll.crashed", { error: String(err).slice(0, 500) }),
@@ -68,15 +112,12 @@ export async function startNodeHub(env: NodeJS.ProcessEnv = process.env, log: Lo
     { name: "poll", noOverlap: true },
   );
 
-  const port = Number(env.PORT ?? 8787);
-  const hostname = env.HOST?.trim() || "127.0.0.1";
-  const server: ServerType = await new Promise((ok) => {
-    const s = serve({ fetch: app.fetch, port, hostname }, () => ok(s));
+  log("info", "hub.started", {
+    url,
+    publicUrl: config.publicUrl,
+    database: databaseUrl.startsWith("file:") ? databaseUrl : "remote",
+    pollCron: config.pollCron,
   });
-  const address = server.address();
-  const boundPort = typeof address === "object" && address ? address.port : port;
-  const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${boundPort}`;
-  log("info", "hub.started", { url, database: databaseUrl.startsWith("file:") ? databaseUrl : "remote", pollCron: config.pollCron });
   void runner.run(); // poll what is due now rather than waiting for the first tick
 
   let stopping: Promise<void> | null = null;

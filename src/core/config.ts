@@ -136,3 +136,24 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
     secureCookies: bool(env, "SECURE_COOKIES", publicUrl.startsWith("https:")),
   };
 }
+
+/** True for a bind only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackBind(hostname: string): boolean {
+  const h = hostname
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * The hub's address when PUBLIC_URL is not set, from where it listens: links,
+ * feed self links and grant links then at least reach this server. A loopback
+ * or wildcard bind (0.0.0.0, ::) is written as localhost; any other address as itself.
+ */
+export function defaultPublicUrl(hostname: string, port: number): string {
+  const h = hostname.trim().replace(/^\[|\]$/g, "");
+  const wildcard = h === "0.0.0.0" || h === "::" || h === "";
+  const host = wildcard || isLoopbackBind(h) ? "localhost" : h.includes(":") ? `[${h}]` : h;
+  return `http://${host}:${port}`;
+}

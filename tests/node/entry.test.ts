@@ -96,4 +96,41 @@ describe("npm start (src/node.ts)", () => {
     expect(failed.error).toBe('POLL_CONCURRENCY must be a whole number from 1 to 256 (got "lots")');
     expect(await hub.exited).toBe(1);
   });
+
+  it("derives PUBLIC_URL from the port it binds when unset, and warns once on a public bind", async () => {
+    const loopback = startProcess({ DATABASE_URL: `file:${join(dir, "derived.db")}`, PUBLIC_URL: "" });
+    try {
+      const started = await loopback.waitFor("hub.started");
+      const base = String(started.url);
+      const port = new URL(base).port;
+      expect(started.publicUrl).toBe(`http://localhost:${port}`);
+      expect(loopback.lines.some((l) => l.msg === "config.public_url_unset")).toBe(false);
+      const db = createClient({ url: `file:${join(dir, "derived.db")}` });
+      await db.execute("INSERT INTO courses (slug, title) VALUES ('t509', 'T509')");
+      db.close();
+      // Feed self links point at this server, not at a port nobody listens on.
+      expect(await (await fetch(`${base}/c/t509/feed.rss`)).text()).toContain(`href="http://localhost:${port}/c/t509/feed.rss"`);
+    } finally {
+      loopback.child.kill("SIGKILL");
+    }
+
+    const wide = startProcess({ DATABASE_URL: `file:${join(dir, "wide.db")}`, PUBLIC_URL: "", HOST: "0.0.0.0" });
+    try {
+      const started = await wide.waitFor("hub.started");
+      expect(wide.lines.filter((l) => l.msg === "config.public_url_unset")).toHaveLength(1);
+      expect(wide.lines.find((l) => l.msg === "config.public_url_unset")!.level).toBe("warn");
+      expect(started.publicUrl).toBe(`http://localhost:${new URL(String(started.url)).port}`);
+    } finally {
+      wide.child.kill("SIGKILL");
+    }
+
+    const named = startProcess({ DATABASE_URL: `file:${join(dir, "named.db")}`, PUBLIC_URL: "https://hub.example.org/", HOST: "0.0.0.0" });
+    try {
+      const started = await named.waitFor("hub.started");
+      expect(started.publicUrl).toBe("https://hub.example.org");
+      expect(named.lines.some((l) => l.msg === "config.public_url_unset")).toBe(false);
+    } finally {
+      named.child.kill("SIGKILL");
+    }
+  });
 });
