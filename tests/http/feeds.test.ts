@@ -133,6 +133,41 @@ describe("course feeds", () => {
     }
   });
 
+  it("serve a narrowed Flow as its own feed, which the narrowed page advertises and links visibly", async () => {
+    const cases: Array<[string, string[]]> = [
+      ["?kind=blog", ["Maya's post"]],
+      [`?person=${mayaId}`, ["Maya's post", "Maya's skeet"]],
+      ["?kind=bluesky&tag=illich", ["Maya's skeet"]],
+      ["?tag=%23Illich", ["Maya's post", "Maya's skeet"]],
+    ];
+    for (const [query, expected] of cases) {
+      const res = await visitor.get(`/c/t509/feed.json${query}`);
+      expect(res.status, query).toBe(200);
+      const feed = (await res.json()) as { items: Array<{ title: string }>; feed_url: string };
+      expect(feed.items.map((i) => i.title).sort(), query).toEqual(expected);
+      expect(feed.feed_url, query).toMatch(/^https:\/\/hub\.example\.org\/c\/t509\/feed\.json\?/);
+    }
+    const page = await (await visitor.get("/c/t509?tag=illich&kind=bluesky")).text();
+    expect(page).toContain('<link rel="alternate" type="application/atom+xml"');
+    expect(page).toContain('href="/c/t509/feed.atom?kind=bluesky&amp;tag=illich"');
+    expect(page).toMatch(
+      /Subscribe to this list: <a href="\/c\/t509\/feed\.rss\?kind=bluesky&amp;tag=illich" type="application\/rss\+xml">RSS<\/a>/,
+    );
+    // Every list page shows its Subscribe links; a page that is not a list shows none.
+    for (const path of [
+      "/c/t509",
+      "/c/t509/blog",
+      "/c/t509/social",
+      "/c/t509/spotlight",
+      "/c/t509/tags/illich",
+      `/c/t509/people/${mayaId}`,
+    ])
+      expect(await (await visitor.get(path)).text(), path).toContain(`Subscribe to this list: <a href="${path}/feed.rss"`);
+    expect(await (await visitor.get("/c/t509/search?q=x")).text()).not.toContain("Subscribe to this list");
+    for (const bad of ["?kind=video", "?person=x", "?person=999", "?tag=a%00b"])
+      expect((await visitor.get(`/c/t509/feed.rss${bad}`)).status, bad).toBe(404);
+  });
+
   it("answer 404 for a course, learner or tag that is not there", async () => {
     const nobody = (await createPerson(hub.deps.db, { email: "zed@example.org", displayName: "Zed", password: "correct horse battery" }))!
       .id;

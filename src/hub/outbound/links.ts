@@ -11,21 +11,24 @@ export interface Alternate {
   type: string;
   title: string;
   href: string;
+  /** For a feed of this list: the format's name, shown in the page's visible "Subscribe" links. */
+  format?: string;
 }
 
 /**
  * The alternates of a course list page. `listPath` is the list's path under
  * the course, already URL-encoded: `""` for the Flow, `"/blog"`, `"/social"`,
  * `"/spotlight"`, `"/people/12"`, `"/tags/t509massive"`. `title` names the
- * list, e.g. "T509 Massive: Blog".
+ * list, e.g. "T509 Massive: Blog". `query` narrows the Flow (`flowQuery`).
  */
-export function alternatesFor(courseSlug: string, listPath: string, title: string): Alternate[] {
+export function alternatesFor(courseSlug: string, listPath: string, title: string, query = ""): Alternate[] {
   const base = coursePath(courseSlug);
   return [
     ...feedFormats.map((f) => ({
       type: FEED_CONTENT_TYPES[f],
       title: `${title} (${FEED_FORMAT_NAMES[f]})`,
-      href: `${base}${listPath}/feed.${f}`,
+      href: `${base}${listPath}/feed.${f}${query}`,
+      format: FEED_FORMAT_NAMES[f],
     })),
     { type: "text/x-opml", title: "The course's blogs (OPML)", href: `${base}/blogs.opml` },
   ];

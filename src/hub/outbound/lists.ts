@@ -3,7 +3,7 @@
 // query (`listItems`), so what is hidden, withdrawn or blocked on the pages is
 // absent from the feeds too.
 import type { Db } from "../../db/database.js";
-import type { Course } from "../../db/schema.js";
+import type { Course, ItemKind } from "../../db/schema.js";
 import { type ListFilter, listItems } from "../flow.js";
 import { namesOf } from "../roster.js";
 import { entryOf, type FeedFormat, feedFormats, newestChange, type OutboundEntry, type OutboundFeed, tagUri } from "./model.js";
@@ -14,12 +14,29 @@ import { cleanText } from "./text.js";
 export const FEED_SIZE = 50;
 
 export type FeedList =
-  | { kind: "flow" }
+  | { kind: "flow"; filter?: FlowFilter }
   | { kind: "blog" }
   | { kind: "social" }
   | { kind: "spotlight" }
   | { kind: "person"; personId: number }
   | { kind: "tag"; tag: string };
+
+/** A narrowed Flow, as its page reads `?kind=blog&person=3&tag=x`. */
+export interface FlowFilter {
+  kind?: ItemKind;
+  personId?: number;
+  tag?: string;
+}
+
+/** The Flow filter as a query string in one fixed order (`""` for none), so one filter is one feed. */
+export function flowQuery(filter: FlowFilter | undefined): string {
+  const q = new URLSearchParams();
+  if (filter?.kind) q.set("kind", filter.kind);
+  if (filter?.personId !== undefined) q.set("person", String(filter.personId));
+  if (filter?.tag) q.set("tag", filter.tag);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
 
 /** The list's path under the course (`""` for the Flow), as the course pages use it. */
 export function listPath(list: FeedList): string {
@@ -47,6 +64,8 @@ export function feedPath(slug: string, path: string, format: FeedFormat): string
   return `${coursePath(slug)}${path}/feed.${format}`;
 }
 
+const FLOW_KIND_LABEL: Record<ItemKind, string> = { blog: "blog posts", mastodon: "Mastodon posts", bluesky: "Bluesky posts" };
+
 const POINTERS = "Each entry links to the post where it lives, on its author's own blog or account; the hub keeps only a pointer.";
 
 interface Loaded {
@@ -69,8 +88,19 @@ async function load(db: Db, course: Course, list: FeedList, publicUrl: string, s
     return items.map((item) => entryOf(item, publicUrl, null, item.personId === null ? null : (names[item.personId] ?? null)));
   };
   switch (list.kind) {
-    case "flow":
-      return { title: `${name}: Flow`, description: `Everything in ${name}, newest first. ${POINTERS}`, entries: await entries({}) };
+    case "flow": {
+      const f = list.filter ?? {};
+      if (!f.kind && f.personId === undefined && !f.tag)
+        return { title: `${name}: Flow`, description: `Everything in ${name}, newest first. ${POINTERS}`, entries: await entries({}) };
+      const who = f.personId === undefined ? null : await participantName(db, course.id, f.personId);
+      if (f.personId !== undefined && who === null) return null;
+      const what = `${f.kind ? FLOW_KIND_LABEL[f.kind] : "posts"}${who ? ` by ${cleanText(who)}` : ""}${f.tag ? ` tagged #${cleanText(f.tag)}` : ""}`;
+      return {
+        title: `${name}: Flow, ${what}`,
+        description: `The Flow of ${name} narrowed to ${what}, newest first. ${POINTERS}`,
+        entries: await entries({ kinds: f.kind ? [f.kind] : undefined, personId: f.personId, tag: f.tag }),
+      };
+    }
     case "blog":
       return {
         title: `${name}: Blog`,
@@ -120,16 +150,16 @@ export async function buildFeed(
   const loaded = await load(db, course, list, publicUrl, spotlight);
   if (!loaded) return null;
   const path = listPath(list);
-  const page = `${coursePath(course.slug)}${path}`;
+  const query = list.kind === "flow" ? flowQuery(list.filter) : "";
+  const page = `${coursePath(course.slug)}${path}${query}`;
   return {
     id: tagUri(publicUrl, course.createdAt, page),
     title: loaded.title,
     description: loaded.description,
     pageUrl: new URL(page, publicUrl).toString(),
-    feedUrls: Object.fromEntries(feedFormats.map((f) => [f, new URL(feedPath(course.slug, path, f), publicUrl).toString()])) as Record<
-      FeedFormat,
-      string
-    >,
+    feedUrls: Object.fromEntries(
+      feedFormats.map((f) => [f, new URL(`${feedPath(course.slug, path, f)}${query}`, publicUrl).toString()]),
+    ) as Record<FeedFormat, string>,
     updated: newestChange(loaded.entries, course.createdAt),
     entries: loaded.entries,
   };

@@ -2,7 +2,7 @@
 // Blog, Social, Spotlight, a learner's posts and a tag. Public like the pages
 // they mirror, with conditional GET and short public caching.
 import { type Context, Hono } from "hono";
-import type { Course } from "../../../db/schema.js";
+import { type Course, type ItemKind, itemKinds } from "../../../db/schema.js";
 import { renderAtom } from "../../../hub/outbound/atom.js";
 import { EXTENSION_DOC, EXTENSION_PATH, renderJsonFeed } from "../../../hub/outbound/json-feed.js";
 import { buildFeed, type FeedList } from "../../../hub/outbound/lists.js";
@@ -40,8 +40,21 @@ type ListOf = (c: Context<AppEnv>) => FeedList | null;
 /** Any tag a page shows has its feeds: "learning design" and "reading-notes" are ordinary categories. */
 const TAG = /^[^\p{Cc}]{1,100}$/u;
 
+/** The Flow, narrowed as its page is: `?kind=blog&person=3&tag=x`. Any malformed part names no list. */
+function flowOf(c: Context<AppEnv>): FeedList | null {
+  const kind = c.req.query("kind");
+  const person = c.req.query("person");
+  const tag = c.req.query("tag");
+  if (kind !== undefined && !itemKinds.includes(kind as ItemKind)) return null;
+  if (person !== undefined && !/^\d{1,9}$/.test(person)) return null;
+  const normal = tag === undefined ? undefined : normaliseTag(tag);
+  if (normal !== undefined && !TAG.test(normal)) return null;
+  const filter = { kind: kind as ItemKind | undefined, personId: person === undefined ? undefined : Number(person), tag: normal };
+  return { kind: "flow", filter };
+}
+
 const lists: Array<[string, ListOf]> = [
-  ["", () => ({ kind: "flow" })],
+  ["", flowOf],
   ["/blog", () => ({ kind: "blog" })],
   ["/social", () => ({ kind: "social" })],
   ["/spotlight", () => ({ kind: "spotlight" })],

@@ -9,6 +9,7 @@ import { failingSourceCount } from "../../../hub/course-life.js";
 import { canManageCourse, tagsOf } from "../../../hub/courses.js";
 import { type FlowItem, type ListFilter, listItems } from "../../../hub/flow.js";
 import { alternatesFor } from "../../../hub/outbound/links.js";
+import { flowQuery } from "../../../hub/outbound/lists.js";
 import { courseMember, filterablePeople, namesOf, rosterOf } from "../../../hub/roster.js";
 import { SEARCH_MAX_PAGES, searchItems } from "../../../hub/search.js";
 import { spotlightPage, spotlitItems } from "../../../hub/spotlight.js";
@@ -79,8 +80,8 @@ async function courseView(c: Ctx, course: Course, shown: FlowItem[]) {
  * The outbound feeds of a list, for <link rel="alternate"> (feed autodiscovery).
  * `listPath` is the list's path under the course, as src/http/routes/hub/feeds.ts serves it.
  */
-function feedsOf(course: Course, listPath: string | null, name: string) {
-  return listPath === null ? [] : alternatesFor(course.slug, listPath, `${course.title}: ${name}`);
+function feedsOf(course: Course, listPath: string | null, name: string, query = "") {
+  return listPath === null ? [] : alternatesFor(course.slug, listPath, `${course.title}: ${name}`, query);
 }
 
 /** A tag the feeds serve (src/http/routes/hub/feeds.ts reads the same tags): any tag a page lists. */
@@ -145,7 +146,13 @@ pageRoutes.get("/", (c) =>
       filterSummary,
       before,
       pager: pager(coursePath(course), params, before, list.next),
-      alternates: feedsOf(course, "", "Flow"),
+      // A narrowed Flow advertises its own narrowed feed.
+      alternates: feedsOf(
+        course,
+        tag && !FEED_TAG.test(tag) ? null : "",
+        filterSummary ? `Flow, ${filterSummary}` : "Flow",
+        flowQuery({ kind, personId, tag }),
+      ),
     });
   }),
 );
