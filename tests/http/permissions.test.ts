@@ -185,6 +185,7 @@ const TABLE: Row[] = [
   ),
   { method: "GET", route: "/feeds/json-feed-extension", access: "public" },
   // Taking one's network along: for the course's members
+  { method: "GET", route: "/c/:slug/network", access: "member", path: () => `${T}/network` },
   ...["blogs.opml", "mastodon.csv", "bluesky.txt", "bluesky.json"].map(
     (file): Row => ({ method: "GET", route: `/c/:slug/network/${file}`, access: "member", path: () => `${T}/network/${file}` }),
   ),
