@@ -64,7 +64,11 @@ export function feedPath(slug: string, path: string, format: FeedFormat): string
   return `${coursePath(slug)}${path}/feed.${format}`;
 }
 
-const FLOW_KIND_LABEL: Record<ItemKind, string> = { blog: "blog posts", mastodon: "Mastodon posts", bluesky: "Bluesky posts" };
+/** What a Flow narrowed to one kind shows, in words: the page's filter summary and the feed's title. */
+export const KIND_LABEL: Record<ItemKind, string> = { blog: "blog posts", mastodon: "Mastodon posts", bluesky: "Bluesky posts" };
+
+/** A tag with feeds: any tag a page lists ("learning design", "reading-notes"), up to 100 characters, no controls. */
+export const FEED_TAG = /^[^\p{Cc}]{1,100}$/u;
 
 const POINTERS = "Each entry links to the post where it lives, on its author's own blog or account; the hub keeps only a pointer.";
 
@@ -94,7 +98,7 @@ async function load(db: Db, course: Course, list: FeedList, publicUrl: string, s
         return { title: `${name}: Flow`, description: `Everything in ${name}, newest first. ${POINTERS}`, entries: await entries({}) };
       const who = f.personId === undefined ? null : await participantName(db, course.id, f.personId);
       if (f.personId !== undefined && who === null) return null;
-      const what = `${f.kind ? FLOW_KIND_LABEL[f.kind] : "posts"}${who ? ` by ${cleanText(who)}` : ""}${f.tag ? ` tagged #${cleanText(f.tag)}` : ""}`;
+      const what = `${f.kind ? KIND_LABEL[f.kind] : "posts"}${who ? ` by ${cleanText(who)}` : ""}${f.tag ? ` tagged #${cleanText(f.tag)}` : ""}`;
       return {
         title: `${name}: Flow, ${what}`,
         description: `The Flow of ${name} narrowed to ${what}, newest first. ${POINTERS}`,

@@ -5,7 +5,7 @@ import { type Context, Hono } from "hono";
 import { type Course, type ItemKind, itemKinds } from "../../../db/schema.js";
 import { renderAtom } from "../../../hub/outbound/atom.js";
 import { EXTENSION_DOC, EXTENSION_PATH, renderJsonFeed } from "../../../hub/outbound/json-feed.js";
-import { buildFeed, type FeedList } from "../../../hub/outbound/lists.js";
+import { buildFeed, FEED_TAG, type FeedList } from "../../../hub/outbound/lists.js";
 import { FEED_CONTENT_TYPES, type FeedFormat, feedFormats, type OutboundFeed } from "../../../hub/outbound/model.js";
 import { renderRss } from "../../../hub/outbound/rss.js";
 import { spotlightEntries } from "../../../hub/outbound/spotlight.js";
@@ -37,9 +37,6 @@ async function serveFeed(c: Context<AppEnv>, course: Course, list: FeedList, for
 /** A list named by the path, or null when the path names none (a malformed learner id or tag). */
 type ListOf = (c: Context<AppEnv>) => FeedList | null;
 
-/** Any tag a page shows has its feeds: "learning design" and "reading-notes" are ordinary categories. */
-const TAG = /^[^\p{Cc}]{1,100}$/u;
-
 /** The Flow, narrowed as its page is: `?kind=blog&person=3&tag=x`. Any malformed part names no list. */
 function flowOf(c: Context<AppEnv>): FeedList | null {
   const kind = c.req.query("kind");
@@ -48,7 +45,7 @@ function flowOf(c: Context<AppEnv>): FeedList | null {
   if (kind !== undefined && !itemKinds.includes(kind as ItemKind)) return null;
   if (person !== undefined && !/^\d{1,9}$/.test(person)) return null;
   const normal = tag === undefined ? undefined : normaliseTag(tag);
-  if (normal !== undefined && !TAG.test(normal)) return null;
+  if (normal !== undefined && !FEED_TAG.test(normal)) return null;
   const filter = { kind: kind as ItemKind | undefined, personId: person === undefined ? undefined : Number(person), tag: normal };
   return { kind: "flow", filter };
 }
@@ -69,7 +66,7 @@ const lists: Array<[string, ListOf]> = [
     "/tags/:tag",
     (c) => {
       const tag = normaliseTag(c.req.param("tag") ?? "");
-      return TAG.test(tag) ? { kind: "tag", tag } : null;
+      return FEED_TAG.test(tag) ? { kind: "tag", tag } : null;
     },
   ],
 ];

@@ -9,7 +9,7 @@ import { failingSourceCount } from "../../../hub/course-life.js";
 import { canManageCourse, tagsOf } from "../../../hub/courses.js";
 import { type FlowItem, type ListFilter, listItems } from "../../../hub/flow.js";
 import { alternatesFor } from "../../../hub/outbound/links.js";
-import { flowQuery } from "../../../hub/outbound/lists.js";
+import { FEED_TAG, flowQuery, KIND_LABEL } from "../../../hub/outbound/lists.js";
 import { courseMember, filterablePeople, namesOf, rosterOf } from "../../../hub/roster.js";
 import { SEARCH_MAX_PAGES, searchItems } from "../../../hub/search.js";
 import { spotlightPage, spotlitItems } from "../../../hub/spotlight.js";
@@ -84,9 +84,6 @@ function feedsOf(course: Course, listPath: string | null, name: string, query = 
   return listPath === null ? [] : alternatesFor(course.slug, listPath, `${course.title}: ${name}`, query);
 }
 
-/** A tag the feeds serve (src/http/routes/hub/feeds.ts reads the same tags): any tag a page lists. */
-const FEED_TAG = /^[^\p{Cc}]{1,100}$/u;
-
 async function listPage(
   c: Ctx,
   course: Course,
@@ -109,8 +106,6 @@ async function listPage(
     ...extra,
   });
 }
-
-const KIND_LABEL: Record<ItemKind, string> = { blog: "blog posts", mastodon: "Mastodon posts", bluesky: "Bluesky posts" };
 
 /** The Flow: everything the course shows, newest first, narrowed by `?kind=blog&person=3&tag=x`. */
 pageRoutes.get("/", (c) =>
