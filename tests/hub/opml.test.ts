@@ -10,7 +10,7 @@ import { FormError } from "../../src/core/errors.js";
 import type { Source } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
 import { exportOpml, MAX_OPML_CHARS, MAX_OUTLINES, parseOpml } from "../../src/hub/sources/opml.js";
-import { importRoster, MAX_LOOKUPS_PER_IMPORT } from "../../src/hub/sources/opml-import.js";
+import { FETCH_BUDGET_PER_IMPORT, importRoster, MAX_LOOKUPS_PER_IMPORT } from "../../src/hub/sources/opml-import.js";
 import { sourcesOf } from "../../src/hub/sources/sources.js";
 import { type FeedServer, fixture, startFeedServer } from "../helpers/feed-server.js";
 import { createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
@@ -171,15 +171,17 @@ describe("importing a roster into a course", () => {
     const byUrl = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
     expect(stored.map((s) => [s.url, s.ownerName, s.homePageUrl, s.title]).sort(byUrl)).toEqual(
       [
-        [server.url("/maya/feed/"), "Maya Okafor", server.url("/maya/"), null],
+        [server.url("/maya/feed/"), "Maya Okafor", server.url("/maya/"), "Maya learns in the open"],
         [server.url("/leo/atom.xml"), "Leo Park", null, "Leo's Learning Log"],
         [server.url("/ravi/tag/t509massive/rss/"), "Ravi Menon", server.url("/ravi/"), "T509 Massive - Ravi's notebook"],
-        [server.url("/zoe/feed.xml"), "Zoë & <Sam>", null, null],
+        [server.url("/zoe/feed.xml"), "Zoë & <Sam>", null, "Maya learns in the open"],
       ].sort(byUrl),
     );
     expect(stored.every((s) => s.filter === "tagged" && s.nextPollAt.getTime() <= hub.clock.now.getTime())).toBe(true);
-    // Feed lines are stored without a fetch; only the home page was looked up.
-    expect(server.hits("/maya/feed/") + server.hits("/leo/atom.xml") + server.hits("/zoe/feed.xml")).toBe(0);
+    // Each feed line was checked with one fetch (the duplicate line with none).
+    expect([server.hits("/maya/feed/"), server.hits("/leo/atom.xml"), server.hits("/zoe/feed.xml")]).toEqual([1, 1, 1]);
+    expect(byLine.get(10)).toMatch(/^Checked: it answers with a feed \(\d+ posts listed now\)\. It is read at the next poll\.$/);
+    expect(stored.find((s) => s.ownerName === "Leo Park")!.discoveryNote).toBe("Feed address taken from the imported roster (OPML).");
     expect(hub.log.lines.find((l) => l.msg === "opml.imported")).toMatchObject({ added: 4, skipped: 1, failed: 3 });
 
     // Importing the same roster again adds nothing.
@@ -204,6 +206,52 @@ describe("importing a roster into a course", () => {
     expect(second.counts).toEqual({ added: 2, skipped: MAX_LOOKUPS_PER_IMPORT, failed: 0, later: 0 });
   });
 
+  it("checks each feed line and reports the ones that fail, with the reason; a blog down just now is kept", async () => {
+    await setUpCourse(hub.app);
+    const { id } = await course();
+    server.feed("/page-no-feed/", "<!doctype html><title>Just a page</title><p>Hello</p>", "text/html; charset=utf-8");
+    server.feed("/broken.xml", "<rss><channel><title>Half", "application/rss+xml");
+    server.route("/down.xml", (_req, res) => res.writeHead(503).end("busy"));
+    server.route("/gone.xml", (_req, res) => res.writeHead(404).end("no"));
+    // A "feed" address that is really the blog's home page: its feed is found.
+    const xml = `<opml version="2.0"><body>
+<outline text="Gone" type="rss" xmlUrl="${server.url("/gone.xml")}"/>
+<outline text="Page" type="rss" xmlUrl="${server.url("/page-no-feed/")}"/>
+<outline text="Broken" type="rss" xmlUrl="${server.url("/broken.xml")}"/>
+<outline text="Down" type="rss" xmlUrl="${server.url("/down.xml")}"/>
+<outline text="Ravi" type="rss" xmlUrl="${server.url("/ravi/")}"/>
+<outline text="Maya" type="rss" xmlUrl="${server.url("/maya/feed/")}"/>
+</body></opml>`;
+    const report = await importRoster(hub.deps, id, xml, "all");
+    const outcome = Object.fromEntries(report.lines.map((l) => [l.name, [l.outcome, l.message]]));
+    expect(outcome.Gone).toEqual(["failed", expect.stringMatching(/404/)]);
+    expect(outcome.Page).toEqual(["failed", expect.stringMatching(/^No feed found on this page/)]);
+    expect(outcome.Broken![0]).toBe("failed");
+    expect(outcome.Broken![1]).not.toMatch(/TypeError|Error:/);
+    expect(outcome.Down).toEqual(["added", expect.stringMatching(/could not be reached just now/)]);
+    expect(outcome.Ravi![0]).toBe("added");
+    expect(outcome.Maya![0]).toBe("added");
+    expect(report.counts).toEqual({ added: 3, skipped: 0, failed: 3, later: 0 });
+    const urls = (await sourcesOf(hub.deps.db, id)).map((s) => s.url).sort();
+    expect(urls).toEqual([server.url("/down.xml"), server.url("/maya/feed/"), server.url("/ravi/rss/")].sort());
+  });
+
+  it("checks a bounded number of feeds per import; importing again continues", async () => {
+    await setUpCourse(hub.app);
+    const { id } = await course();
+    const n = FETCH_BUDGET_PER_IMPORT + 3;
+    for (let i = 0; i < n; i++) server.feed(`/f${i}.xml`, fixture("wordpress-rss2.xml"));
+    const roster = `<opml version="2.0"><body>${Array.from({ length: n }, (_, i) => `<outline text="L${i}" xmlUrl="${server.url(`/f${i}.xml`)}"/>`).join("\n")}</body></opml>`;
+    const first = await importRoster(hub.deps, id, roster, "tagged");
+    expect(first.counts).toEqual({ added: FETCH_BUDGET_PER_IMPORT, skipped: 0, failed: 0, later: 3 });
+    expect(first.lines.at(-1)!.message).toMatch(/^Not checked yet: .*Import the same file again to continue\.$/);
+    const second = await importRoster(hub.deps, id, roster, "tagged");
+    expect(second.counts).toEqual({ added: 3, skipped: FETCH_BUDGET_PER_IMPORT, failed: 0, later: 0 });
+    let fetches = 0;
+    for (let i = 0; i < n; i++) fetches += server.hits(`/f${i}.xml`);
+    expect(fetches).toBe(n);
+  });
+
   it("round-trips: a course exported as OPML imports into another course the same", async () => {
     const client = await setUpCourse(hub.app);
     await client.submit("/courses/new", "/courses", { title: "Next cohort", slug: "t510", tags: "t509massive" });
@@ -217,7 +265,7 @@ describe("importing a roster into a course", () => {
     expect(report.counts).toEqual({ added: 4, skipped: 0, failed: 0, later: 0 });
     const pick = (list: Source[]) =>
       list
-        .map((s) => ({ url: s.url, ownerName: s.ownerName, homePageUrl: s.homePageUrl, title: s.title }))
+        .map((s) => ({ url: s.url, ownerName: s.ownerName, home: s.homePageUrl ?? s.siteUrl, title: s.title }))
         .sort((a, b) => a.url.localeCompare(b.url));
     expect(pick(await sourcesOf(hub.deps.db, to.id))).toEqual(pick(await sourcesOf(hub.deps.db, from.id)));
   });

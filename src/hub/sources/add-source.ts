@@ -16,6 +16,8 @@ export interface AddByAddress {
   address: string;
   filter: SourceFilter;
   ownerName: string | null;
+  /** What an imported roster already says of the blog; the roster wins over what discovery finds. */
+  known?: { title: string | null; homePageUrl: string | null; note: string };
 }
 
 export interface Added {
@@ -53,10 +55,18 @@ export async function addSourceByAddress(
     else throw err;
   }
   if (!discovery) {
+    const known = input.known;
     const source = await addFeedSource(
       db,
       courseId,
-      { url: input.address, filter: input.filter, ownerName: input.ownerName },
+      {
+        url: input.address,
+        filter: input.filter,
+        ownerName: input.ownerName,
+        title: known?.title ?? null,
+        homePageUrl: known?.homePageUrl ?? null,
+        discoveryNote: known?.note ?? null,
+      },
       ownerId,
       deps.now(),
     );
@@ -73,10 +83,10 @@ export async function addSourceByAddress(
       // A tag feed whose entries do not show the tag was filtered by the platform already.
       filter: discovery.keepAll ? "all" : input.filter,
       ownerName: input.ownerName,
-      title: discovery.title,
+      title: input.known?.title ?? discovery.title,
       siteUrl: discovery.siteUrl,
-      homePageUrl: discovery.homePageUrl,
-      discoveryNote: discovery.note,
+      homePageUrl: discovery.homePageUrl ?? input.known?.homePageUrl ?? null,
+      discoveryNote: discovery.platform === "feed" && input.known ? input.known.note : discovery.note,
     },
     ownerId,
     deps.now(),

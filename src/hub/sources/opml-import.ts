@@ -1,21 +1,30 @@
 // Importing a class roster (OPML) into a course. Each line stands alone: a bad
 // or refused address is reported on its line and the others still import.
 //
-// A line with a feed address (xmlUrl) is stored as given, after the same
-// address checks as the form, and polled by the next run: no fetch at import
-// time. A line with only a home page (htmlUrl) needs discovery, which fetches;
-// at most MAX_LOOKUPS_PER_IMPORT of those run per import so one request stays
-// within a Worker's subrequest budget (50 on the free plan). Duplicates are
-// skipped, so importing the same file again continues where it stopped.
+// Every line is checked the way the Add blog form checks an address: a feed
+// address (xmlUrl) is fetched once to see that it answers with a feed (a 404,
+// or a page that is not a feed, fails its line with the reason); a line with
+// only a home page (htmlUrl) goes through discovery, which may fetch a few
+// times. A blog that is down or slow just now is kept and retried at each poll.
+// Fetches are budgeted per import (FETCH_BUDGET_PER_IMPORT: a feed costs one, a
+// home page LOOKUP_COST) so one request stays within a Worker's subrequest budget
+// (50 on the free plan); the rest are reported "later". Duplicates are skipped
+// before any fetch, so importing the same file again continues where it stopped.
 
 import { FormError } from "../../core/errors.js";
 import { mapLimit } from "../../core/map-limit.js";
 import type { PollDeps } from "../../ingest/deps.js";
-import { addSourceByAddress } from "./add-source.js";
+import type { Discovery } from "../../ingest/discover/discover.js";
+import { type AddByAddress, addSourceByAddress } from "./add-source.js";
 import { parseOpml, type RosterLine } from "./opml.js";
-import { addFeedSource, DuplicateSourceError, findSourceAt, type SourceFilter, sourceAddress, sourcesOf } from "./sources.js";
+import { DuplicateSourceError, findSourceAt, type SourceFilter, sourceAddress, sourcesOf } from "./sources.js";
 
-export const MAX_LOOKUPS_PER_IMPORT = 12;
+/** Fetches one import may spend: a feed check costs one, a home page's discovery LOOKUP_COST. */
+export const FETCH_BUDGET_PER_IMPORT = 40;
+/** What discovery may fetch for one home page: the page, its feed, a tag feed (and a redirect). */
+export const LOOKUP_COST = 4;
+/** Home pages one import looks up when it checks nothing else (also the CSV roster's bound). */
+export const MAX_LOOKUPS_PER_IMPORT = FETCH_BUDGET_PER_IMPORT / LOOKUP_COST;
 
 export type ImportOutcome = "added" | "skipped" | "failed" | "later";
 
@@ -49,7 +58,7 @@ function nameOf(r: RosterLine): string {
  */
 function plan(lines: RosterLine[], allowLoopback: boolean, known: Set<string>): Plan[] {
   const seen = new Map<string, number>();
-  let lookups = 0;
+  let budget = FETCH_BUDGET_PER_IMPORT;
   return lines.map((r): Plan => {
     const name = nameOf(r);
     const done = (outcome: ImportOutcome, message: string, address: string | null = r.xmlUrl ?? r.htmlUrl): Plan => ({
@@ -67,6 +76,15 @@ function plan(lines: RosterLine[], allowLoopback: boolean, known: Set<string>): 
     if (first !== undefined) return done("skipped", `Listed twice in this file (first on line ${first}).`, url);
     seen.set(url, r.line);
     if (known.has(url)) return done("skipped", "Already part of the course.", url);
+    const cost = r.xmlUrl ? 1 : LOOKUP_COST;
+    if (cost > budget) {
+      return done(
+        "later",
+        `Not checked yet: one import reads at most ${FETCH_BUDGET_PER_IMPORT} feeds (or ${MAX_LOOKUPS_PER_IMPORT} home pages). Import the same file again to continue.`,
+        url,
+      );
+    }
+    budget -= cost;
     if (r.xmlUrl) {
       let homePageUrl: string | null = null;
       try {
@@ -76,43 +94,37 @@ function plan(lines: RosterLine[], allowLoopback: boolean, known: Set<string>): 
       }
       return { kind: "feed", roster: r, name, url, homePageUrl };
     }
-    if (++lookups > MAX_LOOKUPS_PER_IMPORT) {
-      return done(
-        "later",
-        `Not looked up yet: at most ${MAX_LOOKUPS_PER_IMPORT} home pages are looked up per import. Import the same file again to continue.`,
-        url,
-      );
-    }
     return { kind: "discover", roster: r, name, url };
   });
+}
+
+const ROSTER_NOTE = "Feed address taken from the imported roster (OPML).";
+
+function addedMessage(discovery: Discovery | null): string {
+  if (!discovery) return "The address could not be reached just now; it is kept as given and retried at each poll.";
+  if (discovery.platform !== "feed") return discovery.note;
+  const n = discovery.feed.entries.length;
+  return `Checked: it answers with a feed (${n} ${n === 1 ? "post" : "posts"} listed now). It is read at the next poll.`;
 }
 
 async function run(deps: PollDeps, courseId: number, p: Plan, filter: SourceFilter): Promise<ImportLine> {
   if (p.kind === "done") return p.result;
   const base = { line: p.roster.line, name: p.name, address: p.url };
   try {
+    let known: AddByAddress["known"];
     if (p.kind === "feed") {
       if (await findSourceAt(deps.db, courseId, [p.url, ...(p.homePageUrl ? [p.homePageUrl] : [])])) {
         return { ...base, outcome: "skipped", message: "Already part of the course." };
       }
-      const note = "Feed address taken from the imported roster (OPML).";
-      const { ownerName, title } = p.roster;
-      await addFeedSource(
-        deps.db,
-        courseId,
-        { url: p.url, filter, ownerName, title, homePageUrl: p.homePageUrl, discoveryNote: note },
-        null,
-        deps.now(),
-      );
-      return { ...base, outcome: "added", message: `${note} It is read at the next poll.` };
+      known = { title: p.roster.title, homePageUrl: p.homePageUrl, note: ROSTER_NOTE };
     }
-    const { source, discovery } = await addSourceByAddress(deps, courseId, { address: p.url, filter, ownerName: p.roster.ownerName });
-    return {
-      ...base,
-      address: source.url,
-      outcome: "added",
-      message: discovery ? discovery.note : "The address could not be reached just now; it is kept as given and retried at each poll.",
-    };
+    const { source, discovery } = await addSourceByAddress(deps, courseId, {
+      address: p.url,
+      filter,
+      ownerName: p.roster.ownerName,
+      known,
+    });
+    return { ...base, address: source.url, outcome: "added", message: addedMessage(discovery) };
   } catch (err) {
     if (err instanceof DuplicateSourceError) return { ...base, outcome: "skipped", message: "Already part of the course." };
     if (err instanceof FormError) return { ...base, outcome: "failed", message: err.message };
