@@ -3,7 +3,7 @@
 // both become administrators.
 import { count, eq, sql } from "drizzle-orm";
 import { FormError } from "../core/errors.js";
-import { requireText } from "../core/form-text.js";
+import { readFields, requireText } from "../core/form-text.js";
 import type { Db } from "../db/database.js";
 import { type Person, people } from "../db/schema.js";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.js";
@@ -22,11 +22,16 @@ export interface AccountInput {
 }
 
 export function readAccountForm(form: Record<string, unknown>): AccountInput {
-  const email = requireText(form, "email", "Email", 254).toLowerCase();
-  if (!EMAIL.test(email)) throw new FormError("email", "Enter an email address like name@example.org.");
-  const displayName = requireText(form, "displayName", "Your name", 100);
-  const password = checkNewPassword(form.password, "password");
-  return { email, displayName, password };
+  // In the form's order, so the summary reads top to bottom like the form.
+  return readFields<AccountInput>({
+    displayName: () => requireText(form, "displayName", "Your name", 100),
+    email: () => {
+      const email = requireText(form, "email", "Email", 254).toLowerCase();
+      if (!EMAIL.test(email)) throw new FormError("email", "Enter an email address like name@example.org.");
+      return email;
+    },
+    password: () => checkNewPassword(form.password, "password"),
+  });
 }
 
 /** A password someone is choosing (sign-up, setup, a change), checked; FormError on `field`. */

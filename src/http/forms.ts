@@ -1,10 +1,10 @@
 // Small helpers shared by form routes.
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
-import { FormError } from "../core/errors.js";
+import { messagesOf } from "../core/errors.js";
 import { cookieName, cookieOptions } from "./cookies.js";
-import type { AppEnv } from "./env.js";
-import { FLASH_COOKIE } from "./middleware/session.js";
+import type { AppEnv, FlashTone } from "./env.js";
+import { encodeFlash, FLASH_COOKIE } from "./middleware/session.js";
 
 /** The submitted form as plain strings (files and repeated fields ignored). */
 export async function formBody(c: Context<AppEnv>): Promise<Record<string, string>> {
@@ -26,14 +26,18 @@ export async function formFields(c: Context<AppEnv>): Promise<Record<string, str
   return out;
 }
 
+/** Every field message an error carries, for the page to show beside each field and in its summary. */
 export function fieldErrors(err: unknown): Record<string, string> | null {
-  return err instanceof FormError ? { [err.field]: err.message } : null;
+  return messagesOf(err);
 }
 
-/** A one-line message shown on the next page (post/redirect/get). */
-export function flash(c: Context<AppEnv>, message: string): void {
+/**
+ * A one-line message shown on the next page (post/redirect/get). `tone` says how it looks and how
+ * a screen reader hears it: "ok" for what was done, "warn" for done-but, "error" for what failed.
+ */
+export function flash(c: Context<AppEnv>, message: string, tone: FlashTone = "ok"): void {
   const { secureCookies } = c.get("deps").config;
-  setCookie(c, cookieName(FLASH_COOKIE, secureCookies), encodeURIComponent(message), cookieOptions(secureCookies, 60));
+  setCookie(c, cookieName(FLASH_COOKIE, secureCookies), encodeFlash({ message, tone }), cookieOptions(secureCookies, 60));
 }
 
 /** Only same-site paths may be a post-login destination (no open redirect). */

@@ -10,6 +10,27 @@ function isCourse(v: unknown): v is { endsOn: string | null; archived: boolean }
   return typeof v === "object" && v !== null && "endsOn" in v && "archived" in v;
 }
 
+/**
+ * Every field message the page's forms carry (`errors`, `socialErrors`, … and a failed form's
+ * `failed.errors`), for the summary the layout puts first on the page. A whole-form message
+ * ("form") is shown by its form already, at the top of it.
+ */
+function errorSummary(data: Record<string, unknown>): { message: string }[] {
+  const maps: unknown[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (key === "errors" || key.endsWith("Errors")) maps.push(value);
+    if (key === "failed" && typeof value === "object" && value !== null) maps.push((value as { errors?: unknown }).errors);
+  }
+  const out: { message: string }[] = [];
+  for (const map of maps) {
+    if (typeof map !== "object" || map === null) continue;
+    for (const [field, message] of Object.entries(map)) {
+      if (field !== "form" && typeof message === "string" && message) out.push({ message });
+    }
+  }
+  return out;
+}
+
 export function page(c: Context<AppEnv>, name: TemplateName, data: Record<string, unknown>, status = 200) {
   const now = c.get("deps")?.now() ?? new Date();
   const html = render(name, {
@@ -17,6 +38,7 @@ export function page(c: Context<AppEnv>, name: TemplateName, data: Record<string
     csrf: c.get("csrf"),
     flash: c.get("flash"),
     now,
+    errorSummary: errorSummary(data),
     ...(isCourse(data.course) ? { courseLife: courseLife(data.course, now), failingSources: c.get("failingSources") } : {}),
     ...data,
   });

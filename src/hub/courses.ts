@@ -1,7 +1,7 @@
 // Courses, their tags and who teaches them.
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { FormError } from "../core/errors.js";
-import { optionalText, requireText } from "../core/form-text.js";
+import { optionalText, readFields, requireText } from "../core/form-text.js";
 import type { Db } from "../db/database.js";
 import { type Course, courses, courseTags, memberships, type Person } from "../db/schema.js";
 import { normaliseTag } from "../ingest/tags.js";
@@ -42,16 +42,24 @@ function optionalDate(form: Record<string, unknown>, field: string): string | nu
 }
 
 export function readCourseForm(form: Record<string, unknown>): CourseInput {
-  const title = requireText(form, "title", "Title", 200);
-  const slug = requireText(form, "slug", "Short name", 64).toLowerCase();
-  if (!SLUG.test(slug)) {
-    throw new FormError("slug", "Use lower-case letters, digits and hyphens for the short name (it becomes the address /c/name).");
+  const input = readFields<CourseInput>({
+    title: () => requireText(form, "title", "Title", 200),
+    slug: () => {
+      const slug = requireText(form, "slug", "Short name", 64).toLowerCase();
+      if (!SLUG.test(slug)) {
+        throw new FormError("slug", "Use lower-case letters, digits and hyphens for the short name (it becomes the address /c/name).");
+      }
+      return slug;
+    },
+    tags: () => parseTagList(requireText(form, "tags", "Course tag", 1000)),
+    description: () => optionalText(form, "description", 5000),
+    startsOn: () => optionalDate(form, "startsOn"),
+    endsOn: () => optionalDate(form, "endsOn"),
+  });
+  if (input.startsOn && input.endsOn && input.endsOn < input.startsOn) {
+    throw new FormError("endsOn", "The course cannot end before it starts.");
   }
-  const tags = parseTagList(requireText(form, "tags", "Course tag", 1000));
-  const startsOn = optionalDate(form, "startsOn");
-  const endsOn = optionalDate(form, "endsOn");
-  if (startsOn && endsOn && endsOn < startsOn) throw new FormError("endsOn", "The course cannot end before it starts.");
-  return { title, slug, tags, description: optionalText(form, "description", 5000), startsOn, endsOn };
+  return input;
 }
 
 /** Creates the course, its tags and the creator's instructor membership in one batch. */

@@ -113,10 +113,10 @@ describe("import", () => {
     const res = await importForm(there, { file: backpack });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/pls");
-    // The flash is encoded once by the hub and once more by the cookie.
+    // The flash is encoded once by the hub (tone, then the message) and once more by the cookie.
     const flash = decodeURIComponent(decodeURIComponent(there.cookie("__Host-tributary_flash") ?? ""));
     expect(flash).toBe(
-      "Imported 3 objectives and 3 portfolio entries (0 matched to your posts here). 2 sharing grants need a new secret before use.",
+      "ok|Imported 3 objectives and 3 portfolio entries (0 matched to your posts here). 2 sharing grants need a new secret before use.",
     );
     const again = JSON.parse(await (await there.get("/pls/backpack/export.json")).text()) as Backpack;
     const original = JSON.parse(backpack) as Backpack;

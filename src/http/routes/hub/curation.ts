@@ -66,7 +66,7 @@ curationRoutes.post("/manage/spotlight", (c) =>
       flash(c, result.added ? `Added “${result.title}” to the top of the Spotlight.` : `“${result.title}” was already in the Spotlight.`);
     } catch (err) {
       if (!(err instanceof FormError)) throw err;
-      flash(c, err.message);
+      flash(c, err.message, "error");
     }
     return c.redirect(backTo(course, form.back), 303);
   }),
@@ -83,7 +83,7 @@ curationRoutes.post("/manage/spotlight/:entry/note", (c) =>
       note = readNote(form);
     } catch (err) {
       if (!(err instanceof FormError)) throw err;
-      flash(c, err.message);
+      flash(c, err.message, "error");
       return c.redirect(back, 303);
     }
     if (id === null || !(await editNote(deps.db, course.id, id, note))) return noEntry(c);

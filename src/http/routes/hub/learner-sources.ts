@@ -105,11 +105,11 @@ learnerSourceRoutes.post("/my-sources/:id/check", (c) =>
     const source = id === null ? undefined : (await learnerSourcesOf(deps.db, course.id, c.get("viewer")!.id)).find((s) => s.id === id);
     if (!source) return errorPage(c, 404, "No such blog", "That blog is not one of yours in this course.");
     if (source.status !== "active") {
-      flash(c, "The hub does not read this blog yet (or any more): see its health below.");
+      flash(c, "The hub does not read this blog yet (or any more): see its health below.", "warn");
       return c.redirect(`/c/${course.slug}/my-sources`, 303);
     }
     const check = await checkSourceNow(deps, source);
-    flash(c, checkMessage(check, source.filter));
+    flash(c, checkMessage(check, source.filter), check.checked && !check.outcome.ok ? "error" : "ok");
     return c.redirect(`/c/${course.slug}/my-sources`, 303);
   }),
 );
@@ -150,7 +150,11 @@ learnerSourceRoutes.post("/manage/sources/:id/approve", (c) =>
     deps.log("info", "source.approved", { course: course.id, source: id });
     // Read it at once, as when an instructor adds a blog, so the answer shows straight away.
     const outcome = await pollSource(deps, source);
-    flash(c, outcome.ok ? `Approved: ${outcome.stored} post(s) found.` : `Approved, but it could not be read yet: ${outcome.error}`);
+    flash(
+      c,
+      outcome.ok ? `Approved: ${outcome.stored} post(s) found.` : `Approved, but it could not be read yet: ${outcome.error}`,
+      outcome.ok ? "ok" : "warn",
+    );
     return c.redirect(`/c/${course.slug}/manage`, 303);
   }),
 );

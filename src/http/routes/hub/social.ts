@@ -48,7 +48,7 @@ socialRoutes.post("/blocks", (c) =>
     } catch (err) {
       const errors = fieldErrors(err);
       if (!errors) throw err;
-      flash(c, Object.values(errors)[0]!);
+      flash(c, Object.values(errors)[0]!, "error");
     }
     return c.redirect(`/c/${course.slug}`, 303);
   }),

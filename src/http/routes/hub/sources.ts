@@ -29,7 +29,11 @@ sourceRoutes.post("/manage/sources", (c) =>
       // Read it at once, so the instructor sees straight away whether it works.
       const outcome = await pollSource(deps, source);
       const posts = source.filter === "all" ? "post(s)" : "tagged post(s)";
-      flash(c, outcome.ok ? `Feed added: ${outcome.stored} ${posts} found.` : `Feed added, but it could not be read: ${outcome.error}`);
+      flash(
+        c,
+        outcome.ok ? `Feed added: ${outcome.stored} ${posts} found.` : `Feed added, but it could not be read: ${outcome.error}`,
+        outcome.ok ? "ok" : "warn",
+      );
       return c.redirect(`/c/${course.slug}/manage`, 303);
     } catch (err) {
       const errors = fieldErrors(err);
@@ -46,7 +50,7 @@ sourceRoutes.post("/manage/sources/poll-all", (c) =>
     const parts = [`Read ${run.polled} source(s) now: ${run.stored} post(s) stored`];
     if (run.failed) parts.push(`${run.failed} failed (see below)`);
     if (run.queued) parts.push(`the other ${run.queued} are read within the next few minutes`);
-    flash(c, `${parts.join("; ")}.`);
+    flash(c, `${parts.join("; ")}.`, run.failed ? "warn" : "ok");
     return c.redirect(`/c/${course.slug}/manage`, 303);
   }),
 );
@@ -68,6 +72,7 @@ sourceRoutes.post("/manage/sources/:id/poll", (c) =>
           ? "Polled: nothing new since last time."
           : `Polled: ${outcome.stored} ${posts}.`
         : `Poll failed: ${outcome.error}`,
+      outcome.ok ? "ok" : "error",
     );
     return c.redirect(`/c/${course.slug}/manage`, 303);
   }),
