@@ -173,6 +173,10 @@ describe.skipIf(skip)("a learner's plan, portfolio and sharing, end to end in Ch
     await maya.goto(`${hub.url}/pls/sharing`);
     expect(await maya.locator("main").textContent()).toContain("viewed the shared page");
     await send(maya, 'form[action$="/revoke"]');
+    // Revoking asks first, on a page of its own (no script), and only the second button revokes.
+    expect(await maya.locator("h1").textContent()).toBe("Revoke the grant for Ms Rivera, my coach?");
+    expect((await coach.goto(link))!.status()).toBe(200);
+    await send(maya, "form.confirm-actions");
 
     // The coach's very next visit is refused, and shows nothing of the plan.
     const again = await coach.goto(link);

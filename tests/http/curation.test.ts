@@ -244,7 +244,10 @@ describe("sources", () => {
     expect(await claimable()).toEqual([source.id]);
     await release();
 
-    await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/block`, {});
+    const ask = await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/block`, {});
+    expect(await ask.text()).toContain("Nothing is deleted: unblocking shows its posts again.");
+    expect(await text(f.ida, "/c/t509/manage")).not.toContain('<span class="badge bad">blocked</span>');
+    await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/block`, { confirm: "yes" });
     manage = await text(f.ida, "/c/t509/manage");
     expect(manage).toContain('<span class="badge bad">blocked</span>');
     expect(await claimable()).toEqual([]);
@@ -261,7 +264,7 @@ describe("sources", () => {
   it("keeps a Bluesky tag source's posts hidden after unblocking it: moderation labels may have hidden them", async () => {
     const source = await feedSource({ kind: "bluesky_tag", url: "https://bsky.social", tag: "t509massive" });
     await f.item({ kind: "bluesky", title: "A skeet", sourceId: source.id, canonicalUrl: "https://bsky.app/profile/a/post/1" });
-    await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/block`, {});
+    await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/block`, { confirm: "yes" });
     expect(await text(f.visitor(), "/c/t509")).not.toContain("A skeet");
     await f.ida.submit("/c/t509/manage", `/c/t509/manage/sources/${source.id}/resume`, {});
     expect(await text(f.ida, "/c/t509/manage")).toContain("Its Bluesky posts stay hidden");

@@ -196,8 +196,8 @@ describe("approving and refusing", () => {
 
     // Another learner cannot remove it; Maya can.
     const noor = await person("Noor", [[courseId, "learner"]]);
-    expect((await noor.submit("/c/t509/my-sources", `/c/t509/my-sources/${source!.id}/remove`, {})).status).toBe(404);
-    expect((await maya.submit("/c/t509/my-sources", `/c/t509/my-sources/${source!.id}/remove`, {})).status).toBe(303);
+    expect((await noor.submit("/c/t509/my-sources", `/c/t509/my-sources/${source!.id}/remove`, { confirm: "yes" })).status).toBe(404);
+    expect((await maya.submit("/c/t509/my-sources", `/c/t509/my-sources/${source!.id}/remove`, { confirm: "yes" })).status).toBe(303);
     expect(await mine("Maya")).toEqual([]);
   });
 

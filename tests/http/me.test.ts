@@ -114,8 +114,14 @@ describe("the course's social side", () => {
     expect(flow).toMatch(/@g@mastodon.social<\/span> <span class="badge guest">guest<\/span>/);
     // A learner links to their page in the course, under their hub name.
     expect(flow).toContain(`href="/c/t509/people/${mayaId}">Maya &lt;Learner&gt;</a>`);
-    expect((await maya.submit("/c/t509", "/c/t509/blocks", { item: String(guest.id) })).status).toBe(403);
-    expect((await ida.submit("/c/t509", "/c/t509/blocks", { item: String(guest.id) })).status).toBe(303);
+    expect((await maya.submit("/c/t509", "/c/t509/blocks", { item: String(guest.id), confirm: "yes" })).status).toBe(403);
+    const ask = await ida.submit("/c/t509", "/c/t509/blocks", { item: String(guest.id) });
+    expect(ask.status).toBe(200);
+    const question = await ask.text();
+    expect(question).toContain("Block @g@mastodon.social in this course?");
+    expect(question).toContain(`<input type="hidden" name="item" value="${guest.id}">`);
+    expect(await (await ida.get("/c/t509")).text()).toContain("Guest toot");
+    expect((await ida.submit("/c/t509", "/c/t509/blocks", { item: String(guest.id), confirm: "yes" })).status).toBe(303);
     const after = await (await ida.get("/c/t509")).text();
     expect(after).not.toContain("Guest toot");
     expect(await (await ida.get("/c/t509/manage")).text()).toContain("Blocked guests");

@@ -163,22 +163,22 @@ describe("adding a TA", () => {
 describe("removing a member", () => {
   it("takes out a learner or a TA, whose next request finds the course closed", async () => {
     expect((await maya.get("/c/t509/my-sources")).status).toBe(200);
-    expect((await ines.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Maya}/remove`, {})).status).toBe(303);
+    expect((await ines.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Maya}/remove`, { confirm: "yes" })).status).toBe(303);
     expect(await roleOf("Maya")).toBeNull();
     expect((await maya.get("/c/t509/my-sources")).status).toBe(403);
-    expect((await admin.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Tomas}/remove`, {})).status).toBe(303);
+    expect((await admin.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Tomas}/remove`, { confirm: "yes" })).status).toBe(303);
     expect((await tomas.get("/c/t509/manage")).status).toBe(403);
   });
 
   it("keeps instructors, and says when the person is not a member", async () => {
-    expect((await ines.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Ines}/remove`, {})).status).toBe(409);
+    expect((await ines.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Ines}/remove`, { confirm: "yes" })).status).toBe(409);
     expect(await roleOf("Ines")).toBe("instructor");
-    expect((await ines.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Noor}/remove`, {})).status).toBe(404);
-    expect((await ines.submit("/c/t509/manage/people", "/c/t509/manage/people/abc/remove", {})).status).toBe(404);
+    expect((await ines.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Noor}/remove`, { confirm: "yes" })).status).toBe(404);
+    expect((await ines.submit("/c/t509/manage/people", "/c/t509/manage/people/abc/remove", { confirm: "yes" })).status).toBe(404);
   });
 
   it("is for instructors only", async () => {
-    expect((await tomas.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Maya}/remove`, {})).status).toBe(403);
+    expect((await tomas.submit("/c/t509/manage/people", `/c/t509/manage/people/${ids.Maya}/remove`, { confirm: "yes" })).status).toBe(403);
     expect(await roleOf("Maya")).toBe("learner");
   });
 });

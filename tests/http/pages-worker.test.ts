@@ -91,7 +91,7 @@ describe("course pages in workerd", () => {
     expect(titlesIn(await text("/c/t509/spotlight"))).toEqual(["Rhizomes and &lt;networks&gt;"]);
     await ida.submit("/c/t509/manage/hidden", "/c/t509/manage/items/2/unhide", {});
 
-    await ida.submit("/c/t509/manage", "/c/t509/manage/sources/1/block", {});
+    await ida.submit("/c/t509/manage", "/c/t509/manage/sources/1/block", { confirm: "yes" });
     expect(titlesIn(await text("/c/t509"))).toEqual(["A guest toot on rhizomes"]);
     await ida.submit("/c/t509/manage", "/c/t509/manage/sources/1/resume", {});
     // Unblocking shows all the blog's posts again, the one hidden before the block too (as the form says).

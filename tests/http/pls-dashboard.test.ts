@@ -161,7 +161,14 @@ describe("the dashboard", () => {
     expect((await maya.submit(page, `/pls/steps/${sketch!.id}/delete`, {})).status).toBe(303);
     const [res] = await hub.deps.db.select().from(resources);
     expect((await maya.submit(page, `/pls/resources/${res!.id}/delete`, { back: page })).headers.get("location")).toBe(`${page}#resources`);
-    expect((await maya.submit(page, `${page}/delete`, {})).headers.get("location")).toBe("/pls");
+    // Deleting asks first, naming what goes; nothing changes until the second post.
+    const ask = await maya.submit(page, `${page}/delete`, {});
+    expect(ask.status).toBe(200);
+    const question = await ask.text();
+    expect(question).toMatch(/<h1 id="confirm-h">Delete the objective “[^”]+”\?<\/h1>/);
+    expect(question).toContain('<input type="hidden" name="confirm" value="yes">');
+    expect((await maya.get(page)).status).toBe(200);
+    expect((await maya.submit(page, `${page}/delete`, { confirm: "yes" })).headers.get("location")).toBe("/pls");
     expect(await hub.deps.db.select().from(objectives).where(eq(objectives.id, id))).toEqual([]);
   });
 

@@ -170,7 +170,11 @@ describe("the learner's grants", () => {
     expect(await accessCount()).toBe(1);
     const [row] = await hub.deps.db.select().from(grants);
 
-    const res = await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/revoke`, {});
+    const ask = await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/revoke`, {});
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain("The link and the token you gave Coach Sam stop working at once.");
+    expect((await hub.deps.db.select().from(grants))[0]!.revokedAt).toBeNull();
+    const res = await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/revoke`, { confirm: "yes" });
     expect(res.status).toBe(303);
     const gone = await visitor.get(`/share/${issued.link}`);
     expect(gone.status).toBe(410);
@@ -183,7 +187,7 @@ describe("the learner's grants", () => {
     expect((await visitor.get(`/share/${issued.link}`)).status).toBe(410);
 
     // Deleting is allowed once revoked; it removes the grant and its log.
-    expect((await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/delete`, {})).status).toBe(303);
+    expect((await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/delete`, { confirm: "yes" })).status).toBe(303);
     expect(await hub.deps.db.select().from(grants)).toHaveLength(0);
     expect(await accessCount()).toBe(0);
   });
@@ -191,7 +195,7 @@ describe("the learner's grants", () => {
   it("refuses to delete an active grant", async () => {
     await createGrant(maya, "Coach Sam", ["plan:read"]);
     const [row] = await hub.deps.db.select().from(grants);
-    const res = await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/delete`, {});
+    const res = await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/delete`, { confirm: "yes" });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("Revoke the grant before deleting it");
     expect(await hub.deps.db.select().from(grants)).toHaveLength(1);
@@ -367,7 +371,7 @@ describe("suggestions", () => {
       .select()
       .from(grants)
       .where(and(eq(grants.personId, mayaId), eq(grants.audience, "Coach Sam")));
-    expect((await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/revoke`, {})).status).toBe(303);
+    expect((await maya.submit("/pls/sharing", `/pls/sharing/${row!.id}/revoke`, { confirm: "yes" })).status).toBe(303);
     const before = await accessCount();
     const res = await holder.post(`${page}/suggestions`, { _csrf: formToken, kind: "objective", title: "Too late" });
     expect(res.status).toBe(410);

@@ -134,14 +134,25 @@ describe("the slice: course, feed, poll, Flow", () => {
     const [first] = [...page.matchAll(/action="\/c\/t509\/manage\/sources\/(\d+)\/remove"/g)].map((m) => m[1]);
     // A visitor cannot remove it (sent to sign in), even with a valid form token of their own.
     const visitor = Client.forApp(hub.app);
-    const refused = await visitor.submit("/login", `/c/t509/manage/sources/${first}/remove`, {});
+    const refused = await visitor.submit("/login", `/c/t509/manage/sources/${first}/remove`, { confirm: "yes" });
     expect(refused.status).toBe(302);
-    const removed = await instructor.submit("/c/t509/manage", `/c/t509/manage/sources/${first}/remove`, {});
+    // The button asks first: what will be lost, and nothing removed yet.
+    const ask = await instructor.submit("/c/t509/manage", `/c/t509/manage/sources/${first}/remove`, {});
+    expect(ask.status).toBe(200);
+    const question = await ask.text();
+    expect(question).toMatch(/<h1 id="confirm-h">Remove “[^”]+” from the course\?<\/h1>/);
+    expect(question).toMatch(
+      /<li>The \d+ posts read from it leave the hub, with any Spotlight notes on them\. They stay on the blog itself\.<\/li>/,
+    );
+    expect(question).toContain(`<form method="post" action="/c/t509/manage/sources/${first}/remove" class="confirm-actions">`);
+    expect(question).toContain('<a href="/c/t509/manage">Cancel, keep it</a>');
+    expect(await (await visitor.get("/c/t509")).text()).toContain("Week 3: networks are made of people");
+    const removed = await instructor.submit("/c/t509/manage", `/c/t509/manage/sources/${first}/remove`, { confirm: "yes" });
     expect(removed.status).toBe(303);
     const flow = await (await visitor.get("/c/t509")).text();
     expect(flow).not.toContain("Week 3: networks are made of people");
     expect(flow).toContain("Remix as a way of reading");
-    const again = await instructor.submit("/c/t509/manage", `/c/t509/manage/sources/${first}/remove`, {});
+    const again = await instructor.submit("/c/t509/manage", `/c/t509/manage/sources/${first}/remove`, { confirm: "yes" });
     expect(again.status).toBe(404);
   });
 

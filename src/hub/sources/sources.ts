@@ -121,24 +121,36 @@ export async function markDue(db: Db, courseId: number, sourceId: number, now: D
  * new feed address) stays, and is that source's now. No tombstones: adding the blog again brings
  * its posts back.
  */
+/** Another source that also carries the item (a post read from two feeds). */
+function otherSourceOf(sourceId: number) {
+  return sql`SELECT other.source_id FROM ${itemSources} AS other WHERE other.item_id = ${items.id} AND other.source_id != ${sourceId}`;
+}
+
+/** The course's items that only this source carries. */
+function onlyFrom(courseId: number, sourceId: number) {
+  return and(
+    eq(items.courseId, courseId),
+    or(eq(items.sourceId, sourceId), sql`${items.id} IN (SELECT item_id FROM ${itemSources} WHERE source_id = ${sourceId})`),
+    sql`NOT EXISTS (${otherSourceOf(sourceId)})`,
+  );
+}
+
 export function removeSourceStatements(db: Db, courseId: number, sourceId: number) {
-  const other = sql`SELECT other.source_id FROM ${itemSources} AS other WHERE other.item_id = ${items.id} AND other.source_id != ${sourceId}`;
+  const other = otherSourceOf(sourceId);
   return [
     db
       .update(items)
       .set({ sourceId: sql`(${other} LIMIT 1)` })
       .where(and(eq(items.courseId, courseId), eq(items.sourceId, sourceId), sql`EXISTS (${other})`)),
-    db
-      .delete(items)
-      .where(
-        and(
-          eq(items.courseId, courseId),
-          or(eq(items.sourceId, sourceId), sql`${items.id} IN (SELECT item_id FROM ${itemSources} WHERE source_id = ${sourceId})`),
-          sql`NOT EXISTS (${other})`,
-        ),
-      ),
+    db.delete(items).where(onlyFrom(courseId, sourceId)),
     db.delete(sources).where(eq(sources.id, sourceId)),
   ] as const;
+}
+
+/** How many of the course's posts only this source carries: what removing it takes away. */
+export async function postsOnlyFrom(db: Db, courseId: number, sourceId: number): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)` }).from(items).where(onlyFrom(courseId, sourceId));
+  return Number(row?.n ?? 0);
 }
 
 /**

@@ -14,6 +14,7 @@ import { hiddenItems, type SourceAction, setItemHidden, setSourceStatus } from "
 import { namesOf } from "../../../hub/roster.js";
 import { sourcesOf } from "../../../hub/sources/sources.js";
 import { addToSpotlight, copySpotlight, coursesWithSpotlight, editNote, moveEntry, readNote, removeEntry } from "../../../hub/spotlight.js";
+import { confirmFirst, sourceName } from "../../confirm.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, sameOriginPath } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
@@ -139,6 +140,18 @@ for (const action of ["pause", "resume", "block"] as const) {
       const deps = c.get("deps");
       const id = idParam(c, "id");
       const before = id === null ? null : (await sourcesOf(deps.db, course.id)).find((s) => s.id === id);
+      if (before && action === "block") {
+        const asked = confirmFirst(c, await formBody(c), {
+          question: `Block ${sourceName(before)}?`,
+          consequences: [
+            "The hub stops reading it, and every post it brought is hidden from the course's pages and feeds.",
+            "Nothing is deleted: unblocking shows its posts again.",
+          ],
+          confirmLabel: "Block it",
+          cancel: `${coursePath(course)}/manage`,
+        });
+        if (asked) return asked;
+      }
       const source = before ? await setSourceStatus(deps.db, course.id, before.id, action, deps.now()) : null;
       if (!before || !source) return errorPage(c, 404, "No such source", "That source is not part of this course.");
       deps.log("info", `source.${action}`, { course: course.id, source: source.id });

@@ -14,8 +14,10 @@ import {
   registerLearnerSource,
   removeOwnSource,
 } from "../../../hub/sources/learner-sources.js";
+import { postsOnlyFrom } from "../../../hub/sources/sources.js";
 import { type CheckNow, checkSourceNow } from "../../../ingest/poll/on-demand.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
+import { confirmFirst, sourceName } from "../../confirm.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
@@ -132,7 +134,21 @@ learnerSourceRoutes.post("/my-sources/:id/remove", (c) =>
   withMemberCourse(c, async (course) => {
     const deps = c.get("deps");
     const id = idFrom(c.req.param("id"));
-    if (!Number.isInteger(id) || !(await removeOwnSource(deps.db, course.id, c.get("viewer")!.id, id))) {
+    const viewer = c.get("viewer")!;
+    const own = (await learnerSourcesOf(deps.db, course.id, viewer.id)).find((s) => s.id === id);
+    if (!own) return errorPage(c, 404, "No such blog", "That blog is not one of yours in this course.");
+    const posts = await postsOnlyFrom(deps.db, course.id, id);
+    const asked = confirmFirst(c, await formBody(c), {
+      question: `Take ${sourceName(own)} out of ${course.title}?`,
+      consequences: [
+        `The ${posts === 1 ? "post" : `${posts} posts`} the hub read from it leave the course's pages and feeds.`,
+        "Your blog and its posts stay where they are, on your own site. You can register it again later.",
+      ],
+      confirmLabel: "Take my blog out",
+      cancel: `/c/${course.slug}/my-sources`,
+    });
+    if (asked) return asked;
+    if (!(await removeOwnSource(deps.db, course.id, viewer.id, id))) {
       return errorPage(c, 404, "No such blog", "That blog is not one of yours in this course.");
     }
     deps.log("info", "source.removed_by_owner", { course: course.id, source: id });

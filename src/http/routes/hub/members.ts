@@ -16,6 +16,7 @@ import {
   renameRosterPerson,
   rosterPeopleOf,
 } from "../../../hub/roster-people.js";
+import { confirmFirst } from "../../confirm.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { errorPage, page } from "../../page.js";
@@ -89,6 +90,19 @@ memberRoutes.post("/manage/people/:personId/remove", (c) =>
   withInstructorCourse(c, async (course) => {
     const { db, log } = c.get("deps");
     const personId = idFrom(c.req.param("personId"));
+    const member = (await membersOf(db, course.id)).find((m) => m.personId === personId);
+    if (member && member.role !== "instructor") {
+      const asked = confirmFirst(c, await formBody(c), {
+        question: `Remove ${member.displayName} from ${course.title}?`,
+        consequences: [
+          "They can no longer see the course's members' pages or register a blog here, until they join again.",
+          "Their blog stays in the course until you remove it on the Manage page; their posts stay on their own site.",
+        ],
+        confirmLabel: `Remove ${member.displayName}`,
+        cancel: `/c/${course.slug}/manage/people`,
+      });
+      if (asked) return asked;
+    }
     const outcome = Number.isInteger(personId) ? await removeMember(db, course.id, personId) : "not_member";
     if (outcome === "not_member") return errorPage(c, 404, "No such member", "That person is not in this course.");
     if (outcome === "instructor") return errorPage(c, 409, "Instructors stay", "An instructor cannot be removed from the course here.");

@@ -2,10 +2,11 @@
 // Bluesky, and blocking (or unblocking) guest authors.
 import { Hono } from "hono";
 import { type ItemKind, itemKinds } from "../../../db/schema.js";
-import { blockAuthor, unblockAuthor } from "../../../hub/blocks.js";
+import { authorToBlock, blockAuthor, unblockAuthor } from "../../../hub/blocks.js";
 import { tagsOf } from "../../../hub/courses.js";
 import { addSocialSource, readSocialSourceForm } from "../../../hub/sources/social-sources.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
+import { confirmFirst } from "../../confirm.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { managePage, withManagedCourse } from "./course-access.js";
@@ -42,6 +43,18 @@ socialRoutes.post("/blocks", (c) =>
     const deps = c.get("deps");
     const form = await formBody(c);
     try {
+      const author = await authorToBlock(deps.db, course.id, idFrom(form.item));
+      const asked = confirmFirst(c, form, {
+        question: `Block ${author.label} in this course?`,
+        consequences: [
+          `Their ${author.posts === 1 ? "post is" : `${author.posts} posts are`} hidden from the course's pages and feeds, and no new ones are taken.`,
+          "Nothing is deleted: unblocking them on the Manage page shows their posts again.",
+        ],
+        confirmLabel: `Block ${author.label}`,
+        cancel: `/c/${course.slug}`,
+        keep: { item: String(idFrom(form.item)) },
+      });
+      if (asked) return asked;
       const { label } = await blockAuthor(deps.db, course.id, idFrom(form.item), c.get("viewer")!.id);
       deps.log("info", "author.blocked", { course: course.id });
       flash(c, `Blocked ${label}: their posts are hidden from this course and no new ones are taken.`);

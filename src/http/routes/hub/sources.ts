@@ -6,10 +6,11 @@ import { addSourceByAddress } from "../../../hub/sources/add-source.js";
 import { importCsvRoster } from "../../../hub/sources/csv-roster.js";
 import { exportOpml, MAX_OPML_CHARS } from "../../../hub/sources/opml.js";
 import { importRoster } from "../../../hub/sources/opml-import.js";
-import { markDue, readFeedSourceForm, readOwnerName, removeSource, sourcesOf } from "../../../hub/sources/sources.js";
+import { markDue, postsOnlyFrom, readFeedSourceForm, readOwnerName, removeSource, sourcesOf } from "../../../hub/sources/sources.js";
 import { decodeBody } from "../../../ingest/fetch/decode.js";
 import { pollCourseNow } from "../../../ingest/poll/on-demand.js";
 import { pollSource } from "../../../ingest/poll/poll.js";
+import { confirmFirst, sourceName } from "../../confirm.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, idFrom } from "../../forms.js";
 import { errorPage } from "../../page.js";
@@ -82,7 +83,20 @@ sourceRoutes.post("/manage/sources/:id/remove", (c) =>
   withManagedCourse(c, async (course) => {
     const deps = c.get("deps");
     const id = idFrom(c.req.param("id"));
-    if (!Number.isInteger(id) || !(await removeSource(deps.db, course.id, id))) {
+    const source = (await sourcesOf(deps.db, course.id)).find((s) => s.id === id);
+    if (!source) return errorPage(c, 404, "No such source", "That source is not part of this course.");
+    const posts = await postsOnlyFrom(deps.db, course.id, id);
+    const asked = confirmFirst(c, await formBody(c), {
+      question: `Remove ${sourceName(source)} from the course?`,
+      consequences: [
+        `The ${posts === 1 ? "post" : `${posts} posts`} read from it leave the hub, with any Spotlight notes on them. They stay on the blog itself.`,
+        "The hub stops reading it. To hide its posts for now and keep them, pause or block it instead.",
+      ],
+      confirmLabel: "Remove the source and its posts",
+      cancel: `/c/${course.slug}/manage`,
+    });
+    if (asked) return asked;
+    if (!(await removeSource(deps.db, course.id, id))) {
       return errorPage(c, 404, "No such source", "That source is not part of this course.");
     }
     deps.log("info", "source.removed", { course: course.id, source: id });

@@ -24,6 +24,7 @@ import { addStep, completeStep, deleteStep, listSteps, reorderSteps, updateStep 
 import { generalTemplates, instantiateTemplate } from "../../../pls/plan/templates.js";
 import { autoLinkByTags, evidenceFor } from "../../../pls/portfolio/portfolio.js";
 import { visiblePlan } from "../../../pls/sharing/read-model.js";
+import { confirmFirst } from "../../confirm.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody } from "../../forms.js";
 import { page } from "../../page.js";
@@ -231,7 +232,23 @@ plsRoutes.post("/objectives/:id/delete", (c) =>
   act(c, async (viewer) => {
     const id = idParam(c);
     if (id === null) return notFound(c);
-    await deleteObjective(c.get("deps"), viewer.id, id);
+    const deps = c.get("deps");
+    const objective = await getObjective(deps, viewer.id, id);
+    const steps = (await listSteps(deps, objective.id)).length;
+    const asked = confirmFirst(c, await formBody(c), {
+      question: `Delete the objective “${objective.title}”?`,
+      consequences: [
+        steps === 0
+          ? "The objective goes from your plan."
+          : `The objective goes from your plan, with its ${steps === 1 ? "step" : `${steps} steps`}.`,
+        "Your portfolio entries stay; they are only no longer linked to it as evidence.",
+        "This cannot be undone. To keep it without working on it, set it to paused instead.",
+      ],
+      confirmLabel: "Delete the objective",
+      cancel: `/pls/objectives/${objective.id}`,
+    });
+    if (asked) return asked;
+    await deleteObjective(deps, viewer.id, id);
     flash(c, "Removed the objective and its steps. Your portfolio entries stay.");
     return c.redirect("/pls", 303);
   }),

@@ -32,6 +32,7 @@ import {
   suggestionsOfGrant,
 } from "../../../pls/sharing/suggestions.js";
 import { helpers } from "../../../views/helpers.js";
+import { confirmFirst } from "../../confirm.js";
 import type { AppEnv } from "../../env.js";
 import { fieldErrors, flash, formBody, formFields } from "../../forms.js";
 import { page } from "../../page.js";
@@ -178,6 +179,16 @@ sharingRoutes.post("/sharing", async (c) => {
 sharingRoutes.post("/sharing/:id/revoke", (c) =>
   withOwnGrant(c, async (viewer, grant) => {
     const deps = c.get("deps");
+    const asked = confirmFirst(c, await formBody(c), {
+      question: `Revoke the grant for ${grant.audience}?`,
+      consequences: [
+        `The link and the token you gave ${grant.audience} stop working at once.`,
+        "The grant stays in your list, revoked, with its access log. To share again, make a new grant (or reissue this one).",
+      ],
+      confirmLabel: "Revoke the grant",
+      cancel: "/pls/sharing",
+    });
+    if (asked) return asked;
     await revokeGrant(deps, viewer.id, grant.id);
     deps.log("info", "grant.revoked", { person: viewer.id, grant: grant.id });
     flash(c, `Revoked: the link and the token for ${grant.audience} stopped working just now.`);
@@ -202,6 +213,13 @@ sharingRoutes.post("/sharing/:id/reissue", (c) =>
 sharingRoutes.post("/sharing/:id/delete", (c) =>
   withOwnGrant(c, async (viewer, grant) => {
     const deps = c.get("deps");
+    const asked = confirmFirst(c, await formBody(c), {
+      question: `Delete the grant for ${grant.audience}?`,
+      consequences: ["The grant and its access log (who read what, and when) are deleted for good."],
+      confirmLabel: "Delete the grant and its log",
+      cancel: "/pls/sharing",
+    });
+    if (asked) return asked;
     try {
       await deleteGrant(deps, viewer.id, grant.id);
     } catch (err) {
