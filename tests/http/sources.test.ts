@@ -81,7 +81,7 @@ describe("adding a blog by its home page", () => {
     expect(server.hits("/tag/t509massive/feed/")).toBe(0);
     const manage = await (await instructor.get("/c/t509/manage")).text();
     expect(manage).toContain("Feed added: 3 post(s) found.");
-    expect(manage).toContain("<td>all posts</td>");
+    expect(manage).toContain(`<td data-label="Keeps">all posts</td>`);
   });
 
   it("keeps every post of a Hugo tag feed, whose entries carry no tags", async () => {
