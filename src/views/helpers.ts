@@ -1,4 +1,5 @@
-// Formatting helpers available to every template as `it.h`.
+// Formatting helpers available to every template as `it.h`, and the words every page shares.
+import { VISIBILITY, VISIBILITY_CHOICES } from "./visibility.js";
 
 const dateFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const dateTimeFmt = new Intl.DateTimeFormat("en-GB", {
@@ -26,6 +27,9 @@ function fromNow(at: Date, now: Date): string {
 
 export const helpers = {
   fromNow,
+  /** The visibility levels' words (visibility.ts): `it.h.visibility[o.visibility].label`. */
+  visibility: VISIBILITY,
+  visibilityChoices: VISIBILITY_CHOICES,
   date: (d: Date) => dateFmt.format(d),
   dateTime: (d: Date) => dateTimeFmt.format(d),
   host: (url: string) => {

@@ -133,7 +133,8 @@ describe.skipIf(skip)("a learner's plan, portfolio and sharing, end to end in Ch
     const editForm = 'form[action^="/pls/portfolio/entries/"]:not([action$="/link"]):not([action$="/unlink"]):not([action$="/delete"])';
     await maya.locator("details summary").first().click();
     await maya.fill(`${editForm} [name="reflection"]`, "Drawing the same data three ways showed me what each chart hides.");
-    await maya.selectOption(`${editForm} [name="visibility"]`, "grant");
+    // Each choice is a radio button with its own label: the person clicks the words.
+    await maya.locator(editForm).getByLabel("People you share with", { exact: true }).check();
     await send(maya, editForm);
     const portfolio = (await maya.locator("main").textContent())!;
     expect(portfolio).toContain(POST_TITLE);

@@ -131,7 +131,7 @@ describe("the dashboard", () => {
     expect(dash).toContain(`<a href="/pls/objectives/${id}">Data visualisation</a>`);
     expect(dash).toContain("1 of 2 done");
     expect(dash).toContain("2027-03-31");
-    expect(dash).toContain(`<td data-label="Who may see it">your classmates</td>`); // visibility "course", in plain words
+    expect(dash).toContain(`<td data-label="Who may see it">Your classmates</td>`); // visibility "course", in plain words
     expect(dash).toContain("#datavis");
     expect(dash).toContain("A book to read");
     expect(dash).toContain("Fundamentals of Data Visualization");

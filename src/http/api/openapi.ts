@@ -2,6 +2,7 @@
 // /api/openapi.json. A typed object beside the routes: tests/http/openapi.test.ts fails when a route
 // exists here and not in the app, or the other way round. Enumerations come from the schema itself.
 import { audienceKinds, grantScopes, objectiveStatuses, plsVisibilities, stepStatuses, suggestionKinds } from "../../db/schema.js";
+import { VISIBILITY_CHOICES } from "../../views/visibility.js";
 
 /** The parts of a JSON Schema (2020-12, as OpenAPI 3.1 uses it) this document needs. */
 export interface JsonSchema {
@@ -93,7 +94,10 @@ const objectiveFields: Record<string, JsonSchema> = {
   tags: tagsInput,
   targetDate: { type: ["string", "null"], format: "date", description: "YYYY-MM-DD; empty or null for none." },
   status: choice(objectiveStatuses, "Default planned."),
-  visibility: choice(plsVisibilities, "Default private."),
+  visibility: choice(
+    plsVisibilities,
+    `Who may see it, each level including those before it: ${VISIBILITY_CHOICES.map((v) => `${v.value} (${v.label}: ${v.explain})`).join("; ")} Default private.`,
+  ),
 };
 const stepFields: Record<string, JsonSchema> = {
   title: str(),

@@ -52,12 +52,6 @@ const STATUS_LABEL: Record<Objective["status"], string> = {
   achieved: "achieved",
   dropped: "dropped",
 };
-const VISIBILITY_LABEL: Record<Objective["visibility"], string> = {
-  private: "only you",
-  grant: "people you share your plan with",
-  course: "your classmates",
-  public: "anyone",
-};
 
 // ---- Pages ----
 
@@ -99,7 +93,6 @@ async function dashboard(c: Ctx, viewer: Person, extra: Record<string, unknown> 
       courses: courseRows,
       changes: changes.slice(0, 5),
       statusLabel: STATUS_LABEL,
-      visibilityLabel: VISIBILITY_LABEL,
       values: {},
       errors: {},
       resourceValues: {},
@@ -131,7 +124,6 @@ async function objectivePage(c: Ctx, viewer: Person, o: Objective, extra: Record
       changes: changes.filter((ch) => ch.objectiveId === o.id),
       statuses: objectiveStatuses,
       statusLabel: STATUS_LABEL,
-      visibilityLabel: VISIBILITY_LABEL,
       values: { ...o, tags: o.tags.map((t) => `#${t}`).join(" "), targetDate: o.targetDate ?? "" },
       errors: {},
       statusErrors: {},

@@ -5,7 +5,7 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { FormError } from "../../../core/errors.js";
-import { type Person, type PlsVisibility, people, plsVisibilities } from "../../../db/schema.js";
+import { type Person, people } from "../../../db/schema.js";
 import { listObjectives } from "../../../pls/plan/objectives.js";
 import {
   addExternalEntry,
@@ -33,14 +33,6 @@ export const publicPortfolioRoutes = new Hono<AppEnv>();
 
 type Ctx = Context<AppEnv>;
 
-const VISIBILITY_LABEL: Record<PlsVisibility, string> = {
-  private: "Only you",
-  grant: "People you share your PLS with",
-  course: "People in your courses",
-  public: "Everyone",
-};
-const VISIBILITY_OPTIONS = plsVisibilities.map((v) => [v, VISIBILITY_LABEL[v]] as const);
-
 async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = {}, status = 200) {
   const deps = c.get("deps");
   const [portfolio, objectiveRows, achievements, posts] = await Promise.all([
@@ -59,8 +51,6 @@ async function ownPage(c: Ctx, viewer: Person, extra: Record<string, unknown> = 
       achievements,
       posts,
       publicPath: `/people/${viewer.id}/portfolio`,
-      visibilityLabel: VISIBILITY_LABEL,
-      visibilityOptions: VISIBILITY_OPTIONS,
       externalValues: {},
       externalErrors: {},
       /** The entry whose edit or link form failed: { id, form: "edit" | "link", values, errors }. */
@@ -180,6 +170,5 @@ publicPortfolioRoutes.get("/people/:id/portfolio", async (c) => {
       .sort((a, b) => (b.achievedAt?.getTime() ?? 0) - (a.achievedAt?.getTime() ?? 0))
       .map((o) => ({ objective: o, evidence: evidence.get(o.id) ?? [] })),
     working: shown.filter((o) => o.status !== "achieved").map((o) => ({ objective: o, evidence: evidence.get(o.id) ?? [] })),
-    visibilityLabel: VISIBILITY_LABEL,
   });
 });
