@@ -1,5 +1,6 @@
 // The Hono environment every route shares: dependencies plus per-request values.
 import type { Person } from "../db/schema.js";
+import type { Role } from "../hub/courses.js";
 import type { PollDeps } from "../ingest/deps.js";
 
 /** How a one-shot message looks and how a screen reader hears it: done, done-but, or failed. */
@@ -17,5 +18,7 @@ export interface AppEnv {
     flash: Flash | null;
     /** For a course page seen by someone who runs the course: how many of its sources are failing. */
     failingSources: number;
+    /** For a course page seen signed in: the viewer's role in that course, or null when not a member. */
+    courseRole: Role | null;
   };
 }

@@ -6,8 +6,13 @@ import { courseLife } from "../ingest/course-life.js";
 import { render, type TemplateName } from "../views/render.js";
 import type { AppEnv } from "./env.js";
 
-function isCourse(v: unknown): v is { endsOn: string | null; archived: boolean } {
-  return typeof v === "object" && v !== null && "endsOn" in v && "archived" in v;
+function isCourse(v: unknown): v is { endsOn: string | null; archived: boolean; slug: string; joinCode: string | null } {
+  return typeof v === "object" && v !== null && "endsOn" in v && "archived" in v && "slug" in v;
+}
+
+/** The address that joins a course in one step (sign in, then the code is filled in), for instructors to hand out. */
+export function joinLinkOf(publicUrl: string, course: { slug: string; joinCode: string | null }): string | null {
+  return course.joinCode ? `${publicUrl}/c/${encodeURIComponent(course.slug)}/join?code=${encodeURIComponent(course.joinCode)}` : null;
 }
 
 /**
@@ -39,7 +44,14 @@ export function page(c: Context<AppEnv>, name: TemplateName, data: Record<string
     flash: c.get("flash"),
     now,
     errorSummary: errorSummary(data),
-    ...(isCourse(data.course) ? { courseLife: courseLife(data.course, now), failingSources: c.get("failingSources") } : {}),
+    ...(isCourse(data.course)
+      ? {
+          courseLife: courseLife(data.course, now),
+          failingSources: c.get("failingSources"),
+          courseRole: c.get("courseRole") ?? null,
+          joinLink: joinLinkOf(c.get("deps").config.publicUrl, data.course),
+        }
+      : {}),
     ...data,
   });
   return c.html(html, status as 200);

@@ -5,6 +5,7 @@ import { optionalText, readFields, requireText } from "../core/form-text.js";
 import type { Db } from "../db/database.js";
 import { type Course, courses, courseTags, memberships, type Person } from "../db/schema.js";
 import { normaliseTag } from "../ingest/tags.js";
+import { newJoinCode } from "./join-code.js";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const TAG = /^[\p{L}\p{N}_]+$/u;
@@ -76,6 +77,8 @@ export async function createCourse(db: Db, input: CourseInput, creator: Person):
       description: input.description,
       startsOn: input.startsOn,
       endsOn: input.endsOn,
+      // Open to join from the start: the instructor hands the code (or the join link) to the class.
+      joinCode: newJoinCode(),
     }),
     db.insert(courseTags).values(input.tags.map((tag) => ({ courseId, tag }))),
     db.insert(memberships).values({ courseId, personId: creator.id, role: "instructor" }),

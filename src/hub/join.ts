@@ -9,17 +9,10 @@ import { FormError } from "../core/errors.js";
 import type { Db } from "../db/database.js";
 import { type Course, courses, memberships } from "../db/schema.js";
 import { type Role, roleIn } from "./courses.js";
+import { newJoinCode } from "./join-code.js";
 
-const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /** What the course settings accept as a code (src/hub/course-settings.ts), hyphens aside. */
 const CODE = /^[a-z0-9_]{4,64}$/;
-
-/** Eight characters from a 32-letter alphabet (40 bits; guessing is throttled), shown as ABCD-EFGH. */
-export function newJoinCode(): string {
-  // 32 divides 256, so taking each byte modulo 32 favours no character.
-  const c = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => ALPHABET[b % 32]).join("");
-  return `${c.slice(0, 4)}-${c.slice(4)}`;
-}
 
 /** "abcd efgh", "ABCD-EFGH" → "abcdefgh", the form codes are compared in; null when it cannot be a code. */
 export function normaliseJoinCode(raw: string): string | null {

@@ -170,8 +170,8 @@ describe.skipIf(skip)("the main pages in Chromium", () => {
         .slice(0, 3)
         .map((e) => `${e.tagName.toLowerCase()}${e.className ? `.${e.className}` : ""}`),
     }));
-    expect(m.scrollWidth, "the page scrolls sideways").toBeLessThanOrEqual(m.innerWidth);
     expect(m.past, "drawn past the screen's edge").toEqual([]);
+    expect(m.scrollWidth, "the page scrolls sideways").toBeLessThanOrEqual(m.innerWidth);
     expect(m.header, "the header's height in px").toBeLessThanOrEqual(110);
     expect(await axeViolations(page)).toEqual([]);
   });

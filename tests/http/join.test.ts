@@ -5,7 +5,8 @@ import { createPerson } from "../../src/accounts/people.js";
 import { JOIN_CODE } from "../../src/accounts/throttle.js";
 import { courses, memberships } from "../../src/db/schema.js";
 import { courseBySlug } from "../../src/hub/courses.js";
-import { newJoinCode, normaliseJoinCode } from "../../src/hub/join.js";
+import { normaliseJoinCode } from "../../src/hub/join.js";
+import { newJoinCode } from "../../src/hub/join-code.js";
 import { Client, createTestHub, setUpCourse, type TestHub } from "../helpers/hub.js";
 
 let hub: TestHub;
@@ -159,5 +160,43 @@ describe("joining at /c/:slug/join", () => {
     expect(res.status).toBe(303);
     expect(await (await ida.get("/c/t509/my-sources")).text()).toContain("(as an instructor)");
     expect(await roleOf(1)).toBe("instructor");
+  });
+});
+
+describe("the course page says how to join", () => {
+  const howTo = (html: string) => /<div class="how-to-join">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? null;
+
+  it("gives every new course a code, which its instructor sees as a link to hand out", async () => {
+    const other = (await courseBySlug(hub.deps.db, "other"))!;
+    expect(other.joinCode).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
+    const flow = await (await ida.get("/c/other")).text();
+    const link = `http://localhost:8787/c/other/join?code=${other.joinCode}`;
+    expect(flow).toContain(`Give your class this link to join: <a href="${link}">${link}</a>`);
+    expect(howTo(flow)).toBeNull();
+    // The link signs in first, then fills the code in.
+    const visitor = Client.forApp(hub.app);
+    expect((await visitor.get(`/c/other/join?code=${other.joinCode}`)).status).toBe(302);
+    expect(await (await maya.get(`/c/other/join?code=${other.joinCode}`)).text()).toContain(`value="${other.joinCode}"`);
+  });
+
+  it("tells visitors and non-members how to take part, and members nothing of it", async () => {
+    const visitor = await (await Client.forApp(hub.app).get("/c/t509")).text();
+    expect(howTo(visitor)).toContain("anyone who posts with #t509massive on their blog, Mastodon or Bluesky appears here, as a guest");
+    expect(howTo(visitor)).toContain(`<a href="/login?next=${encodeURIComponent("/c/t509/join")}">Sign in</a>`);
+    expect(howTo(await (await maya.get("/c/t509")).text())).toContain('<a href="/c/t509/join">Join it with the code</a>');
+
+    expect((await maya.submit("/c/t509/join", "/c/t509/join", { code })).status).toBe(303);
+    const member = await (await maya.get("/c/t509")).text();
+    expect(howTo(member)).toBeNull();
+    expect(member).not.toContain("Join with a code");
+    expect(member).toContain('<a href="/c/t509/my-sources">Your blog in this course</a>');
+  });
+
+  it("says joining is closed when the instructor turned it off", async () => {
+    await ida.submit("/c/t509/manage/people", "/c/t509/manage/people/join-code", { action: "off" });
+    expect(howTo(await (await Client.forApp(hub.app).get("/c/t509")).text())).toContain(
+      "Joining this course with a code is closed just now",
+    );
+    expect(await (await ida.get("/c/t509")).text()).toContain("Joining is off.");
   });
 });

@@ -59,7 +59,10 @@ describe("the People page", () => {
     ].map(([id, n]) => html.indexOf(`href="/people/${id}">${n}</a>`));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(html).toContain("Joining is off");
+    // A new course is open to join from the start, with a code and a link to hand out.
+    const code = (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode!;
+    expect(code).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
+    expect(html).toContain(`Learners join with the code <strong><code>${code}</code></strong>`);
     expect(html).not.toContain(">Noor</a>");
     expect(html).toContain('href="/me"');
 
@@ -109,14 +112,14 @@ describe("the join code", () => {
   });
 
   it("is made by a TA too, as in the course settings, but not by a learner", async () => {
+    const codeNow = async () =>
+      (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode;
+    const before = await codeNow();
     expect((await maya.submit("/c/t509/my-sources", "/c/t509/manage/people/join-code", { action: "new" })).status).toBe(403);
-    expect(
-      (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode,
-    ).toBeNull();
+    expect(await codeNow()).toBe(before);
     expect((await tomas.submit("/c/t509/manage/people", "/c/t509/manage/people/join-code", { action: "new" })).status).toBe(303);
-    expect(
-      (await hub.deps.db.select({ joinCode: courses.joinCode }).from(courses).where(eq(courses.id, courseId)))[0]!.joinCode,
-    ).not.toBeNull();
+    expect(await codeNow()).not.toBe(before);
+    expect(await codeNow()).not.toBeNull();
   });
 });
 

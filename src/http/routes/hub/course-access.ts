@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import type { Course } from "../../../db/schema.js";
 import { blockedAuthorsOf } from "../../../hub/blocks.js";
 import { failingSourceCount } from "../../../hub/course-life.js";
-import { canManageCourse, courseBySlug, tagsOf } from "../../../hub/courses.js";
+import { canManageCourse, courseBySlug, roleIn, tagsOf } from "../../../hub/courses.js";
 import { pendingSourcesOf } from "../../../hub/sources/learner-sources.js";
 import { sourcesOf } from "../../../hub/sources/sources.js";
 import { courseLife, pollBoundMinutes } from "../../../ingest/course-life.js";
@@ -18,8 +18,12 @@ export function loginRedirect(c: Context<AppEnv>) {
 
 /** Loads the course named in the path, or answers 404. */
 export async function withCourse(c: Context<AppEnv>, then: (course: Course) => Promise<Response> | Response) {
-  const course = await courseBySlug(c.get("deps").db, c.req.param("slug") ?? "");
+  const { db } = c.get("deps");
+  const course = await courseBySlug(db, c.req.param("slug") ?? "");
   if (!course) return errorPage(c, 404, "No such course", "There is no course at this address.");
+  // The course's header says how to join to those who are not in it, and nothing of it to those who are.
+  const viewer = c.get("viewer");
+  c.set("courseRole", viewer ? await roleIn(db, viewer.id, course.id) : null);
   return then(course);
 }
 

@@ -25,7 +25,7 @@ import { withManagedCourse } from "./course-access.js";
 export const memberRoutes = new Hono<AppEnv>();
 
 async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<string, unknown> = {}, status = 200) {
-  const { db, config } = c.get("deps");
+  const { db } = c.get("deps");
   const [members, canRun, tags, roster, guests] = await Promise.all([
     membersOf(db, course.id),
     canRunPeople(db, c.get("viewer"), course.id),
@@ -47,7 +47,6 @@ async function peoplePage(c: Context<AppEnv>, course: Course, extra: Record<stri
       canRun,
       viewerId: c.get("viewer")!.id,
       joinCode,
-      joinLink: joinCode ? `${config.publicUrl}/c/${course.slug}/join?code=${encodeURIComponent(joinCode)}` : null,
       ...extra,
     },
     status,
