@@ -1,4 +1,5 @@
 // Formatting helpers available to every template as `it.h`, and the words every page shares.
+import { authorName, hasOwnTitle, postLabel } from "./author-name.js";
 import { VISIBILITY, VISIBILITY_CHOICES } from "./visibility.js";
 
 const dateFmt = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
@@ -30,6 +31,9 @@ export const helpers = {
   /** The visibility levels' words (visibility.ts): `it.h.visibility[o.visibility].label`. */
   visibility: VISIBILITY,
   visibilityChoices: VISIBILITY_CHOICES,
+  authorName,
+  hasOwnTitle,
+  postLabel,
   date: (d: Date) => dateFmt.format(d),
   dateTime: (d: Date) => dateTimeFmt.format(d),
   host: (url: string) => {

@@ -61,5 +61,11 @@ export async function courseFixture(): Promise<CourseFixture> {
 
 /** The titles of the items a page lists, in order. */
 export function titlesIn(html: string): string[] {
-  return [...html.matchAll(/<article class="item[^"]*">\s*<h3>(?:<a [^>]*>)?([^<]*)/g)].map((m) => m[1]!);
+  // What each card leads with: a blog post's title, or a social post's own text (it has no title;
+  // its heading is for screen readers only).
+  return [
+    ...html.matchAll(
+      /<article class="item[^"]*">\s*(?:<h3>(?:<a [^>]*>)?([^<]*)|<h3 class="visually-hidden">[\s\S]*?<p class="excerpt post-text">([^<]*))/g,
+    ),
+  ].map((m) => m[1] ?? m[2]!);
 }

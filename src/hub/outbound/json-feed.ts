@@ -56,10 +56,11 @@ function item(e: OutboundEntry, about: string): Json {
       position: e.spotlight.position,
     };
   }
+  // A social post has no title (JSON Feed's title is optional): its text is the content.
   const out: Json = {
     id: e.id,
     url: e.url,
-    title: e.title,
+    ...(e.titled ? { title: e.title } : {}),
     content_text: text.length ? text.join("\n\n") : e.title,
   };
   if (e.summary) out.summary = e.summary;

@@ -4,6 +4,7 @@
 // the ≤ 280-character excerpt (or the content warning instead), author, dates
 // and tags. Never the post's content.
 import type { ItemKind } from "../../db/schema.js";
+import { authorName, hasOwnTitle, untitledLabel } from "../../views/author-name.js";
 import type { AlsoOn, FlowItem } from "../flow.js";
 import { cleanText, webUrlOrNull } from "./text.js";
 
@@ -29,7 +30,9 @@ export interface OutboundEntry {
   /** The post's canonical URL: stable, and unique within a course. */
   id: string;
   url: string;
+  /** The post's own title; for a social post (`titled` false) a label naming it, for formats that need one. */
   title: string;
+  titled: boolean;
   /** Plain text: the excerpt, or the content warning notice instead of it. */
   summary: string;
   contentWarning: string | null;
@@ -63,16 +66,6 @@ export interface OutboundFeed {
   entries: OutboundEntry[];
 }
 
-const KIND_NAMES: Record<ItemKind, string> = { blog: "a blog", mastodon: "Mastodon", bluesky: "Bluesky" };
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^www\./, "");
-  } catch {
-    return "";
-  }
-}
-
 /** The entry's plain-text body, in order: the curator's note, then the excerpt or the content warning. */
 export function entryText(e: Pick<OutboundEntry, "summary" | "spotlight">): string[] {
   const parts: string[] = [];
@@ -93,14 +86,21 @@ export function entryOf(
   spotlight: SpotlightNote | null = null,
   learnerName: string | null = null,
 ): OutboundEntry {
-  const title = cleanText(item.title).trim() || cleanText(item.excerpt).slice(0, 80).trim() || "Untitled post";
+  const author = cleanText(authorName(item, learnerName && item.personId !== null ? { [item.personId]: learnerName } : null)).trim();
+  // A toot or a skeet has no title of its own: the feed names it (Atom needs a title) and gives
+  // its text once, as the pages do, rather than a title cut from that same text.
+  const titled = hasOwnTitle(item);
+  const title = titled
+    ? cleanText(item.title).trim() || cleanText(item.excerpt).slice(0, 80).trim() || "Untitled post"
+    : untitledLabel(author, item.kind);
   const warning = item.contentWarning ? cleanText(item.contentWarning).trim() : "";
-  const excerpt = cleanText(item.excerpt).trim();
+  // A social post's text is its excerpt (its stored title is only the text's first words).
+  const excerpt = cleanText(item.excerpt).trim() || (titled ? "" : cleanText(item.title).trim());
   // Like the course pages: a content warning is shown instead of the text, and an
   // excerpt that only repeats the title is left out.
   const summary = warning
     ? `Content warning: ${warning}. Read it at the source if you choose to.`
-    : excerpt && excerpt !== title
+    : excerpt && (!titled || excerpt !== title)
       ? excerpt
       : "";
   const profile = item.personId !== null ? new URL(`/people/${item.personId}`, publicUrl).toString() : null;
@@ -110,12 +110,10 @@ export function entryOf(
     id: item.canonicalUrl,
     url: item.canonicalUrl,
     title,
+    titled,
     summary,
     contentWarning: warning || null,
-    authorName:
-      cleanText(learnerName || item.authorName || item.authorHandle || "").trim() ||
-      (item.kind === "blog" && hostOf(item.canonicalUrl)) ||
-      `Someone on ${KIND_NAMES[item.kind]}`,
+    authorName: author,
     authorUrl: webUrlOrNull(item.authorUrl) ?? profile,
     published: item.publishedAt,
     // A Spotlight entry changes when a curator chooses the post.

@@ -29,8 +29,10 @@ function descriptionHtml(e: OutboundEntry): string {
 }
 
 function item(e: OutboundEntry): string {
-  const lines = ["    <item>", `      <title>${rssText(e.title)}</title>`, `      <link>${xmlText(e.url)}</link>`];
   const description = descriptionHtml(e);
+  // RSS needs a title or a description: a social post's text is its description, with no title made up.
+  const title = e.titled || !description ? [`      <title>${rssText(e.title)}</title>`] : [];
+  const lines = ["    <item>", ...title, `      <link>${xmlText(e.url)}</link>`];
   if (description) lines.push(`      <description>${xmlText(description)}</description>`);
   lines.push(
     `      <dc:creator>${rssText(e.authorName)}</dc:creator>`,

@@ -6,6 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { FormError, NotFoundError } from "../../../core/errors.js";
 import { type Objective, objectiveStatuses, objectives, type Person, planSteps } from "../../../db/schema.js";
+import { namesOf } from "../../../hub/roster.js";
 import { courseTemplatesForLearner } from "../../../pls/plan/course-templates.js";
 import { FOCUS_WINDOW_DAYS, focusItems } from "../../../pls/plan/focus.js";
 import { listChanges } from "../../../pls/plan/history.js";
@@ -165,7 +166,12 @@ plsRoutes.get("/focus", (c) =>
     const deps = c.get("deps");
     const [found, objectiveRows] = await Promise.all([focusItems(deps, viewer.id), listObjectives(deps, viewer.id)]);
     const active = objectiveRows.filter((o) => o.status === "active");
-    return page(c, "pls/focus", { title: "Focus", found, active, windowDays: FOCUS_WINDOW_DAYS });
+    // Authors go by the names the course pages give them (views/author-name.ts).
+    const names = await namesOf(
+      deps.db,
+      found.map((r) => r.item.personId),
+    );
+    return page(c, "pls/focus", { title: "Focus", found, active, names, windowDays: FOCUS_WINDOW_DAYS });
   }),
 );
 
