@@ -1,5 +1,6 @@
 // Courses, their tags and who teaches them.
 import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { dayProblem, parseDay } from "../core/day.js";
 import { FormError } from "../core/errors.js";
 import { optionalText, readFields, requireText } from "../core/form-text.js";
 import type { Db } from "../db/database.js";
@@ -9,7 +10,6 @@ import { newJoinCode } from "./join-code.js";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const TAG = /^[\p{L}\p{N}_]+$/u;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface CourseInput {
   title: string;
@@ -36,10 +36,11 @@ export function parseTagList(raw: string): string[] {
 }
 
 function optionalDate(form: Record<string, unknown>, field: string): string | null {
-  const s = optionalText(form, field, 10);
+  const s = optionalText(form, field, 40);
   if (!s) return null;
-  if (!DATE.test(s) || Number.isNaN(Date.parse(s))) throw new FormError(field, "Use a date like 2026-09-01.");
-  return s;
+  const day = parseDay(s);
+  if (!day) throw new FormError(field, dayProblem(field === "endsOn" ? "Ends on" : "Starts on"));
+  return day;
 }
 
 export function readCourseForm(form: Record<string, unknown>): CourseInput {

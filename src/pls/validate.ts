@@ -1,5 +1,6 @@
 // Reading the PLS's form fields: tags, ISO days, http(s) URLs, enums. Each wrong value
 // throws a FormError with a message the learner can act on.
+import { dayProblem, parseDay } from "../core/day.js";
 import { FormError } from "../core/errors.js";
 import { normaliseTag } from "../ingest/tags.js";
 
@@ -17,13 +18,13 @@ export function readTags(value: unknown, field = "tags"): string[] {
   return tags;
 }
 
-/** An optional calendar day, YYYY-MM-DD; empty means none. */
+/** An optional calendar day (core/day.ts), stored as YYYY-MM-DD; empty means none. */
 export function readDay(value: unknown, field: string, label: string): string | null {
   const s = typeof value === "string" ? value.trim() : "";
   if (!s) return null;
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
-  if (!ok) throw new FormError(field, `${label} must be a date like 2027-03-31.`);
-  return s;
+  const day = s.length <= 40 ? parseDay(s) : null;
+  if (!day) throw new FormError(field, dayProblem(label));
+  return day;
 }
 
 export function readHttpUrl(value: unknown, field: string, label: string, required: boolean): string | null {

@@ -319,7 +319,10 @@ describe("course settings", () => {
       [{ title: "", tags: "t509massive" }, "Title is required."],
       [{ title: "T", tags: "not a-tag!" }, "is not a hashtag"],
       [{ title: "T", tags: "t509massive", startsOn: "2027-05-01", endsOn: "2027-01-01" }, "The course cannot end before it starts."],
-      [{ title: "T", tags: "t509massive", startsOn: "next week" }, "Use a date like 2026-09-01."],
+      [
+        { title: "T", tags: "t509massive", startsOn: "next week" },
+        "Starts on: pick a day from the calendar, or type it like 31 March 2027.",
+      ],
       [
         { title: "T", tags: "t509massive", joinCode: "has spaces" },
         "Use 4 to 64 letters, digits, hyphens or underscores for the join code",

@@ -97,3 +97,23 @@ describe("the one-shot message", () => {
     }
   });
 });
+
+describe("date fields", () => {
+  it("hint at the calendar, not at a format the date widget does not show, and read a day typed in words", async () => {
+    const client = await setUpCourse(hub.app);
+    for (const path of ["/c/t509/manage/settings", "/pls", "/courses/new"]) {
+      const html = await (await client.get(path)).text();
+      expect(html, path).toContain('type="date"');
+      expect(html, path).not.toMatch(/(?:like|e\.g\.) \d{4}-\d{2}-\d{2}/);
+    }
+    const made = await client.submit("/courses/new", "/courses", {
+      title: "Spring",
+      slug: "spring",
+      tags: "spring",
+      startsOn: "1 March 2027",
+    });
+    expect(made.status).toBe(303);
+    const settings = await (await client.get("/c/spring/manage/settings")).text();
+    expect(settings).toContain('value="2027-03-01"');
+  });
+});

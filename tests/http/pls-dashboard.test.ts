@@ -202,7 +202,7 @@ describe("the dashboard", () => {
     res = await maya.submit("/pls", "/pls/objectives", { title: "Learn R", targetDate: "2027-02-30" });
     expect(res.status).toBe(400);
     html = await res.text();
-    expect(html).toContain('id="new-targetDate-error">Target date must be a date like 2027-03-31.');
+    expect(html).toContain('id="new-targetDate-error">Target date: pick a day from the calendar, or type it like 31 March 2027.');
     expect(html).toContain('value="Learn R"'); // what was typed is kept
     expect(await hub.deps.db.select().from(objectives)).toEqual([]);
 
@@ -216,7 +216,7 @@ describe("the dashboard", () => {
     res = await maya.submit(page, `/pls/steps/${step!.id}`, { title: "Read the book", status: "todo", dueDate: "soon" });
     expect(res.status).toBe(400);
     html = await res.text();
-    expect(html).toContain(`id="step-${step!.id}-dueDate-error">Due date must be a date like`);
+    expect(html).toContain(`id="step-${step!.id}-dueDate-error">Due date: pick a day from the calendar, or type it like 31 March 2027.`);
     expect(html).toContain(`<details open>`);
     res = await maya.submit(page, page, { title: "", status: "active" });
     expect(res.status).toBe(400);

@@ -206,7 +206,12 @@ describe("the learner's grants", () => {
     expect(issued.status).toBe(201);
     expect(issued.html).toContain("expires on 2 Nov 2026");
     const visitor = Client.forApp(hub.app);
-    expect((await visitor.get(`/share/${issued.link}`)).status).toBe(200);
+    const open = await visitor.get(`/share/${issued.link}`);
+    expect(open.status).toBe(200);
+    // The holder of the link is told when it stops working.
+    expect(await open.text()).toMatch(
+      /It works until <time datetime="2026-11-0[23]T[\d:.]+Z">[^<]+<\/time> \(in [^)]+\), unless maya withdraws it sooner/,
+    );
     hub.clock.advance(2 * 24 * 3600 * 1000);
     const res = await visitor.get(`/share/${issued.link}`);
     expect(res.status).toBe(410);

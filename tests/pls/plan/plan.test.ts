@@ -51,7 +51,9 @@ describe("the plan: objectives, steps, resources, templates", () => {
 
   it("refuses bad fields with a message for the learner, and saves nothing", async () => {
     expect((await formError(createObjective(deps, me, { title: "  " }))).field).toBe("title");
-    expect((await formError(createObjective(deps, me, { title: "x", targetDate: "2027-02-30" }))).message).toMatch(/date like/);
+    expect((await formError(createObjective(deps, me, { title: "x", targetDate: "2027-02-30" }))).message).toMatch(
+      /pick a day from the calendar/,
+    );
     expect((await formError(createObjective(deps, me, { title: "x", status: "done" }))).field).toBe("status");
     expect((await formError(createObjective(deps, me, { title: "x", visibility: "everyone" }))).field).toBe("visibility");
     expect((await formError(createObjective(deps, me, { title: "x", tags: "data-vis" }))).field).toBe("tags");

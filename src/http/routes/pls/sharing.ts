@@ -359,6 +359,7 @@ async function sharePage(c: Ctx, grant: Grant, link: string, extra: Record<strin
       title: `${name}'s plan and portfolio`,
       name,
       audience: grant.audience,
+      expiresAt: grant.expiresAt,
       scopeWords: grant.scopes.map((s) => HOLDER_WORDS[s]),
       canPlan: hasScope(grant, "plan:read"),
       canPortfolio: hasScope(grant, "portfolio:read"),
