@@ -383,3 +383,31 @@ describe("a course's objective templates", () => {
     expect(await hub.deps.db.select().from(courseTemplates)).toEqual([]);
   });
 });
+
+describe("marking an objective achieved", () => {
+  it("asks 'achieved without evidence?' when nothing is linked, from the status buttons and the edit form", async () => {
+    const id = objectiveIdOf(await maya.submit("/pls", "/pls/objectives", { title: "Learn R", status: "active" }));
+    const page = `/pls/objectives/${id}`;
+    const status = async () => (await hub.deps.db.select().from(objectives).where(eq(objectives.id, id)))[0]!.status;
+
+    const ask = await maya.submit(page, `${page}/status`, { status: "achieved" });
+    expect(ask.status).toBe(200);
+    const html = await ask.text();
+    expect(html).toContain('<h1 id="confirm-h">Mark “Learn R” achieved without evidence?</h1>');
+    expect(html).toContain('<input type="hidden" name="status" value="achieved">');
+    expect(await status()).toBe("active");
+    // The edit form's status asks the same, and keeps what was typed for the second step.
+    const edit = await maya.submit(page, page, { title: "Learn R well", status: "achieved", visibility: "private" });
+    expect(await edit.text()).toContain('<input type="hidden" name="title" value="Learn R well">');
+    expect(await status()).toBe("active");
+
+    expect((await maya.submit(page, `${page}/status`, { status: "achieved", confirm: "yes" })).status).toBe(303);
+    expect(await status()).toBe("achieved");
+  });
+
+  it("does not ask when the objective has evidence", async () => {
+    await post({ courseId: t509, personId: mayaId, title: "My R notebook", tags: ["t509massive", "rstats"] });
+    const id = objectiveIdOf(await maya.submit("/pls", "/pls/objectives", { title: "Learn R", tags: "#rstats", status: "active" }));
+    expect((await maya.submit(`/pls/objectives/${id}`, `/pls/objectives/${id}/status`, { status: "achieved" })).status).toBe(303);
+  });
+});

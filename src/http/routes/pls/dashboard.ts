@@ -197,6 +197,9 @@ plsRoutes.post("/objectives/:id", async (c) => {
     c,
     async (viewer) => {
       if (id === null) return notFound(c);
+      const { confirm: _, ...fields } = form;
+      const asked = await askIfNoEvidence(c, viewer.id, id, form, fields);
+      if (asked) return asked;
       const o = await updateObjective(c.get("deps"), viewer.id, id, form);
       flash(c, `Saved "${o.title}".${await linkTaggedPosts(c, viewer.id, o)}`);
       return c.redirect(`/pls/objectives/${o.id}`, 303);
@@ -205,6 +208,27 @@ plsRoutes.post("/objectives/:id", async (c) => {
   );
 });
 
+/**
+ * Marking an objective achieved with nothing linked as evidence asks first (a portfolio shows what
+ * was done, so an achievement without evidence is usually a slip); null when there is no need.
+ */
+async function askIfNoEvidence(c: Ctx, personId: number, id: number, form: Record<string, string>, keep: Record<string, string>) {
+  if (form.status !== "achieved") return null;
+  const deps = c.get("deps");
+  const o = await getObjective(deps, personId, id);
+  if (o.status === "achieved" || ((await evidenceFor(deps, [o.id])).get(o.id) ?? []).length > 0) return null;
+  return confirmFirst(c, form, {
+    question: `Mark “${o.title}” achieved without evidence?`,
+    consequences: [
+      "Nothing in your portfolio is linked to it yet, so nothing shows what you did to achieve it.",
+      "To add evidence first, link a post or other work to it from your portfolio. You can also add evidence later.",
+    ],
+    confirmLabel: "Mark it achieved without evidence",
+    cancel: `/pls/objectives/${o.id}`,
+    keep,
+  });
+}
+
 plsRoutes.post("/objectives/:id/status", async (c) => {
   const form = await formBody(c);
   const id = idParam(c);
@@ -212,6 +236,8 @@ plsRoutes.post("/objectives/:id/status", async (c) => {
     c,
     async (viewer) => {
       if (id === null) return notFound(c);
+      const asked = await askIfNoEvidence(c, viewer.id, id, form, { status: "achieved" });
+      if (asked) return asked;
       const o = await setObjectiveStatus(c.get("deps"), viewer.id, id, form.status ?? "");
       const linked = await linkTaggedPosts(c, viewer.id, o);
       flash(
