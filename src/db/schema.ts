@@ -513,6 +513,27 @@ export const portfolioLinks = sqliteTable(
   (t) => [primaryKey({ columns: [t.entryId, t.objectiveId] }), index("portfolio_links_objective_idx").on(t.objectiveId)],
 );
 
+/**
+ * The objective links of a portfolio entry the learner removed, by the entry's URL, so that adding
+ * the same post or link again brings its links back (pls/portfolio/portfolio.ts). Ids and a URL
+ * only: nothing of the work itself.
+ */
+export const removedEntryLinks = sqliteTable(
+  "removed_entry_links",
+  {
+    personId: integer("person_id")
+      .notNull()
+      .references(() => people.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    objectiveId: integer("objective_id")
+      .notNull()
+      .references(() => objectives.id, { onDelete: "cascade" }),
+    auto: integer("auto", { mode: "boolean" }).notNull().default(false),
+    removed: integer("removed", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.url, t.objectiveId] })],
+);
+
 export type Objective = typeof objectives.$inferSelect;
 export type PlanStep = typeof planSteps.$inferSelect;
 export type Resource = typeof resources.$inferSelect;

@@ -13,6 +13,7 @@ import {
   plsVisibilities,
   portfolioEntries,
   portfolioLinks,
+  removedEntryLinks,
 } from "../../db/schema.js";
 import type { LearnerPostWrite } from "../../ingest/deps.js";
 import { normaliseTag } from "../../ingest/tags.js";
@@ -107,6 +108,7 @@ export async function addItemEntry(
       updatedAt: now,
     })
     .returning();
+  await restoreLinks(deps, e!);
   return e!;
 }
 
@@ -128,6 +130,7 @@ export async function addExternalEntry(deps: PlsDeps, personId: number, form: Re
       updatedAt: now,
     })
     .returning();
+  await restoreLinks(deps, e!);
   return e!;
 }
 
@@ -147,9 +150,38 @@ export async function updateEntry(deps: PlsDeps, personId: number, id: number, f
   return e!;
 }
 
+/** Removes an entry; its objective links are remembered by its URL, for when it is added again. */
 export async function deleteEntry(deps: PlsDeps, personId: number, id: number): Promise<void> {
-  await getEntry(deps, personId, id);
-  await deps.db.delete(portfolioEntries).where(eq(portfolioEntries.id, id));
+  const e = await getEntry(deps, personId, id);
+  const links = await deps.db.select().from(portfolioLinks).where(eq(portfolioLinks.entryId, e.id));
+  await deps.db.batch([
+    deps.db.delete(removedEntryLinks).where(and(eq(removedEntryLinks.personId, personId), eq(removedEntryLinks.url, e.url))),
+    ...(links.length
+      ? [
+          deps.db
+            .insert(removedEntryLinks)
+            .values(links.map((l) => ({ personId, url: e.url, objectiveId: l.objectiveId, auto: l.auto, removed: l.removed })))
+            .onConflictDoNothing(),
+        ]
+      : []),
+    deps.db.delete(portfolioEntries).where(eq(portfolioEntries.id, id)),
+  ]);
+}
+
+/** A re-added entry gets back the objective links it had when it was removed (and hand-unlinks stay unlinked). */
+async function restoreLinks(deps: PlsDeps, e: PortfolioEntry): Promise<void> {
+  const remembered = await deps.db
+    .select()
+    .from(removedEntryLinks)
+    .where(and(eq(removedEntryLinks.personId, e.personId), eq(removedEntryLinks.url, e.url)));
+  if (!remembered.length) return;
+  await deps.db.batch([
+    deps.db
+      .insert(portfolioLinks)
+      .values(remembered.map((l) => ({ entryId: e.id, objectiveId: l.objectiveId, auto: l.auto, removed: l.removed })))
+      .onConflictDoNothing(),
+    deps.db.delete(removedEntryLinks).where(and(eq(removedEntryLinks.personId, e.personId), eq(removedEntryLinks.url, e.url))),
+  ]);
 }
 
 /** Links by hand; this also undoes an earlier unlink. */

@@ -34,6 +34,35 @@ describe("the portfolio", () => {
   });
   afterEach(() => hub.close());
 
+  it("brings an entry's objective links back when it is removed and added again", async () => {
+    const post = await addItem(deps.db, { courseId: courseA, personId: me, url: "https://maya.blog/2", tags: [], title: "My map" });
+    const maps = await createObjective(deps, me, { title: "Maps", status: "active" });
+    const charts = await createObjective(deps, me, { title: "Charts", status: "active" });
+    const first = await addItemEntry(deps, me, post);
+    await linkEntry(deps, me, first.id, maps.id);
+    await linkEntry(deps, me, first.id, charts.id);
+    await unlinkEntry(deps, me, first.id, charts.id); // unlinked by hand: stays unlinked
+    await deleteEntry(deps, me, first.id);
+    expect((await evidenceFor(deps, [maps.id])).get(maps.id)).toEqual([]);
+
+    const again = await addItemEntry(deps, me, post);
+    expect(again.id).not.toBe(first.id);
+    expect((await evidenceFor(deps, [maps.id])).get(maps.id)!.map((e) => e.id)).toEqual([again.id]);
+    expect((await evidenceFor(deps, [charts.id])).get(charts.id)).toEqual([]);
+    // Remembered once: removed and added a third time without links, it comes back without them.
+    await unlinkEntry(deps, me, again.id, maps.id);
+    await deleteEntry(deps, me, again.id);
+    const third = await addItemEntry(deps, me, post);
+    expect((await evidenceFor(deps, [maps.id])).get(maps.id)).toEqual([]);
+    // The same for work elsewhere, by its link.
+    const repo = await addExternalEntry(deps, me, { url: "https://github.com/maya/maps", title: "Maps repo" });
+    await linkEntry(deps, me, repo.id, maps.id);
+    await deleteEntry(deps, me, repo.id);
+    const repoAgain = await addExternalEntry(deps, me, { url: "https://github.com/maya/maps", title: "Maps repo" });
+    expect((await evidenceFor(deps, [maps.id])).get(maps.id)!.map((e) => e.id)).toEqual([repoAgain.id]);
+    expect(third.id).not.toBe(again.id);
+  });
+
   it("adds the learner's own items and external URLs, never someone else's post", async () => {
     const mine = await addItem(deps.db, { courseId: courseA, personId: me, url: "https://maya.blog/1", tags: [], title: "My chart" });
     const theirs = await addItem(deps.db, { courseId: courseA, personId: other, url: "https://olu.blog/1", tags: [] });
