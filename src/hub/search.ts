@@ -1,5 +1,5 @@
-// Search within a course: the FTS5 index `items_fts` (migrations/0005_search.sql,
-// external content over items, so `items_fts.rowid = items.id`), ranked by bm25,
+// Search within a course: the FTS5 index `items_fts` (migrations/0005_search.sql, with tags since
+// 0018; external content over items, so `items_fts.rowid = items.id`), ranked by bm25,
 // through the same visibility rules as every list (visibleIn).
 //
 // What a person types is never FTS5 query syntax: it is cut into words and each
@@ -65,8 +65,8 @@ export async function searchItems(db: Db, courseId: number, q: string, opts: { p
   if (!match) return { items: [], next: null, words };
   const limit = opts.limit ?? SEARCH_PAGE_SIZE;
   const page = Math.min(Math.max(1, Math.floor(opts.page ?? 1)), SEARCH_MAX_PAGES);
-  // Column weights follow the index's column order: title, excerpt, author_name, author_handle.
-  const rank = sql`bm25(items_fts, 8.0, 3.0, 2.0, 2.0)`;
+  // Column weights follow the index's column order: title, excerpt, author_name, author_handle, tags.
+  const rank = sql`bm25(items_fts, 8.0, 3.0, 2.0, 2.0, 4.0)`;
   const rows = await db
     .select({ item: items })
     .from(itemsFts)

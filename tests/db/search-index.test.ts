@@ -1,4 +1,4 @@
-// The FTS5 index (migrations/0005_search.sql) follows items through inserts,
+// The FTS5 index (migrations/0005_search.sql, tags since 0018) follows items through inserts,
 // upserts that edit, and deletes, via its triggers.
 import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -67,5 +67,29 @@ describe("the search index", () => {
     await hub.deps.db.delete(items).where(eq(items.id, a!.id));
     expect(await match("rhizomes")).toEqual([]);
     expect(await match("omar")).toHaveLength(1);
+  });
+
+  it("matches tags, and follows a change of tags", async () => {
+    const base = { courseId: 1, kind: "blog" as const, publishedAt: hub.clock.now, firstSeenAt: hub.clock.now, lastSeenAt: hub.clock.now };
+    const [a] = await hub.deps.db
+      .insert(items)
+      .values({
+        ...base,
+        externalId: "t",
+        canonicalUrl: "https://t.example/1",
+        postKey: "https://t.example/1",
+        title: "Week 4",
+        excerpt: "What I read",
+        tags: ["t509massive", "reading-notes", "learning_design"],
+      })
+      .returning();
+    expect(await match("notes")).toEqual([a!.id]);
+    expect(await match('"reading notes"')).toEqual([a!.id]);
+    expect(await match('"learning design"')).toEqual([a!.id]);
+    await hub.deps.db
+      .update(items)
+      .set({ tags: ["t509massive"] })
+      .where(eq(items.id, a!.id));
+    expect(await match("notes")).toEqual([]);
   });
 });

@@ -65,6 +65,14 @@ describe("searchItems", () => {
     expect(found.words).toEqual(["pedagogy"]);
   });
 
+  it("matches a post's tags, as typed with or without # and hyphens, below a match in the title", async () => {
+    await add({ title: "Week 4", excerpt: "What I read", tags: ["t", "reading-notes", "learningdesign"], publishedAt: at(1) });
+    await add({ title: "Reading notes on Illich", publishedAt: at(2) });
+    await add({ title: "Unrelated", tags: ["t"] });
+    expect((await searchItems(hub.deps.db, 1, "#learningdesign")).items.map((i) => i.title)).toEqual(["Week 4"]);
+    expect((await searchItems(hub.deps.db, 1, "reading-notes")).items.map((i) => i.title)).toEqual(["Reading notes on Illich", "Week 4"]);
+  });
+
   it("returns only what the course shows: not hidden, withdrawn, blocked, cross-posted, or another course's", async () => {
     const [shown] = await add({ title: "Shown syllabus" }).returning();
     await add({ title: "Hidden syllabus", hidden: true });

@@ -202,7 +202,7 @@ async function rankByWords(deps: PlsDeps, words: string[], ids: number[]): Promi
   // at most 100 bound parameters.
   const rows = await deps.db.all<{ id: number; rank: number }>(sql`
     WITH m AS MATERIALIZED (
-      SELECT rowid AS id, bm25(items_fts, 8.0, 3.0, 0.0, 0.0) AS rank FROM items_fts
+      SELECT rowid AS id, bm25(items_fts, 8.0, 3.0, 0.0, 0.0, 0.0) AS rank FROM items_fts
       WHERE items_fts MATCH ${match} AND rowid >= ${oldest}
     )
     SELECT id, rank FROM m WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
