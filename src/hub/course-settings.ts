@@ -3,7 +3,7 @@
 // was made: links to the course, its feeds and its OPML live on elsewhere.
 import { and, eq, ne, sql } from "drizzle-orm";
 import { FormError } from "../core/errors.js";
-import { optionalText } from "../core/form-text.js";
+import { optionalText, readFields } from "../core/form-text.js";
 import type { Db } from "../db/database.js";
 import { type Course, courses, courseTags } from "../db/schema.js";
 import { type CourseInput, readCourseForm } from "./courses.js";
@@ -18,14 +18,20 @@ const JOIN_CODE = /^[A-Za-z0-9_-]{4,64}$/;
 
 /** Reads the settings form with the same rules as the new-course form; throws FormError. */
 export function readSettingsForm(form: Record<string, unknown>, course: Pick<Course, "slug">): CourseSettings {
-  const { slug: _slug, ...input } = readCourseForm({ ...form, slug: course.slug });
-  const code = optionalText(form, "joinCode", 200);
-  if (code && (!JOIN_CODE.test(code) || !normaliseJoinCode(code))) {
-    throw new FormError(
-      "joinCode",
-      "Use 4 to 64 letters, digits, hyphens or underscores for the join code (no spaces), or leave it empty.",
-    );
-  }
+  const { course: read, code } = readFields({
+    course: () => readCourseForm({ ...form, slug: course.slug }),
+    code: () => {
+      const code = optionalText(form, "joinCode", 200);
+      if (code && (!JOIN_CODE.test(code) || !normaliseJoinCode(code))) {
+        throw new FormError(
+          "joinCode",
+          "Use 4 to 64 letters, digits, hyphens or underscores for the join code (no spaces), or leave it empty.",
+        );
+      }
+      return code;
+    },
+  });
+  const { slug: _slug, ...input } = read;
   return { ...input, joinCode: code || null };
 }
 

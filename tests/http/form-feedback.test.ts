@@ -54,6 +54,21 @@ describe("a form with several wrong fields", () => {
     expect(html).toContain('value="Not A Slug!"');
   });
 
+  it("reports every wrong field of an objective and of a grant at once", async () => {
+    const client = await setUpCourse(hub.app);
+    const objective = await client.submit("/pls", "/pls/objectives", {
+      title: "",
+      tags: "not a tag!",
+      targetDate: "someday",
+      status: "active",
+    });
+    expect(objective.status).toBe(400);
+    expect(summaryOf(await objective.text())!.messages).toHaveLength(3);
+    const grant = await client.submit("/pls/sharing", "/pls/sharing", { audience: "", audienceKind: "coach", expiresOn: "2020-01-01" });
+    expect(grant.status).toBe(400);
+    expect(summaryOf(await grant.text())!.messages).toHaveLength(3); // who, what it allows, the day
+  });
+
   it("shows no summary on a page that has no errors", async () => {
     const client = await setUpCourse(hub.app);
     expect(summaryOf(await (await client.get("/courses/new")).text())).toBeNull();

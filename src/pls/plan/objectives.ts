@@ -2,7 +2,7 @@
 // a target day, a status and who may see it. Every change leaves a line in the plan's history.
 import { and, asc, eq } from "drizzle-orm";
 import { NotFoundError } from "../../core/errors.js";
-import { optionalText, requireText } from "../../core/form-text.js";
+import { optionalText, readFields, requireText } from "../../core/form-text.js";
 import { type Objective, type ObjectiveStatus, objectiveStatuses, objectives, plsVisibilities } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
 import { readChoice, readDay, readTags } from "../validate.js";
@@ -18,14 +18,15 @@ export interface ObjectiveInput {
 }
 
 export function readObjectiveForm(form: Record<string, unknown>): ObjectiveInput {
-  return {
-    title: requireText(form, "title", "Title", 200),
-    why: optionalText(form, "why", 2000),
-    tags: readTags(form.tags),
-    targetDate: readDay(form.targetDate, "targetDate", "Target date"),
-    status: readChoice(form.status, objectiveStatuses, "status", "planned"),
-    visibility: readChoice(form.visibility, plsVisibilities, "visibility", "private"),
-  };
+  // Every wrong field at once (FormErrors), so the form marks them all.
+  return readFields<ObjectiveInput>({
+    title: () => requireText(form, "title", "Title", 200),
+    why: () => optionalText(form, "why", 2000),
+    tags: () => readTags(form.tags),
+    targetDate: () => readDay(form.targetDate, "targetDate", "Target date"),
+    status: () => readChoice(form.status, objectiveStatuses, "status", "planned"),
+    visibility: () => readChoice(form.visibility, plsVisibilities, "visibility", "private"),
+  });
 }
 
 /** The learner's own objective, or a FormError: another person's objective is as good as missing. */

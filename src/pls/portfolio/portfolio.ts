@@ -3,7 +3,7 @@
 // Entries are references: a title and a URL, never a copy of the post.
 import { and, asc, desc, eq, gte, inArray, isNull } from "drizzle-orm";
 import { NotFoundError } from "../../core/errors.js";
-import { optionalText, requireText } from "../../core/form-text.js";
+import { optionalText, readFields, requireText } from "../../core/form-text.js";
 import {
   courses,
   items,
@@ -114,8 +114,10 @@ export async function addItemEntry(
 
 /** Adds a project, a repository or a credential elsewhere, by its http(s) URL. */
 export async function addExternalEntry(deps: PlsDeps, personId: number, form: Record<string, unknown>): Promise<PortfolioEntry> {
-  const url = readHttpUrl(form.url, "url", "Link", true)!;
-  const title = requireText(form, "title", "Title", 200);
+  const { url, title } = readFields({
+    url: () => readHttpUrl(form.url, "url", "Link", true)!,
+    title: () => requireText(form, "title", "Title", 200),
+  });
   const now = deps.now();
   const [e] = await deps.db
     .insert(portfolioEntries)

@@ -5,7 +5,7 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../core/crypto.js";
 import { FormError, NotFoundError } from "../../core/errors.js";
-import { requireText } from "../../core/form-text.js";
+import { readFields, requireText } from "../../core/form-text.js";
 import { audienceKinds, type Grant, type GrantAccess, type GrantScope, grantAccess, grantScopes, grants } from "../../db/schema.js";
 import type { PlsDeps } from "../deps.js";
 import { readChoice, readDay } from "../validate.js";
@@ -44,10 +44,12 @@ function readExpiry(value: unknown, now: Date): Date | null {
 
 export async function issueGrant(deps: PlsDeps, personId: number, form: Record<string, unknown>): Promise<IssuedGrant> {
   const now = deps.now();
-  const audience = requireText(form, "audience", "Who it is for", 120);
-  const audienceKind = readChoice(form.audienceKind, audienceKinds, "audienceKind", "other");
-  const scopes = readScopes(form.scopes);
-  const expiresAt = readExpiry(form.expiresOn, now);
+  const { audience, audienceKind, scopes, expiresAt } = readFields({
+    audience: () => requireText(form, "audience", "Who it is for", 120),
+    audienceKind: () => readChoice(form.audienceKind, audienceKinds, "audienceKind", "other"),
+    scopes: () => readScopes(form.scopes),
+    expiresAt: () => readExpiry(form.expiresOn, now),
+  });
   const link = LINK_PREFIX + randomToken(32);
   const token = TOKEN_PREFIX + randomToken(32);
   const [grant] = await deps.db

@@ -91,6 +91,7 @@ meRoutes.post("/me/identities/:id/verify", async (c) => {
           claimed.length ? ` You have taken your place on the roster as ${claimed.join(", ")}.` : ""
         }`
       : result.error,
+    result.ok ? "ok" : "error",
   );
   return c.redirect("/me", 303);
 });
