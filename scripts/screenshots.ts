@@ -89,9 +89,30 @@ try {
     await learner.screenshot({ path: `${out}/${name}.png` });
   }
 
+  // On a 390 px phone: the Flow as anyone sees it, the instructor's Manage page with a failed
+  // Add blog (the error summary first), a confirmation step, and the learner's Sharing page.
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   await phone.goto(ready.flow);
   await phone.screenshot({ path: `${out}/flow-phone.png` });
+  const instructorPhone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  await instructorPhone.goto(`${ready.base}/login?next=/c/t509-demo/manage`);
+  await instructorPhone.fill("#f-email", "demo@example.org");
+  await instructorPhone.fill("#f-password", ready.password);
+  await instructorPhone.click("main button[type=submit]");
+  await instructorPhone.waitForURL(/\/manage$/);
+  await instructorPhone.screenshot({ path: `${out}/manage-phone.png` });
+  await instructorPhone.fill('form[action$="/manage/sources"] [name="url"]', "not a web address");
+  await Promise.all([
+    instructorPhone.waitForLoadState("load"),
+    instructorPhone.click('form[action$="/manage/sources"] button[type=submit]'),
+  ]);
+  await instructorPhone.screenshot({ path: `${out}/error-phone.png` });
+  await instructorPhone.goto(`${ready.base}/c/t509-demo/manage`);
+  await Promise.all([instructorPhone.waitForLoadState("load"), instructorPhone.locator('form[action$="/remove"] button').first().click()]);
+  await instructorPhone.screenshot({ path: `${out}/confirm-phone.png` });
+  await learner.setViewportSize({ width: 390, height: 844 });
+  await learner.goto(`${ready.base}/pls/sharing`);
+  await learner.screenshot({ path: `${out}/pls-sharing-phone.png` });
   console.log(`screenshots written to ${out}/`);
 } finally {
   await browser.close();
