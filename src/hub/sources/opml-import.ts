@@ -6,10 +6,12 @@
 // or a page that is not a feed, fails its line with the reason); a line with
 // only a home page (htmlUrl) goes through discovery, which may fetch a few
 // times. A blog that is down or slow just now is kept and retried at each poll.
-// Fetches are budgeted per import (FETCH_BUDGET_PER_IMPORT: a feed costs one, a
-// home page LOOKUP_COST) so one request stays within a Worker's subrequest budget
-// (50 on the free plan); the rest are reported "later". Duplicates are skipped
-// before any fetch, so importing the same file again continues where it stopped.
+// The fetches themselves are counted (FETCH_BUDGET_PER_IMPORT), redirects
+// included, so one request stays within a Worker's subrequests (50 on the free
+// plan): a line starts only while the budget still holds the most it may spend
+// (LINE_FETCH_CAP, a home page with a few linked feeds and a tag feed), and the
+// rest are reported "later". Duplicates are skipped before any fetch, so
+// importing the same file again continues where it stopped.
 
 import { FormError } from "../../core/errors.js";
 import { mapLimit } from "../../core/map-limit.js";
@@ -17,14 +19,14 @@ import type { PollDeps } from "../../ingest/deps.js";
 import type { Discovery } from "../../ingest/discover/discover.js";
 import { type AddByAddress, addSourceByAddress } from "./add-source.js";
 import { parseOpml, type RosterLine } from "./opml.js";
-import { DuplicateSourceError, findSourceAt, type SourceFilter, sourceAddress, sourcesOf } from "./sources.js";
+import { DuplicateSourceError, findSourceAt, removeSource, type SourceFilter, sourceAddress, sourcesOf } from "./sources.js";
 
-/** Fetches one import may spend: a feed check costs one, a home page's discovery LOOKUP_COST. */
-export const FETCH_BUDGET_PER_IMPORT = 40;
-/** What discovery may fetch for one home page: the page, its feed, a tag feed (and a redirect). */
-export const LOOKUP_COST = 4;
-/** Home pages one import looks up when it checks nothing else (also the CSV roster's bound). */
-export const MAX_LOOKUPS_PER_IMPORT = FETCH_BUDGET_PER_IMPORT / LOOKUP_COST;
+/** Fetches one import may make, every redirect hop counted (a Worker request has 50 subrequests). */
+export const FETCH_BUDGET_PER_IMPORT = 45;
+/** The most one line may fetch: a page, up to three linked feeds, a tag feed, and redirects. */
+export const LINE_FETCH_CAP = 10;
+/** Home pages the CSV roster looks up per import (it counts lookups, not fetches). */
+export const MAX_LOOKUPS_PER_IMPORT = 10;
 
 export type ImportOutcome = "added" | "skipped" | "failed" | "later";
 
@@ -58,7 +60,6 @@ function nameOf(r: RosterLine): string {
  */
 function plan(lines: RosterLine[], allowLoopback: boolean, known: Set<string>): Plan[] {
   const seen = new Map<string, number>();
-  let budget = FETCH_BUDGET_PER_IMPORT;
   return lines.map((r): Plan => {
     const name = nameOf(r);
     const done = (outcome: ImportOutcome, message: string, address: string | null = r.xmlUrl ?? r.htmlUrl): Plan => ({
@@ -76,15 +77,6 @@ function plan(lines: RosterLine[], allowLoopback: boolean, known: Set<string>): 
     if (first !== undefined) return done("skipped", `Listed twice in this file (first on line ${first}).`, url);
     seen.set(url, r.line);
     if (known.has(url)) return done("skipped", "Already part of the course.", url);
-    const cost = r.xmlUrl ? 1 : LOOKUP_COST;
-    if (cost > budget) {
-      return done(
-        "later",
-        `Not checked yet: one import reads at most ${FETCH_BUDGET_PER_IMPORT} feeds (or ${MAX_LOOKUPS_PER_IMPORT} home pages). Import the same file again to continue.`,
-        url,
-      );
-    }
-    budget -= cost;
     if (r.xmlUrl) {
       let homePageUrl: string | null = null;
       try {
@@ -132,13 +124,83 @@ async function run(deps: PollDeps, courseId: number, p: Plan, filter: SourceFilt
   }
 }
 
+const UNREACHABLE = addedMessage(null);
+
+/** The import's fetch budget: each line gets its own capped fetch, opened only while the budget holds its cap. */
+function fetchBudget(fetchFn: typeof fetch) {
+  let used = 0;
+  let reserved = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    /**
+     * A counted fetch for one line, or null when the budget cannot hold another line. While lines
+     * in flight hold what is left, it waits for one of them to finish and give back what it did not use.
+     */
+    async open() {
+      for (;;) {
+        if (used + LINE_FETCH_CAP > FETCH_BUDGET_PER_IMPORT) return null;
+        if (used + reserved + LINE_FETCH_CAP <= FETCH_BUDGET_PER_IMPORT) break;
+        await new Promise<void>((wake) => waiting.push(wake));
+      }
+      reserved += LINE_FETCH_CAP;
+      let made = 0;
+      let refused = false;
+      const counted: typeof fetch = (input, init) => {
+        if (made >= LINE_FETCH_CAP) {
+          refused = true;
+          return Promise.reject(new TypeError("this import line has made all the fetches it may"));
+        }
+        made++;
+        return fetchFn(input, init);
+      };
+      return {
+        fetch: counted,
+        refused: () => refused,
+        close: () => {
+          reserved -= LINE_FETCH_CAP;
+          used += made;
+          for (const wake of waiting.splice(0)) wake();
+        },
+      };
+    },
+  };
+}
+
+function later(p: Exclude<Plan, { kind: "done" }>): ImportLine {
+  return {
+    line: p.roster.line,
+    name: p.name,
+    address: p.url,
+    outcome: "later",
+    message:
+      "Not checked yet: one import makes a bounded number of requests. Fix or remove the lines marked “not added”, then import the same file again to continue.",
+  };
+}
+
 /** Imports a roster into a course. Throws FormError only when the file as a whole is unusable. */
 export async function importRoster(deps: PollDeps, courseId: number, text: string, filter: SourceFilter): Promise<ImportReport> {
   const lines = parseOpml(text);
   if (lines.length === 0) throw new FormError("opml", "This OPML file lists no blogs.");
   const known = new Set((await sourcesOf(deps.db, courseId)).flatMap((s) => [s.url, ...(s.homePageUrl ? [s.homePageUrl] : [])]));
   const plans = plan(lines, deps.config.allowLoopbackFetch, known);
-  const results = await mapLimit(plans, deps.config.pollConcurrency, (p) => run(deps, courseId, p, filter));
+  const budget = fetchBudget(deps.fetch);
+  const results = await mapLimit(plans, deps.config.pollConcurrency, async (p) => {
+    if (p.kind === "done") return p.result;
+    const line = await budget.open();
+    if (!line) return later(p);
+    try {
+      const result = await run({ ...deps, fetch: line.fetch }, courseId, p, filter);
+      // A line stopped by its cap (a chain of redirects) was not really unreachable: take it back.
+      if (line.refused() && result.outcome === "added" && result.message === UNREACHABLE) {
+        const stored = await findSourceAt(deps.db, courseId, [result.address ?? p.url]);
+        if (stored) await removeSource(deps.db, courseId, stored.id);
+        return later(p);
+      }
+      return result;
+    } finally {
+      line.close();
+    }
+  });
   const counts: Record<ImportOutcome, number> = { added: 0, skipped: 0, failed: 0, later: 0 };
   for (const l of results) counts[l.outcome]++;
   deps.log("info", "opml.imported", { course: courseId, ...counts });

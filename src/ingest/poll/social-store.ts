@@ -12,7 +12,9 @@
 // (course, post key) keeps one row however many instances deliver it. A post's
 // links are kept as post keys, so an announcement finds the blog post it
 // links to however either spells the address.
+
 import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import { chunks } from "../../core/chunks.js";
 import type { Db } from "../../db/database.js";
 import { blockedAuthors, identities, items, type NewItem, type Source } from "../../db/schema.js";
 import { canonicalUrl, postKey } from "../canonical-url.js";
@@ -26,12 +28,6 @@ import type { Statement } from "./writes.js";
 /** D1 binds at most 100 parameters per statement. */
 const KEYS_PER_LOOKUP = 90;
 const LINKS_KEPT = 8;
-
-function chunks<T>(list: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
 
 /** Keys of the authors this course has blocked, among `keys`. */
 async function blockedKeys(db: Db, courseId: number, kind: SocialKind, keys: string[]): Promise<Set<string>> {

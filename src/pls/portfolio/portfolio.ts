@@ -1,7 +1,9 @@
 // The portfolio: entries that point at what the learner has done — their own hub items (from
 // any course) or an external http(s) URL — each linked to the objectives it is evidence for.
 // Entries are references: a title and a URL, never a copy of the post.
-import { and, asc, desc, eq, gte, inArray, isNull } from "drizzle-orm";
+
+import { and, asc, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
+import { chunks } from "../../core/chunks.js";
 import { NotFoundError } from "../../core/errors.js";
 import { optionalText, readFields, requireText } from "../../core/form-text.js";
 import {
@@ -152,22 +154,24 @@ export async function updateEntry(deps: PlsDeps, personId: number, id: number, f
   return e!;
 }
 
+/** Five bound parameters a row: 20 rows keep a statement inside D1's 100. */
+const LINK_ROWS_PER_STATEMENT = 20;
+
 /** Removes an entry; its objective links are remembered by its URL, for when it is added again. */
 export async function deleteEntry(deps: PlsDeps, personId: number, id: number): Promise<void> {
   const e = await getEntry(deps, personId, id);
   const links = await deps.db.select().from(portfolioLinks).where(eq(portfolioLinks.entryId, e.id));
-  await deps.db.batch([
-    deps.db.delete(removedEntryLinks).where(and(eq(removedEntryLinks.personId, personId), eq(removedEntryLinks.url, e.url))),
-    ...(links.length
-      ? [
-          deps.db
-            .insert(removedEntryLinks)
-            .values(links.map((l) => ({ personId, url: e.url, objectiveId: l.objectiveId, auto: l.auto, removed: l.removed })))
-            .onConflictDoNothing(),
-        ]
-      : []),
-    deps.db.delete(portfolioEntries).where(eq(portfolioEntries.id, id)),
-  ]);
+  // Merged into what is remembered for the URL already (two entries may share a link): the newest wins.
+  const remember = chunks(links, LINK_ROWS_PER_STATEMENT).map((part) =>
+    deps.db
+      .insert(removedEntryLinks)
+      .values(part.map((l) => ({ personId, url: e.url, objectiveId: l.objectiveId, auto: l.auto, removed: l.removed })))
+      .onConflictDoUpdate({
+        target: [removedEntryLinks.personId, removedEntryLinks.url, removedEntryLinks.objectiveId],
+        set: { auto: sql`excluded.auto`, removed: sql`excluded.removed` },
+      }),
+  );
+  await deps.db.batch([deps.db.delete(portfolioEntries).where(eq(portfolioEntries.id, id)), ...remember]);
 }
 
 /** A re-added entry gets back the objective links it had when it was removed (and hand-unlinks stay unlinked). */
@@ -177,12 +181,15 @@ async function restoreLinks(deps: PlsDeps, e: PortfolioEntry): Promise<void> {
     .from(removedEntryLinks)
     .where(and(eq(removedEntryLinks.personId, e.personId), eq(removedEntryLinks.url, e.url)));
   if (!remembered.length) return;
-  await deps.db.batch([
+  const restore = chunks(remembered, LINK_ROWS_PER_STATEMENT).map((part) =>
     deps.db
       .insert(portfolioLinks)
-      .values(remembered.map((l) => ({ entryId: e.id, objectiveId: l.objectiveId, auto: l.auto, removed: l.removed })))
+      .values(part.map((l) => ({ entryId: e.id, objectiveId: l.objectiveId, auto: l.auto, removed: l.removed })))
       .onConflictDoNothing(),
+  );
+  await deps.db.batch([
     deps.db.delete(removedEntryLinks).where(and(eq(removedEntryLinks.personId, e.personId), eq(removedEntryLinks.url, e.url))),
+    ...restore,
   ]);
 }
 

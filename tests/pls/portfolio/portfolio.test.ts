@@ -63,6 +63,38 @@ describe("the portfolio", () => {
     expect(third.id).not.toBe(again.id);
   });
 
+  it("remembers more links than one statement binds, and merges what two entries of one link had", async () => {
+    const post = await addItem(deps.db, { courseId: courseA, personId: me, url: "https://maya.blog/3", tags: [], title: "Many" });
+    const ids: number[] = [];
+    for (let i = 0; i < 27; i++) ids.push((await createObjective(deps, me, { title: `Goal ${i}`, status: "active" })).id);
+    const e = await addItemEntry(deps, me, post);
+    for (const id of ids) await linkEntry(deps, me, e.id, id);
+    await deleteEntry(deps, me, e.id); // 27 rows × 5 parameters: more than D1's 100 in one statement
+    const back = await addItemEntry(deps, me, post);
+    const evidence = await evidenceFor(deps, ids);
+    expect(
+      ids.every(
+        (id) =>
+          evidence
+            .get(id)!
+            .map((x) => x.id)
+            .join() === String(back.id),
+      ),
+    ).toBe(true);
+
+    // Two entries for one external link: removing both remembers the links of each.
+    const a = await addExternalEntry(deps, me, { url: "https://example.org/talk", title: "Talk" });
+    const b = await addExternalEntry(deps, me, { url: "https://example.org/talk", title: "Talk, slides" });
+    await linkEntry(deps, me, a.id, ids[0]!);
+    await linkEntry(deps, me, b.id, ids[1]!);
+    await deleteEntry(deps, me, a.id);
+    await deleteEntry(deps, me, b.id);
+    const again = await addExternalEntry(deps, me, { url: "https://example.org/talk", title: "Talk" });
+    const linked = await evidenceFor(deps, [ids[0]!, ids[1]!]);
+    expect(linked.get(ids[0]!)!.map((x) => x.id)).toContain(again.id);
+    expect(linked.get(ids[1]!)!.map((x) => x.id)).toContain(again.id);
+  });
+
   it("adds the learner's own items and external URLs, never someone else's post", async () => {
     const mine = await addItem(deps.db, { courseId: courseA, personId: me, url: "https://maya.blog/1", tags: [], title: "My chart" });
     const theirs = await addItem(deps.db, { courseId: courseA, personId: other, url: "https://olu.blog/1", tags: [] });
