@@ -128,6 +128,9 @@ export const sources = sqliteTable(
     homePageUrl: text("home_page_url"),
     /** Plain-language note on which feed discovery chose and why. */
     discoveryNote: text("discovery_note"),
+    /** WebSub (ingest/discover/websub.ts): the hub the feed names and its topic URL, as of the last poll; null when none. */
+    websubHub: text("websub_hub"),
+    websubTopic: text("websub_topic"),
     /** Social sources: the tag followed (lower-case, no '#'); `url` is the instance or service. */
     tag: text("tag"),
     /** Mastodon: an access token for instances that refuse anonymous timelines. Never shown back. */

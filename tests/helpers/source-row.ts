@@ -27,6 +27,8 @@ export function sourceRow(kind: Source["kind"], url: string, over: Partial<Sourc
     ownerName: null,
     homePageUrl: null,
     discoveryNote: null,
+    websubHub: null,
+    websubTopic: null,
     tag: "t509massive",
     accessToken: null,
     cursor: null,

@@ -35,6 +35,8 @@ export interface FetchResult {
   etag: string | null;
   lastModified: string | null;
   contentType: string | null;
+  /** The final answer's Link header (RFC 8288), where a feed may name its WebSub hub. */
+  link: string | null;
   bytes: Uint8Array;
 }
 
@@ -186,6 +188,7 @@ export async function safeFetch(raw: string, opts: FetchOptions): Promise<FetchR
         etag: res.headers.get("etag"),
         lastModified: res.headers.get("last-modified"),
         contentType: res.headers.get("content-type"),
+        link: res.headers.get("link"),
       };
       // HEAD is an existence check: its caller reads the final status, so no status throws.
       if (res.status === 304 || opts.method === "HEAD") {

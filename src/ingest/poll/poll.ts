@@ -7,6 +7,7 @@ import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import type { Deps } from "../../db/deps.js";
 import { type Source, sources } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
+import { discoverWebSub } from "../discover/websub.js";
 import { describeError, IngestError } from "../errors.js";
 import { decodeBody } from "../fetch/decode.js";
 import { safeFetch } from "../fetch/fetch.js";
@@ -106,7 +107,11 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
     log("info", "poll.unchanged", { source: source.id, ms: Date.now() - started });
     return { sourceId: source.id, ok: true, notModified: true, entries: 0, stored: 0 };
   }
-  const feed = await parseFeed(decodeBody(res.bytes, res.contentType), res.url);
+  const xml = decodeBody(res.bytes, res.contentType);
+  const feed = await parseFeed(xml, res.url);
+  // Whether the feed names a WebSub hub, for push (the poll stays the safety net).
+  const websub = discoverWebSub(res.url, res.link, xml);
+  if (websub.hub && websub.hub !== source.websubHub) log("info", "websub.discovered", { source: source.id, hub: websub.hub });
   const { tags, life } = await courseOf(deps, run, source.courseId);
   const wanted = dedupeByUrl(source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched));
   const tombstoned = await tombstonedUrls(db, source.courseId, wanted);
@@ -145,6 +150,8 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
       lastModified: res.lastModified,
       title: source.title ?? (feed.title || null),
       siteUrl: source.siteUrl ?? feed.link,
+      websubHub: websub.hub,
+      websubTopic: websub.self,
     })
     .where(eq(sources.id, source.id));
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.

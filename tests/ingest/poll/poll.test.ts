@@ -332,3 +332,32 @@ describe("the adaptive schedule", () => {
     expect(await minutesToNextPoll(s.id)).toBe(45);
   });
 });
+
+describe("WebSub discovery while polling", () => {
+  it("records the hub a feed names, from its Link header or its own links, and forgets one it drops", async () => {
+    let linkHeader: string | null = '<https://hub.example/>; rel="hub", <https://maya.example.org/feed/>; rel="self"';
+    let body = rhythmFeed(2, 3_600_000);
+    server.route("/maya.xml", (_req, res) =>
+      res.writeHead(200, { "content-type": "application/rss+xml", ...(linkHeader ? { link: linkHeader } : {}) }).end(body),
+    );
+    const source = await addFeed("/maya.xml");
+    const row = async () => (await hub.deps.db.select().from(sources).where(eq(sources.id, source.id)))[0]!;
+    await pollDueSources(hub.deps);
+    expect(await row()).toMatchObject({ websubHub: "https://hub.example/", websubTopic: "https://maya.example.org/feed/" });
+    expect(hub.log.lines.some((l) => l.msg === "websub.discovered")).toBe(true);
+
+    // Without the header, the feed's own atom:link counts; when it goes too, so does the hub.
+    linkHeader = null;
+    body = body.replace(
+      "<channel>",
+      '<channel><atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="https://websubhub.example/hub"/>',
+    );
+    hub.clock.advance(2 * 24 * 3_600_000);
+    await pollDueSources(hub.deps);
+    expect(await row()).toMatchObject({ websubHub: "https://websubhub.example/hub", websubTopic: server.url("/maya.xml") });
+    body = rhythmFeed(2, 3_600_000);
+    hub.clock.advance(2 * 24 * 3_600_000);
+    await pollDueSources(hub.deps);
+    expect(await row()).toMatchObject({ websubHub: null, websubTopic: null });
+  });
+});
