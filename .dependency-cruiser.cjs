@@ -7,7 +7,7 @@
 //
 // Inside ingest the steps have an order of their own: the vocabulary at its top
 // (types, errors, tags, canonical URLs), then fetch → parse → discover → social
-// → poll. A step may use the steps before it, never those after it.
+// → poll → push. A step may use the steps before it, never those after it.
 
 /** The layers, left to right, each a pattern for its files under src/. */
 const layers = [
@@ -31,6 +31,7 @@ const ingestSteps = [
   ["discover", "^src/ingest/discover/"],
   ["social", "^src/ingest/social/"],
   ["poll", "^src/ingest/poll/"],
+  ["push", "^src/ingest/push/"],
 ];
 
 /** One rule per entry: it may not import any entry to its right. */

@@ -23,6 +23,7 @@ import { networkRoutes } from "./http/routes/hub/network.js";
 import { pageRoutes } from "./http/routes/hub/pages.js";
 import { socialRoutes } from "./http/routes/hub/social.js";
 import { sourceRoutes } from "./http/routes/hub/sources.js";
+import { websubRoutes } from "./http/routes/hub/websub.js";
 import { apiDocumentRoutes, apiRoutes } from "./http/routes/pls/api.js";
 import { courseTemplateRoutes } from "./http/routes/pls/course-templates.js";
 import { plsRoutes } from "./http/routes/pls/dashboard.js";
@@ -108,6 +109,8 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   // The personal API (JSON, session or grant token) and its OpenAPI document.
   app.route("/api/v1", apiRoutes);
   app.route("/api", apiDocumentRoutes); // /api/openapi.json, and JSON 404s for the rest of /api
+  // Push: /websub/:id, the WebSub callback (a hub verifies intent with GET, delivers with POST).
+  app.route("/", websubRoutes);
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {

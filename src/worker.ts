@@ -14,6 +14,7 @@ import { adoptNamedSources } from "./hub/roster-people.js";
 import type { PollDeps } from "./ingest/deps.js";
 import { consumePollMessages, fanOutDueSources, type QueueMessage } from "./ingest/poll/fanout.js";
 import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
+import { syncWebSub } from "./ingest/push/websub.js";
 import { hubDeps } from "./jobs/hub-deps.js";
 import { rekeyItems } from "./jobs/rekey.js";
 import { ADOPT_PER_TICK, FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
@@ -104,6 +105,10 @@ export default {
         deps.log("error", "recheck.crashed", { error: String(err).slice(0, 500) });
       });
     }
+    // WebSub: a few subscription requests per tick (each one subrequest), renewals and endings included.
+    await syncWebSub(deps).catch((err: unknown) => {
+      deps.log("error", "websub.crashed", { error: String(err).slice(0, 500) });
+    });
     // Learners' PLS following their items on other hubs: a few feeds per tick (FOLLOWS_PER_TICK).
     await pollFollows(deps, { limit: FOLLOWS_PER_TICK }).catch((err: unknown) => {
       deps.log("error", "follows.crashed", { error: String(err).slice(0, 500) });

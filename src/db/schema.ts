@@ -703,3 +703,30 @@ export const feedVersions = sqliteTable("feed_versions", {
   etag: text("etag").notNull(),
   since: integer("since", { mode: "timestamp_ms" }).notNull(),
 });
+
+/**
+ * The hub's WebSub subscriptions (ingest/push/websub.ts): one per feed source whose feed names a
+ * hub. `callbackId` is the random last segment of the callback URL; `secret` signs what the hub
+ * delivers (HMAC), so it is kept as given. A removed source leaves its row (sourceId null) until
+ * the hub has been told to stop.
+ */
+export const websubSubscriptions = sqliteTable(
+  "websub_subscriptions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sourceId: integer("source_id").references(() => sources.id, { onDelete: "set null" }),
+    hub: text("hub").notNull(),
+    topic: text("topic").notNull(),
+    callbackId: text("callback_id").notNull().unique(),
+    secret: text("secret").notNull(),
+    /** requested: asked, not yet verified; active: verified, lease running; unsubscribing; denied. */
+    state: text("state", { enum: ["requested", "active", "unsubscribing", "denied"] }).notNull(),
+    requestedAt: integer("requested_at", { mode: "timestamp_ms" }).notNull(),
+    verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
+    leaseExpiresAt: integer("lease_expires_at", { mode: "timestamp_ms" }),
+    lastDeliveryAt: integer("last_delivery_at", { mode: "timestamp_ms" }),
+    lastError: text("last_error"),
+  },
+  (t) => [index("websub_subscriptions_source_idx").on(t.sourceId)],
+);
+export type WebSubSubscription = typeof websubSubscriptions.$inferSelect;

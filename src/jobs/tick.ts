@@ -10,6 +10,7 @@ import type { PollDeps } from "../ingest/deps.js";
 import type { PollSummary } from "../ingest/poll/outcome.js";
 import { pollDueSources } from "../ingest/poll/poll.js";
 import { type RecheckSummary, recheckDueItems } from "../ingest/poll/recheck.js";
+import { syncWebSub } from "../ingest/push/websub.js";
 import { type FollowSummary, pollFollows } from "../pls/portability/follows.js";
 import { type RekeySummary, rekeyItems } from "./rekey.js";
 
@@ -43,6 +44,10 @@ export async function ingestTick(
   const poll = await pollDueSources(deps, opts.pollLimit === undefined ? {} : { limit: opts.pollLimit }).catch((err: unknown) => {
     deps.log("error", "poll.crashed", { error: String(err).slice(0, 500) });
     return null;
+  });
+  // Feeds that name a WebSub hub are subscribed to (and renewed, or ended), so their posts arrive pushed.
+  await syncWebSub(deps).catch((err: unknown) => {
+    deps.log("error", "websub.crashed", { error: String(err).slice(0, 500) });
   });
   const recheck = await recheckDueItems(deps, opts.recheckLimit === undefined ? {} : { limit: opts.recheckLimit }).catch((err: unknown) => {
     deps.log("error", "recheck.crashed", { error: String(err).slice(0, 500) });

@@ -124,6 +124,9 @@ const TABLE: Row[] = [
   // Static and health
   { method: "GET", route: "/static/style.css", access: "public" },
   { method: "GET", route: "/healthz", access: "public" },
+  // The WebSub callback: hubs are anonymous; an unknown subscription is 404 (GET) and ignored (POST).
+  { method: "GET", route: "/websub/:id", access: "public", path: () => "/websub/no-such-subscription-0000", alsoAllowed: [404] },
+  { method: "POST", route: "/websub/:id", access: "public", path: () => "/websub/no-such-subscription-0000" },
   // Setup, sign-in, sign-up, accounts
   { method: "GET", route: "/setup", access: "setupDone" },
   { method: "POST", route: "/setup", access: "setupDone", body: () => ({ displayName: "X", email: "x@example.org", password: PASSWORD }) },
