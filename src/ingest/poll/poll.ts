@@ -3,9 +3,9 @@
 // next. One bad source never stops the others: each is polled inside its own
 // try/catch and its error is written to its own row for people to see. A run
 // fetches several feeds at once but only a few from any one host (hosts.ts).
-import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, or } from "drizzle-orm";
 import type { Deps } from "../../db/deps.js";
-import { type Source, sources } from "../../db/schema.js";
+import { type Source, sources, websubSubscriptions } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
 import { discoverWebSub } from "../discover/websub.js";
 import { describeError, IngestError } from "../errors.js";
@@ -33,6 +33,28 @@ import { crossPostLinks } from "./social-store.js";
 import { dedupeByUrl, itemUpserts, movedPostUpdates, retaggedStatements, tombstonedUrls } from "./store.js";
 
 export const LEASE_MS = 10 * 60_000;
+
+/** While a feed's WebSub subscription is live, the poll is only the safety net: this often at most. */
+export const PUSH_SAFETY_NET_MS = 6 * 3600_000;
+
+/** The next poll, pushed back to the safety net's pace when the hub delivers this feed's changes. */
+async function withPush(deps: PollDeps, source: Source, nextPollAt: Date): Promise<Date> {
+  // Only a feed that names a hub can be pushed: the others cost no query (on D1, a subrequest).
+  if (!source.websubHub) return nextPollAt;
+  const [live] = await deps.db
+    .select({ id: websubSubscriptions.id })
+    .from(websubSubscriptions)
+    .where(
+      and(
+        eq(websubSubscriptions.sourceId, source.id),
+        eq(websubSubscriptions.state, "active"),
+        gt(websubSubscriptions.leaseExpiresAt, deps.now()),
+      ),
+    )
+    .limit(1);
+  const net = new Date(deps.now().getTime() + PUSH_SAFETY_NET_MS);
+  return live && net > nextPollAt ? net : nextPollAt;
+}
 
 /**
  * Claims up to `limit` due sources for this run by setting a lease, so that two
@@ -96,7 +118,11 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   };
   if (res.notModified) {
     const { life } = await courseOf(deps, run, source.courseId);
-    const nextPollAt = nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps, life), random);
+    const nextPollAt = await withPush(
+      deps,
+      source,
+      nextPollAfterUnchanged(now, previousIntervalMs(source), scheduleSettings(deps, life), random),
+    );
     await commit(deps, run, [
       db
         .update(sources)
@@ -145,7 +171,7 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
     .set({
       ...healthy,
       // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
-      nextPollAt: nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps, life), random),
+      nextPollAt: await withPush(deps, source, nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps, life), random)),
       etag: res.etag,
       lastModified: res.lastModified,
       title: source.title ?? (feed.title || null),

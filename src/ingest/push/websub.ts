@@ -7,6 +7,7 @@
 // it through the same store and visibility rules as ever. Leases are renewed a day before they end;
 // a removed, paused or blocked source's subscription is ended with the hub.
 import { and, eq, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { chunks } from "../../core/chunks.js";
 import { randomToken } from "../../core/crypto.js";
 import { type Source, sources, type WebSubSubscription, websubSubscriptions } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
@@ -248,4 +249,22 @@ export async function acceptDelivery(
     .returning();
   if (source) deps.log("info", "websub.delivered", { subscription: sub.id, source: source.id, bytes: body.length });
   return source ?? null;
+}
+
+/** For the health lines: each source's live push channel (an active, verified subscription), by source id. */
+export async function liveWebSub(
+  deps: Pick<PollDeps, "db">,
+  sourceIds: number[],
+): Promise<Map<number, { hub: string; leaseExpiresAt: Date }>> {
+  const out = new Map<number, { hub: string; leaseExpiresAt: Date }>();
+  if (!sourceIds.length) return out;
+  for (const part of chunks(sourceIds, 90)) {
+    const rows = await deps.db
+      .select()
+      .from(websubSubscriptions)
+      .where(and(inArray(websubSubscriptions.sourceId, part), eq(websubSubscriptions.state, "active")));
+    for (const r of rows)
+      if (r.sourceId !== null && r.leaseExpiresAt) out.set(r.sourceId, { hub: r.hub, leaseExpiresAt: r.leaseExpiresAt });
+  }
+  return out;
 }

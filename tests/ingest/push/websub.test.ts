@@ -17,8 +17,8 @@ import { items, sources, websubSubscriptions } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { setSourceStatus } from "../../../src/hub/curation.js";
 import { addFeedSource } from "../../../src/hub/sources/sources.js";
-import { pollDueSources } from "../../../src/ingest/poll/poll.js";
-import { syncWebSub } from "../../../src/ingest/push/websub.js";
+import { PUSH_SAFETY_NET_MS, pollDueSources, pollSource } from "../../../src/ingest/poll/poll.js";
+import { liveWebSub, syncWebSub } from "../../../src/ingest/push/websub.js";
 import { type NodeHub, startNodeHub } from "../../../src/node.js";
 import { type FeedServer, startFeedServer } from "../../helpers/feed-server.js";
 
@@ -155,6 +155,11 @@ describe("the WebSub subscriber", () => {
     const [sub] = await db.select().from(websubSubscriptions);
     expect(sub).toMatchObject({ state: "active", sourceId: source.id });
     expect(sub!.leaseExpiresAt!.getTime() - sub!.verifiedAt!.getTime()).toBe(3600_000);
+    // While the hub pushes, the poll is only the safety net, and the Manage page says push is live.
+    await pollSource(node.deps, (await db.select().from(sources).where(eq(sources.id, source.id)))[0]!);
+    const next = (await db.select().from(sources).where(eq(sources.id, source.id)))[0]!.nextPollAt;
+    expect(next.getTime() - node.deps.now().getTime()).toBeGreaterThanOrEqual(PUSH_SAFETY_NET_MS - 60_000);
+    expect((await liveWebSub(node.deps, [source.id])).get(source.id)).toMatchObject({ hub: hub.url });
     // Asked once: a second run has nothing to do until the lease nears its end.
     expect(await syncWebSub(node.deps)).toMatchObject({ subscribed: 0 });
 
