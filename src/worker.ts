@@ -12,7 +12,7 @@ import { jsonLog } from "./core/log.js";
 import { openD1 } from "./db/d1.js";
 import { adoptNamedSources } from "./hub/roster-people.js";
 import type { PollDeps } from "./ingest/deps.js";
-import { consumePollMessages, fanOutDueSources, type QueueMessage } from "./ingest/poll/fanout.js";
+import { consumePollMessages, fanOutDueSources, type QueueMessage, queueSources } from "./ingest/poll/fanout.js";
 import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
 import { syncWebSub } from "./ingest/push/websub.js";
 import { hubDeps } from "./jobs/hub-deps.js";
@@ -55,11 +55,18 @@ function hubFor(env: WorkerEnv) {
       fetch: (input, init) => fetch(input, init),
       now: () => new Date(),
     });
+    // A push's poll (WebSub light ping, Webmention, XML-RPC ping) gets its own queue invocation.
+    const queue = env.POLL_QUEUE;
+    if (queue) deps.queuePoll = (ids) => queueSources(deps, ids, (messages) => sendTo(queue, messages));
     if (deps.config.allowLoopbackFetch) log("warn", "config.loopback_fetch_allowed", {});
     hub = { deps, app: createApp(deps) };
     cache.set(env, hub);
   }
   return hub;
+}
+
+async function sendTo(queue: Queue<QueueMessage>, messages: QueueMessage[]): Promise<void> {
+  await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
 }
 
 /** The same deps, with every log line saying which handler wrote it. */
@@ -93,9 +100,7 @@ export default {
     await adoptNamedSources(deps.db, ADOPT_PER_TICK).catch((err: unknown) => {
       deps.log("error", "roster.adopt_crashed", { error: String(err).slice(0, 500) });
     });
-    const send = async (messages: QueueMessage[]) => {
-      await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
-    };
+    const send = (messages: QueueMessage[]) => sendTo(queue, messages);
     await fanOutDueSources(deps, send).catch((err: unknown) => {
       deps.log("error", "poll.crashed", { error: String(err).slice(0, 500) });
     });

@@ -27,4 +27,10 @@ export interface PollDeps extends Deps {
   socialReaders?: Partial<Record<SocialKind, SocialReader>>;
   /** Required, so no runtime can forget it: src/jobs/hub-deps.ts is where it is made. */
   afterPoll: AfterPoll;
+  /**
+   * Optional: hands sources that must be polled now (a push said they changed) to a queue, so the
+   * work has its own invocation (Workers' POLL_QUEUE). Without it they are polled in the background
+   * of the request that learnt of the change (push/poll-now.ts).
+   */
+  queuePoll?: (sourceIds: number[]) => Promise<void>;
 }

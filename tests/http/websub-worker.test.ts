@@ -1,20 +1,54 @@
-// The WebSub callback in the built Worker, in workerd on D1: a plain route, no Durable Object.
-// The intent check echoes the challenge only for our topic; a delivery is 202 whatever it holds,
-// and only a correctly signed one is taken (its time recorded, its source read at once).
+// The WebSub callback in the built Worker, in workerd on D1 with the poll queue of wrangler.toml: a
+// plain route, no Durable Object. The intent check echoes the challenge only for our topic; a
+// delivery is 202 whatever it holds, and only a correctly signed one is taken. A fat ping is stored
+// from its body with no fetch; a light ping has the feed polled by the queue's consumer.
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
 import { type Client, setUpCourse } from "../helpers/hub.js";
 import { buildWorker, startWorker, type WorkerHarness, workerClient } from "../helpers/worker.js";
 
 let worker: WorkerHarness;
 let client: Client;
+let feeds: FeedServer;
+const logs: Array<Record<string, unknown>> = [];
 const CALLBACK = "w".repeat(32);
 const SECRET = "a-secret-the-hub-was-given-0123456789abcdef";
-// On a loopback address the Worker (no ALLOW_LOOPBACK_FETCH) refuses to fetch: the read it starts makes no request.
-const TOPIC = "http://127.0.0.1:9/feed/";
+let TOPIC: string;
+
+const rss = (titles: string[]) =>
+  `<rss version="2.0"><channel><title>Maya</title>${titles
+    .map(
+      (t, i) =>
+        `<item><title>${t}</title><link>https://maya.example.org/${i}/</link><pubDate>${new Date(Date.UTC(2026, 11, 1 + i)).toUTCString()}</pubDate></item>`,
+    )
+    .join("")}</channel></rss>`;
+
+async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 beforeAll(async () => {
-  worker = await startWorker(buildWorker(), { PAGE_CACHE_SECONDS: "0", PUBLIC_URL: "https://hub.example.org" });
+  feeds = await startFeedServer();
+  TOPIC = feeds.url("/feed.xml");
+  worker = await startWorker(
+    buildWorker(),
+    { PAGE_CACHE_SECONDS: "0", PUBLIC_URL: "https://hub.example.org", ALLOW_LOOPBACK_FETCH: "true" },
+    {
+      queues: true,
+      onLog: (line) => {
+        try {
+          logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // workerd's own output
+        }
+      },
+    },
+  );
   client = workerClient(worker);
   await setUpCourse(client);
   const db = await worker.d1();
@@ -34,7 +68,10 @@ beforeAll(async () => {
     .bind(TOPIC, CALLBACK, SECRET, now, now + 86_400_000)
     .run();
 }, 120_000);
-afterAll(async () => worker?.close());
+afterAll(async () => {
+  await worker?.close();
+  await feeds?.close();
+});
 
 const delivered = async () =>
   (await (await worker.d1()).prepare("SELECT last_delivery_at AS at FROM websub_subscriptions").first<{ at: number | null }>())!.at;
@@ -67,5 +104,36 @@ describe("the WebSub callback in workerd", () => {
     expect(await delivered()).toBeNull();
     expect((await post(`sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`)).status).toBe(202);
     expect(await delivered()).toEqual(expect.any(Number));
+  });
+
+  const signed = (body: string) =>
+    client.request(`/websub/${CALLBACK}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/rss+xml",
+        "x-hub-signature": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+      },
+      body,
+    });
+  const titles = async () =>
+    (await (await worker.d1()).prepare("SELECT title FROM items ORDER BY title").all<{ title: string }>()).results.map((r) => r.title);
+
+  it("stores a fat ping's entries from the body, fetching nothing", async () => {
+    // The delivery above held no entries: a light ping, whose poll is left to settle first.
+    await waitFor("the earlier ping's poll", async () => logs.some((l) => l.via === "queue" && String(l.msg).startsWith("poll.")));
+    const before = feeds.hits("/feed.xml");
+    expect((await signed(rss(["Week 1: pushed"]))).status).toBe(202);
+    await waitFor("the pushed post", async () => (await titles()).includes("Week 1: pushed"));
+    expect(feeds.hits("/feed.xml")).toBe(before);
+    expect(logs.some((l) => l.msg === "websub.stored")).toBe(true);
+  });
+
+  it("has a light ping's feed polled by the queue consumer", async () => {
+    feeds.feed("/feed.xml", rss(["Week 1: pushed", "Week 2: polled"]));
+    const before = feeds.hits("/feed.xml");
+    expect((await signed("")).status).toBe(202);
+    await waitFor("the polled post", async () => (await titles()).includes("Week 2: polled"));
+    expect(feeds.hits("/feed.xml")).toBe(before + 1);
+    expect(logs.some((l) => l.msg === "poll.done" && l.via === "queue")).toBe(true);
   });
 });

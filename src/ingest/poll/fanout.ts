@@ -19,7 +19,7 @@ import { type Source, sources } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
 import { type HostLimiter, hostOf } from "../fetch/hosts.js";
 import { type PollSummary, summarise } from "./outcome.js";
-import { claimDueSources, pollClaimed, runLimiter } from "./poll.js";
+import { claimDueSources, claimSources, pollClaimed, runLimiter } from "./poll.js";
 import { isRecheckMessage, type RecheckMessage, recheckMessage } from "./recheck-fanout.js";
 import { newPollRun } from "./run.js";
 
@@ -126,6 +126,21 @@ export async function fanOutDueSources(
   const summary = { claimed: claimed.length, messages: messages.length, ms: Date.now() - started };
   deps.log("info", "poll.fanout", { ...summary });
   return summary;
+}
+
+/**
+ * Claims these sources and sends them as poll messages: a push said they changed, and their poll
+ * gets its own consumer invocation. A failed send releases the claim (the sources stay due).
+ */
+export async function queueSources(deps: PollDeps, ids: number[], send: (messages: PollMessage[]) => Promise<void>): Promise<void> {
+  const messages = planMessages(await claimSources(deps, ids), deps.config.pollMessageSize);
+  if (!messages.length) return;
+  try {
+    await send(messages);
+  } catch (err) {
+    await releaseLeases(deps.db, messages);
+    throw err;
+  }
 }
 
 /** The message's sources that still carry its lease: the ones no one has polled since it was sent. */

@@ -8,6 +8,7 @@ import type { Deps } from "../../db/deps.js";
 import { type Source, sources, websubSubscriptions } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
 import { discoverWebSub } from "../discover/websub.js";
+import type { NormalisedEntry } from "../entry.js";
 import { describeError, IngestError } from "../errors.js";
 import { decodeBody } from "../fetch/decode.js";
 import { safeFetch } from "../fetch/fetch.js";
@@ -78,6 +79,26 @@ export async function claimDueSources(deps: Deps, limit: number): Promise<Source
 }
 
 /**
+ * Claims these sources (when active and not already claimed), for a poll that cannot wait for the
+ * next run: a push told us they changed. Same lease as a run's claim, so the two never overlap.
+ */
+export async function claimSources(deps: Deps, ids: number[]): Promise<Source[]> {
+  if (!ids.length) return [];
+  const now = deps.now();
+  return deps.db
+    .update(sources)
+    .set({ leaseUntil: new Date(now.getTime() + LEASE_MS) })
+    .where(
+      and(
+        inArray(sources.id, ids.slice(0, 90)),
+        eq(sources.status, "active"),
+        or(isNull(sources.leaseUntil), lte(sources.leaseUntil, now)),
+      ),
+    )
+    .returning();
+}
+
+/**
  * Polls one source of any kind. A feed is fetched and parsed here; a Mastodon
  * or Bluesky tag is read by its reader (social.ts). Either way a failure
  * lands on the source's own row, with backoff, and is never thrown.
@@ -138,66 +159,106 @@ async function pollFeed(deps: PollDeps, source: Source, run: PollRun, started: n
   // Whether the feed names a WebSub hub, for push (the poll stays the safety net).
   const websub = discoverWebSub(res.url, res.link, xml);
   if (websub.hub && websub.hub !== source.websubHub) log("info", "websub.discovered", { source: source.id, hub: websub.hub });
-  const { tags, life } = await courseOf(deps, run, source.courseId);
-  const wanted = dedupeByUrl(source.filter === "all" ? feed.entries : feed.entries.filter((e) => matchCourseTags(e, tags).matched));
+  const { life } = await courseOf(deps, run, source.courseId);
+  const sourceUpdate = {
+    ...healthy,
+    // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
+    nextPollAt: await withPush(deps, source, nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps, life), random)),
+    etag: res.etag,
+    lastModified: res.lastModified,
+    title: source.title ?? (feed.title || null),
+    siteUrl: source.siteUrl ?? feed.link,
+    websubHub: websub.hub,
+    websubTopic: websub.self,
+  };
+  return storeEntries(deps, source, run, started, feed.entries, { whole: true, sourceUpdate });
+}
+
+/**
+ * A feed a WebSub hub delivered (a "fat ping"): its entries are stored at once, with no fetch. It
+ * is a partial feed (often only the changed entries), so nothing is taken to have left because it
+ * is missing, and the source's validators and schedule stay the poll's. Returns null when the body
+ * holds no entries (a light ping, or not a feed at all): the caller fetches the feed instead.
+ */
+export async function storeDelivered(
+  deps: PollDeps,
+  source: Source,
+  bytes: Uint8Array,
+  contentType: string | null,
+  run: PollRun = newPollRun(),
+): Promise<SourceOutcome | null> {
+  const started = Date.now();
+  if (source.kind !== "feed" || bytes.length === 0) return null;
+  let entries: NormalisedEntry[];
+  try {
+    entries = (await parseFeed(decodeBody(bytes, contentType), source.url)).entries;
+  } catch {
+    return null;
+  }
+  if (!entries.length) return null;
+  // The delivery made the source due (push/websub.ts), so a crash before this line loses nothing;
+  // once the entries are in, the live subscription puts the poll back to the safety net's pace.
+  const sourceUpdate = { nextPollAt: await withPush(deps, source, deps.now()) };
+  return storeEntries(deps, source, run, started, entries, { whole: false, sourceUpdate });
+}
+
+/**
+ * Keeps a feed's course-tagged entries: upserts, moves, re-tags and (for a whole feed) what left.
+ * Items and the source's row are written in one batch: a crash before it leaves the old ETag, so
+ * the next poll fetches and upserts again.
+ */
+async function storeEntries(
+  deps: PollDeps,
+  source: Source,
+  run: PollRun,
+  started: number,
+  entries: NormalisedEntry[],
+  opts: { whole: boolean; sourceUpdate: Partial<typeof sources.$inferInsert> },
+): Promise<SourceOutcome> {
+  const { db, log } = deps;
+  const now = deps.now();
+  const { tags } = await courseOf(deps, run, source.courseId);
+  const wanted = dedupeByUrl(source.filter === "all" ? entries : entries.filter((e) => matchCourseTags(e, tags).matched));
   const tombstoned = await tombstonedUrls(db, source.courseId, wanted);
   const keep = wanted.filter((e) => !tombstoned.gone.has(e.key)).map((e) => ({ ...e, tags: canonicalTags(e.tags, tags) }));
   // Posts that left untagged and carry a course tag again come back; posts still listed without
-  // one leave; posts gone from the feed's window are re-checked at once (leaving.ts).
+  // one leave; posts gone from a whole feed's window are re-checked at once (leaving.ts).
   const retagged = retaggedStatements(
     db,
     source.courseId,
     keep.filter((e) => tombstoned.untagged.has(e.key)).map((e) => e.key),
     now,
   );
-  const inFeed = new Set(dedupeByUrl(feed.entries).map((e) => e.key));
+  const inFeed = new Set(dedupeByUrl(entries).map((e) => e.key));
   const wantedKeys = new Set(wanted.map((e) => e.key));
   const leaving = await leavingStatements(
     db,
     source,
     inFeed,
     [...inFeed].filter((k) => !wantedKeys.has(k)),
-    oldestDate(postDates(feed.entries)),
+    // A partial feed's window says nothing about what is missing from it.
+    opts.whole ? oldestDate(postDates(entries)) : null,
     now,
   );
   const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
   // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
   const moves = await movedPostUpdates(db, target, keep);
   const upserts = itemUpserts(db, target, keep, now);
-  // Items and the source's validators are written in one batch: a crash before
-  // it leaves the old ETag, so the next poll fetches and upserts again.
-  const sourceUpdate = db
-    .update(sources)
-    .set({
-      ...healthy,
-      // Every entry counts here, tagged or not: it is the feed's rhythm that says when a new post may appear.
-      nextPollAt: await withPush(deps, source, nextPollAfterFetch(now, postDates(feed.entries), scheduleSettings(deps, life), random)),
-      etag: res.etag,
-      lastModified: res.lastModified,
-      title: source.title ?? (feed.title || null),
-      siteUrl: source.siteUrl ?? feed.link,
-      websubHub: websub.hub,
-      websubTopic: websub.self,
-    })
-    .where(eq(sources.id, source.id));
+  const sourceUpdate = db.update(sources).set(opts.sourceUpdate).where(eq(sources.id, source.id));
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
   const crossPosts = keep.length ? crossPostLinks(db, source.courseId, source.ownerId ? [source.ownerId] : []) : [];
   const learner = source.ownerId && keep.length ? { courseId: source.courseId, personIds: [source.ownerId], at: now } : undefined;
-  await commit(
-    deps,
-    run,
-    [sourceUpdate, ...turned(recoveredEvent(db, source, now)), ...leaving.statements, ...retagged, ...moves, ...upserts, ...crossPosts],
-    learner,
-  );
-  log("info", "poll.done", {
+  const recovered = opts.whole ? turned(recoveredEvent(db, source, now)) : [];
+  await commit(deps, run, [sourceUpdate, ...recovered, ...leaving.statements, ...retagged, ...moves, ...upserts, ...crossPosts], learner);
+  log("info", opts.whole ? "poll.done" : "websub.stored", {
     source: source.id,
-    entries: feed.entries.length,
+    entries: entries.length,
     stored: keep.length,
     ...(leaving.untagged ? { untagged: leaving.untagged } : {}),
     ...(leaving.droppedOut ? { droppedOut: leaving.droppedOut } : {}),
     ms: Date.now() - started,
   });
-  return { sourceId: source.id, ok: true, entries: feed.entries.length, stored: keep.length };
+  return { sourceId: source.id, ok: true, entries: entries.length, stored: keep.length };
 }
 
 /** The earliest of these dates, or null. */

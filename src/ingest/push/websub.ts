@@ -3,8 +3,9 @@
 // checks our intent with a GET carrying a challenge, which is echoed only for a topic and mode we
 // asked for; then it POSTs the feed whenever it changes, signed with the secret (X-Hub-Signature,
 // HMAC over the raw body). A delivery with a missing or wrong signature has no effect at all. A
-// good one makes the source due at once, so the poll, which keeps running as the safety net, reads
-// it through the same store and visibility rules as ever. Leases are renewed a day before they end;
+// good one makes the source due at once (so nothing is lost), then its entries are stored through
+// the poll's own store and visibility rules; a light ping (no entries in the body) has the feed
+// polled now instead. The poll keeps running as the safety net. Leases are renewed a day before they end;
 // a removed, paused or blocked source's subscription is ended with the hub.
 import { and, eq, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { chunks } from "../../core/chunks.js";
@@ -13,6 +14,8 @@ import { type Source, sources, type WebSubSubscription, websubSubscriptions } fr
 import type { PollDeps } from "../deps.js";
 import { describeError } from "../errors.js";
 import { apiFetch } from "../fetch/api-fetch.js";
+import { storeDelivered } from "../poll/poll.js";
+import { makeDue, pollNow } from "./poll-now.js";
 
 /** What we ask the hub for; hubs may grant less (their answer's hub.lease_seconds says). */
 export const LEASE_SECONDS = 10 * 24 * 3600;
@@ -240,15 +243,24 @@ export async function acceptDelivery(
     deps.log("warn", "websub.bad_signature", { subscription: sub.id });
     return null;
   }
-  const now = deps.now();
-  await deps.db.update(websubSubscriptions).set({ lastDeliveryAt: now }).where(eq(websubSubscriptions.id, sub.id));
-  const [source] = await deps.db
-    .update(sources)
-    .set({ nextPollAt: now })
-    .where(and(eq(sources.id, sub.sourceId), eq(sources.status, "active")))
-    .returning();
+  await deps.db.update(websubSubscriptions).set({ lastDeliveryAt: deps.now() }).where(eq(websubSubscriptions.id, sub.id));
+  const [source] = await makeDue(deps, [sub.sourceId]);
   if (source) deps.log("info", "websub.delivered", { subscription: sub.id, source: source.id, bytes: body.length });
   return source ?? null;
+}
+
+/**
+ * The work after an accepted delivery, once the hub has its answer: the body's entries stored as
+ * they came, or, for a light ping, the feed polled now. Never throws.
+ */
+export async function receiveDelivery(deps: PollDeps, source: Source, body: Uint8Array, contentType: string | null): Promise<void> {
+  try {
+    if (await storeDelivered(deps, source, body, contentType)) return;
+  } catch (err) {
+    // Not stored: the source is still due, and the poll below reads the feed itself.
+    deps.log("warn", "websub.store_failed", { source: source.id, error: String(err) });
+  }
+  await pollNow(deps, [source], "websub");
 }
 
 /** For the health lines: each source's live push channel (an active, verified subscription), by source id. */

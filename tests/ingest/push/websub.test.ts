@@ -234,4 +234,73 @@ describe("the WebSub subscriber", () => {
     expect(sub!.state).toBe("requested");
     expect(sub!.lastError).toMatch(/private address/);
   });
+  it("stores a fat ping's entries without fetching, keeps what a partial ping leaves out, and polls on a light ping", async () => {
+    const { db } = node.deps;
+    let body = feedWith(["Week 1", "Week 2", "Week 3"]);
+    feeds.route("/feed.xml", (_req, res) =>
+      res
+        .writeHead(200, { "content-type": "application/rss+xml", link: `<${hub.url}>; rel="hub", <${feeds.url("/feed.xml")}>; rel="self"` })
+        .end(body),
+    );
+    const admin = await createFirstAdmin(db, { email: "a@example.org", displayName: "A", password: "long enough password" });
+    const course = await createCourse(
+      db,
+      { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+      admin!,
+    );
+    const source = await addFeedSource(db, course.id, { url: feeds.url("/feed.xml"), filter: "tagged" }, null, node.deps.now());
+    await pollDueSources(node.deps);
+    await syncWebSub(node.deps);
+    const [asked] = hub.requests;
+    await until(async () => (await db.select().from(websubSubscriptions))[0]?.state === "active");
+    const titles = async () =>
+      (await db.select().from(items))
+        .filter((i) => !i.deletedAt)
+        .map((i) => i.title)
+        .sort();
+    const deliver = (b: string, headers: Record<string, string> = {}) =>
+      fetch(asked!.callback, {
+        method: "POST",
+        headers: { "content-type": "application/rss+xml", "x-hub-signature": sign(asked!.secret, b), ...headers },
+        body: b,
+      });
+    const fetched = feeds.hits("/feed.xml");
+
+    // A fat ping holding only the new entry: stored as it came, with no fetch, and the older posts
+    // it does not list stay (a partial feed says nothing about what left).
+    const ping = feedWith(["Week 1", "Week 2", "Week 3", "Week 4: fat"]).replace(/<item>.*?<\/item>/g, (m) =>
+      m.includes("Week 4") ? m : "",
+    );
+    expect((await deliver(ping)).status).toBe(202);
+    expect(await until(async () => ((await titles()).length === 4 ? titles() : null))).toEqual([
+      "Week 1",
+      "Week 2",
+      "Week 3",
+      "Week 4: fat",
+    ]);
+    expect(feeds.hits("/feed.xml")).toBe(fetched);
+    expect(lines.some((l) => l.msg === "websub.stored")).toBe(true);
+    // Stored, the source is back at the safety net's pace rather than due.
+    const after = (await db.select().from(sources).where(eq(sources.id, source.id)))[0]!;
+    expect(after.nextPollAt.getTime() - Date.now()).toBeGreaterThan(PUSH_SAFETY_NET_MS - 60_000);
+
+    // The same delivery again (a replay, or a hub retrying): nothing doubles.
+    expect((await deliver(ping)).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await db.select().from(items)).length).toBe(4);
+
+    // A light ping (an empty body, or a body that is no feed): the feed is fetched now.
+    body = feedWith(["Week 1", "Week 2", "Week 3", "Week 4: fat", "Week 5: light"]);
+    expect((await deliver("")).status).toBe(202);
+    await until(async () => (await titles()).includes("Week 5: light"));
+    expect(feeds.hits("/feed.xml")).toBe(fetched + 1);
+    body = feedWith(["Week 1", "Week 2", "Week 3", "Week 4: fat", "Week 5: light", "Week 6: not a feed"]);
+    expect((await deliver("changed", { "content-type": "text/plain" })).status).toBe(202);
+    await until(async () => (await titles()).includes("Week 6: not a feed"));
+
+    // A body over the limit is refused before anything is read into the store.
+    const huge = feedWith(["x".repeat(2 * 1024 * 1024)]);
+    expect((await deliver(huge)).status).toBe(413);
+    expect((await titles()).length).toBe(6);
+  }, 30_000);
 });
