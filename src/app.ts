@@ -23,6 +23,7 @@ import { networkRoutes } from "./http/routes/hub/network.js";
 import { pageRoutes } from "./http/routes/hub/pages.js";
 import { socialRoutes } from "./http/routes/hub/social.js";
 import { sourceRoutes } from "./http/routes/hub/sources.js";
+import { webmentionRoutes } from "./http/routes/hub/webmention.js";
 import { websubRoutes } from "./http/routes/hub/websub.js";
 import { apiDocumentRoutes, apiRoutes } from "./http/routes/pls/api.js";
 import { courseTemplateRoutes } from "./http/routes/pls/course-templates.js";
@@ -110,7 +111,8 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   app.route("/api/v1", apiRoutes);
   app.route("/api", apiDocumentRoutes); // /api/openapi.json, and JSON 404s for the rest of /api
   // Push: /websub/:id, the WebSub callback (a hub verifies intent with GET, delivers with POST).
-  app.route("/", websubRoutes);
+  app.route("/", websubRoutes); // /websub/:id, a WebSub hub's callback
+  app.route("/", webmentionRoutes); // /webmention and its status pages
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {

@@ -14,10 +14,11 @@ import { adoptNamedSources } from "./hub/roster-people.js";
 import type { PollDeps } from "./ingest/deps.js";
 import { consumePollMessages, fanOutDueSources, type QueueMessage, queueSources } from "./ingest/poll/fanout.js";
 import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
+import { checkPendingMentions } from "./ingest/push/webmention-check.js";
 import { syncWebSub } from "./ingest/push/websub.js";
 import { hubDeps } from "./jobs/hub-deps.js";
 import { rekeyItems } from "./jobs/rekey.js";
-import { ADOPT_PER_TICK, FOLLOWS_PER_TICK, ingestTick } from "./jobs/tick.js";
+import { ADOPT_PER_TICK, FOLLOWS_PER_TICK, ingestTick, MENTIONS_PER_TICK } from "./jobs/tick.js";
 import { pollFollows } from "./pls/portability/follows.js";
 
 export interface WorkerEnv {
@@ -113,6 +114,10 @@ export default {
     // WebSub: a few subscription requests per tick (each one subrequest), renewals and endings included.
     await syncWebSub(deps).catch((err: unknown) => {
       deps.log("error", "websub.crashed", { error: String(err).slice(0, 500) });
+    });
+    // Webmentions whose check was cut short, or is due a retry (each one page fetch).
+    await checkPendingMentions(deps, { limit: MENTIONS_PER_TICK }).catch((err: unknown) => {
+      deps.log("error", "webmention.crashed", { error: String(err).slice(0, 500) });
     });
     // Learners' PLS following their items on other hubs: a few feeds per tick (FOLLOWS_PER_TICK).
     await pollFollows(deps, { limit: FOLLOWS_PER_TICK }).catch((err: unknown) => {

@@ -57,6 +57,8 @@ export const courses = sqliteTable("courses", {
   endsOn: text("ends_on"),
   archived: integer("archived", { mode: "boolean" }).notNull().default(false),
   joinCode: text("join_code"),
+  /** Whether a Webmention to the course's pages is enough to join in, without the course tag. */
+  mentionsJoin: integer("mentions_join", { mode: "boolean" }).notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -730,3 +732,41 @@ export const websubSubscriptions = sqliteTable(
   (t) => [index("websub_subscriptions_source_idx").on(t.sourceId)],
 );
 export type WebSubSubscription = typeof websubSubscriptions.$inferSelect;
+
+/**
+ * A Webmention received for one of a course's pages (W3C Webmention §3.2): the sender's source and
+ * target, kept until checked and then as the record a repeated mention updates. `statusId` names
+ * its public status page (the 202's Location). The client address is kept only as a hash, for the
+ * per-address rate limit.
+ */
+export const webmentions = sqliteTable(
+  "webmentions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    courseId: integer("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    source: text("source").notNull(),
+    target: text("target").notNull(),
+    sourceHost: text("source_host").notNull(),
+    clientHash: text("client_hash").notNull(),
+    statusId: text("status_id").notNull().unique(),
+    /** pending: to check; accepted: the post is in the course; polled: its course blog was read; rejected; removed. */
+    state: text("state", { enum: ["pending", "accepted", "polled", "rejected", "removed"] }).notNull(),
+    /** What the check found, in plain words (shown on the status page). */
+    reason: text("reason"),
+    itemId: integer("item_id").references(() => items.id, { onDelete: "set null" }),
+    attempts: integer("attempts").notNull().default(0),
+    /** Not before: a claim in progress, or the time of the next try after a passing failure. */
+    leaseUntil: integer("lease_until", { mode: "timestamp_ms" }),
+    receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+    checkedAt: integer("checked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("webmentions_source_target_uq").on(t.source, t.target),
+    index("webmentions_pending_idx").on(t.state, t.leaseUntil),
+    index("webmentions_host_idx").on(t.sourceHost, t.receivedAt),
+    index("webmentions_client_idx").on(t.clientHash, t.receivedAt),
+  ],
+);
+export type Webmention = typeof webmentions.$inferSelect;

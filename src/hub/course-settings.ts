@@ -12,6 +12,8 @@ import { normaliseJoinCode } from "./join.js";
 export interface CourseSettings extends Omit<CourseInput, "slug"> {
   /** Null: no one can join with a code. */
   joinCode: string | null;
+  /** A Webmention alone (no course tag) lets a post join the course. */
+  mentionsJoin: boolean;
 }
 
 const JOIN_CODE = /^[A-Za-z0-9_-]{4,64}$/;
@@ -32,7 +34,7 @@ export function readSettingsForm(form: Record<string, unknown>, course: Pick<Cou
     },
   });
   const { slug: _slug, ...input } = read;
-  return { ...input, joinCode: code || null };
+  return { ...input, joinCode: code || null, mentionsJoin: form.mentionsJoin === "yes" };
 }
 
 /** The form's values for a course as it is now. */
@@ -44,6 +46,7 @@ export function settingsValues(course: Course, tags: string[]): Record<string, s
     endsOn: course.endsOn ?? "",
     description: course.description,
     joinCode: course.joinCode ?? "",
+    mentionsJoin: course.mentionsJoin ? "yes" : "",
   };
 }
 
@@ -68,6 +71,7 @@ export async function updateCourseSettings(db: Db, courseId: number, input: Cour
         startsOn: input.startsOn,
         endsOn: input.endsOn,
         joinCode: input.joinCode,
+        mentionsJoin: input.mentionsJoin,
       })
       .where(eq(courses.id, courseId)),
     db.delete(courseTags).where(eq(courseTags.courseId, courseId)),

@@ -10,9 +10,13 @@ import type { PollDeps } from "../ingest/deps.js";
 import type { PollSummary } from "../ingest/poll/outcome.js";
 import { pollDueSources } from "../ingest/poll/poll.js";
 import { type RecheckSummary, recheckDueItems } from "../ingest/poll/recheck.js";
+import { checkPendingMentions } from "../ingest/push/webmention-check.js";
 import { syncWebSub } from "../ingest/push/websub.js";
 import { type FollowSummary, pollFollows } from "../pls/portability/follows.js";
 import { type RekeySummary, rekeyItems } from "./rekey.js";
+
+/** Webmentions checked per tick (each one page fetch), beside the ones checked as they arrive. */
+export const MENTIONS_PER_TICK = 3;
 
 /** Followed feeds read per tick: few, so a Worker's tick stays inside its subrequest budget. */
 export const FOLLOWS_PER_TICK = 3;
@@ -48,6 +52,10 @@ export async function ingestTick(
   // Feeds that name a WebSub hub are subscribed to (and renewed, or ended), so their posts arrive pushed.
   await syncWebSub(deps).catch((err: unknown) => {
     deps.log("error", "websub.crashed", { error: String(err).slice(0, 500) });
+  });
+  // Webmentions whose check was cut short (a crash, a restart) or is due a retry.
+  await checkPendingMentions(deps, { limit: MENTIONS_PER_TICK }).catch((err: unknown) => {
+    deps.log("error", "webmention.crashed", { error: String(err).slice(0, 500) });
   });
   const recheck = await recheckDueItems(deps, opts.recheckLimit === undefined ? {} : { limit: opts.recheckLimit }).catch((err: unknown) => {
     deps.log("error", "recheck.crashed", { error: String(err).slice(0, 500) });

@@ -127,6 +127,16 @@ const TABLE: Row[] = [
   // The WebSub callback: hubs are anonymous; an unknown subscription is 404 (GET) and ignored (POST).
   { method: "GET", route: "/websub/:id", access: "public", path: () => "/websub/no-such-subscription-0000", alsoAllowed: [404] },
   { method: "POST", route: "/websub/:id", access: "public", path: () => "/websub/no-such-subscription-0000" },
+  // The Webmention endpoint: senders are anonymous sites; a mention of a page not ours is 400.
+  { method: "GET", route: "/webmention", access: "public" },
+  {
+    method: "POST",
+    route: "/webmention",
+    access: "public",
+    body: () => ({ source: "https://elsewhere.example/post", target: "https://elsewhere.example/" }),
+    alsoAllowed: [400],
+  },
+  { method: "GET", route: "/webmention/:status", access: "public", path: () => "/webmention/no-such-status-000000", alsoAllowed: [404] },
   // Setup, sign-in, sign-up, accounts
   { method: "GET", route: "/setup", access: "setupDone" },
   { method: "POST", route: "/setup", access: "setupDone", body: () => ({ displayName: "X", email: "x@example.org", password: PASSWORD }) },

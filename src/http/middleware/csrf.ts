@@ -17,8 +17,10 @@ export const csrf = (): MiddlewareHandler<AppEnv> =>
     // The personal API takes JSON, not forms, and checks its own callers (a bearer token, or a
     // session with a JSON body from this origin, which no cross-site form can send).
     // A WebSub hub's deliveries are signed with the subscription's own secret (ingest/push/websub.ts).
+    // Webmentions and XML-RPC pings come from other sites by design, and act for no one: they only
+    // ask the hub to read a public page or feed, which it checks for itself.
     const path = new URL(c.req.url).pathname;
-    if (path.startsWith("/api/") || path.startsWith("/websub/")) return next();
+    if (path.startsWith("/api/") || path.startsWith("/websub/") || path === "/webmention" || path === "/xmlrpc") return next();
     const { config } = c.get("deps");
     const name = cookieName(CSRF_COOKIE, config.secureCookies);
     let token = readCookie(c, name);

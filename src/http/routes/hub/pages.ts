@@ -13,14 +13,23 @@ import { FEED_TAG, flowQuery, KIND_LABEL } from "../../../hub/outbound/lists.js"
 import { courseMember, filterablePeople, namesOf, rosterOf } from "../../../hub/roster.js";
 import { SEARCH_MAX_PAGES, searchItems } from "../../../hub/search.js";
 import { spotlightPage, spotlitItems } from "../../../hub/spotlight.js";
+import { isMentionablePath } from "../../../ingest/push/webmention-receive.js";
 import { normaliseTag } from "../../../ingest/tags.js";
 import { portfolioLinksForItems } from "../../../pls/portfolio/item-links.js";
 import type { TemplateName } from "../../../views/render.js";
 import type { AppEnv } from "../../env.js";
 import { errorPage, page } from "../../page.js";
 import { withCourse } from "./course-access.js";
+import { webmentionEndpoint } from "./webmention.js";
 
 export const pageRoutes = new Hono<AppEnv>();
+
+// The Webmention endpoint, in the HTTP Link header too (Webmention §3.1.2: senders look there first).
+pageRoutes.use("*", async (c, next) => {
+  await next();
+  if (c.res.status === 200 && isMentionablePath(new URL(c.req.url).pathname))
+    c.res.headers.append("link", `<${webmentionEndpoint(c.get("deps").config.publicUrl)}>; rel="webmention"`);
+});
 
 type Ctx = Context<AppEnv>;
 
@@ -73,7 +82,17 @@ async function courseView(c: Ctx, course: Course, shown: FlowItem[]) {
   ]);
   if (canManage) c.set("failingSources", await failingSourceCount(db, course.id));
   const url = new URL(c.req.url);
-  return { course, tags, canManage, names, spotlit, portfolioLinks: Object.fromEntries(links), back: url.pathname + url.search };
+  return {
+    course,
+    tags,
+    canManage,
+    names,
+    spotlit,
+    portfolioLinks: Object.fromEntries(links),
+    back: url.pathname + url.search,
+    // Course and tag pages take Webmentions: a post linking here can say so (<link rel="webmention">).
+    webmention: isMentionablePath(url.pathname) ? webmentionEndpoint(c.get("deps").config.publicUrl) : null,
+  };
 }
 
 /**
