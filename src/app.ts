@@ -25,6 +25,7 @@ import { socialRoutes } from "./http/routes/hub/social.js";
 import { sourceRoutes } from "./http/routes/hub/sources.js";
 import { webmentionRoutes } from "./http/routes/hub/webmention.js";
 import { websubRoutes } from "./http/routes/hub/websub.js";
+import { xmlrpcRoutes } from "./http/routes/hub/xmlrpc.js";
 import { apiDocumentRoutes, apiRoutes } from "./http/routes/pls/api.js";
 import { courseTemplateRoutes } from "./http/routes/pls/course-templates.js";
 import { plsRoutes } from "./http/routes/pls/dashboard.js";
@@ -113,6 +114,7 @@ export function createApp(deps: PollDeps): Hono<AppEnv> {
   // Push: /websub/:id, the WebSub callback (a hub verifies intent with GET, delivers with POST).
   app.route("/", websubRoutes); // /websub/:id, a WebSub hub's callback
   app.route("/", webmentionRoutes); // /webmention and its status pages
+  app.route("/", xmlrpcRoutes); // /xmlrpc, weblogUpdates pings (WordPress's Update Services)
 
   app.notFound((c) => errorPage(c, 404, "Page not found", "There is nothing at this address."));
   app.onError((err, c) => {

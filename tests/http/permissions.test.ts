@@ -136,6 +136,9 @@ const TABLE: Row[] = [
     body: () => ({ source: "https://elsewhere.example/post", target: "https://elsewhere.example/" }),
     alsoAllowed: [400],
   },
+  // Weblogs pings: anonymous by design; GET is 405 (a ping is a POST).
+  { method: "GET", route: "/xmlrpc", access: "public", alsoAllowed: [405] },
+  { method: "POST", route: "/xmlrpc", access: "public" },
   { method: "GET", route: "/webmention/:status", access: "public", path: () => "/webmention/no-such-status-000000", alsoAllowed: [404] },
   // Setup, sign-in, sign-up, accounts
   { method: "GET", route: "/setup", access: "setupDone" },
