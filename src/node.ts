@@ -14,10 +14,12 @@ import { jsonLog, type Log } from "./core/log.js";
 import { openLibsql, tuneLocalFile } from "./db/libsql.js";
 import { migrateLibsql } from "./db/migrate-libsql.js";
 import type { PollDeps } from "./ingest/deps.js";
+import { type StreamSupervisor, superviseStreams } from "./ingest/push/streams.js";
 import { hubDeps } from "./jobs/hub-deps.js";
 import { serialRunner } from "./jobs/runner.js";
 import { ingestTick } from "./jobs/tick.js";
 import { guardedFetch } from "./node-fetch.js";
+import { guardedWebSocket } from "./node-websocket.js";
 
 export { guardedFetch, guardedLookup } from "./node-fetch.js";
 
@@ -25,6 +27,8 @@ export interface NodeHub {
   url: string;
   deps: PollDeps;
   pollNow(): Promise<"ran" | "skipped">;
+  /** The push streams this process holds (null with STREAMS=off). */
+  streams: StreamSupervisor | null;
   stop(): Promise<void>;
 }
 
@@ -97,6 +101,7 @@ async function startOn(
     fetch: guardedFetch(config),
     now: () => new Date(),
     resolveHost: async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address),
+    webSocket: guardedWebSocket(config),
   });
   const app = createApp(deps);
   serveWith((req) => app.fetch(req));
@@ -119,18 +124,21 @@ async function startOn(
     pollCron: config.pollCron,
   });
   void runner.run(); // poll what is due now rather than waiting for the first tick
+  // Mastodon hashtag streams, held in this process and supervised (ingest/push/streams.ts).
+  const streams = config.streams ? superviseStreams(deps) : null;
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       log("info", "hub.stopping", {});
       await task.stop();
+      await streams?.stop();
       await new Promise<void>((ok) => server.close(() => ok()));
       await runner.idle(); // let an in-flight poll finish its writes
       database.client.close();
       log("info", "hub.stopped", {});
     })());
-  return { url, deps, pollNow: () => runner.run(), stop };
+  return { url, deps, pollNow: () => runner.run(), streams, stop };
 }
 
 // Run directly (`npm start`): start, and stop cleanly on SIGINT/SIGTERM.

@@ -55,6 +55,8 @@ export interface Config {
    * and the tests turn it on, and the entry points log a warning when it is on.
    */
   allowLoopbackFetch: boolean;
+  /** Hold push streams open (Mastodon streaming, Bluesky Jetstream) where the runtime can: STREAMS=off turns them off. */
+  streams: boolean;
   /** When set, the first-run setup page asks for this token (recommended on public deploys). */
   setupToken: string | undefined;
   /** Mark cookies `Secure` (default: when publicUrl is https). */
@@ -132,6 +134,7 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
     fetchTimeoutMs: int(env, "FETCH_TIMEOUT_MS", defaults.fetchTimeoutMs ?? 15_000, 100, 120_000),
     fetchMaxBytes: int(env, "FETCH_MAX_BYTES", defaults.fetchMaxBytes ?? 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     allowLoopbackFetch: bool(env, "ALLOW_LOOPBACK_FETCH", defaults.allowLoopbackFetch ?? false),
+    streams: bool(env, "STREAMS", defaults.streams ?? true),
     setupToken: str(env, "SETUP_TOKEN"),
     secureCookies: bool(env, "SECURE_COOKIES", publicUrl.startsWith("https:")),
   };

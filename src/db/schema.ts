@@ -133,6 +133,11 @@ export const sources = sqliteTable(
     /** WebSub (ingest/discover/websub.ts): the hub the feed names and its topic URL, as of the last poll; null when none. */
     websubHub: text("websub_hub"),
     websubTopic: text("websub_topic"),
+    /**
+     * Social sources: while a stream carries this source's posts (Mastodon streaming, Bluesky
+     * Jetstream), when it last said it was alive; null when no stream is open. Stale after a few minutes.
+     */
+    streamLiveAt: integer("stream_live_at", { mode: "timestamp_ms" }),
     /** Social sources: the tag followed (lower-case, no '#'); `url` is the instance or service. */
     tag: text("tag"),
     /** Mastodon: an access token for instances that refuse anonymous timelines. Never shown back. */

@@ -33,4 +33,12 @@ export interface PollDeps extends Deps {
    * of the request that learnt of the change (push/poll-now.ts).
    */
   queuePoll?: (sourceIds: number[]) => Promise<void>;
+  /**
+   * Optional: the WebSocket client streams use (Mastodon streaming, Bluesky Jetstream). The Node
+   * entry point gives one whose DNS lookup refuses private addresses; without it, no stream runs.
+   */
+  webSocket?: new (
+    url: string | URL,
+    protocols?: string | string[],
+  ) => WebSocket;
 }

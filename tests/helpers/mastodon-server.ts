@@ -15,6 +15,14 @@
 // - Instances that disable timeline preview answer 401 without a token, 401 for
 //   an unknown token and 403 for a token without the read scope.
 //
+// - GET /api/v2/instance (methods/instance#v2): configuration.urls.streaming names the stream.
+// - The streaming API over WebSocket (methods/streaming): GET /api/v1/streaming upgrades; the client
+//   sends {"type":"subscribe","stream":"hashtag","tag":…}; events are
+//   {"stream":["hashtag",tag],"event":"update"|"status.update"|"delete","payload":…}, the payload a
+//   JSON string of the Status (for delete, the status id). Statuses posted, edited or deleted while a
+//   client is subscribed to one of their tags are sent to it; `stream` lets tests drop connections,
+//   send garbage or half a frame, or refuse the next connections.
+//
 // Statuses are built from the documented example Status and Account
 // (tests/fixtures/mastodon/) and held in one ordered list, so tests can post,
 // edit and delete between reader runs.
@@ -23,6 +31,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { type WebSocket, WebSocketServer } from "ws";
 
 const fixturesDir = fileURLToPath(new URL("../fixtures/mastodon/", import.meta.url));
 export function mastodonFixture(name: string): Record<string, unknown> {
@@ -77,9 +86,27 @@ export interface MastodonServer {
   rateLimit: { limit: number; remaining: number; reset: Date };
   /** Timeline preview off: tokens become necessary. */
   auth: { required: boolean; tokens: Map<string, "read" | "none"> };
+  stream: StreamControl;
   /** Handlers tried before the API; return true when handled. `once` ones are dropped after handling. */
   override(handler: Override, opts?: { once?: boolean }): void;
   close(): Promise<void>;
+}
+
+export interface StreamControl {
+  /** Subscriptions made, as the client sent them. */
+  subscriptions: Array<{ stream: string; tag?: string; protocol: string | null }>;
+  /** Connections open now. */
+  open(): number;
+  /** Connections made in all. */
+  connections: number;
+  /** Refuse this many next upgrade attempts (HTTP 503). */
+  refuseNext: number;
+  /** Stop sending events (statuses still change: only REST shows them). */
+  muted: boolean;
+  /** Sends raw text to every subscribed client. */
+  sendRaw(text: string): void;
+  /** Closes every connection (1006-like: the TCP socket is destroyed), optionally after half a frame. */
+  drop(opts?: { midFrame?: boolean }): void;
 }
 
 const BASE_TIME = Date.parse("2026-10-01T09:00:00.000Z");
@@ -119,6 +146,66 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
     }
     api(req, res, url);
   });
+  // The streaming API, on the same port as Mastodon's own setups often put it behind one proxy.
+  const clients = new Map<WebSocket, Set<string>>();
+  const wss = new WebSocketServer({ noServer: true });
+  const stream: StreamControl = {
+    subscriptions: [],
+    open: () => clients.size,
+    connections: 0,
+    refuseNext: 0,
+    muted: false,
+    sendRaw(text) {
+      for (const ws of clients.keys()) ws.send(text);
+    },
+    drop(opts = {}) {
+      for (const ws of clients.keys()) {
+        // A text frame header announcing 100 bytes, then 3 of them: the socket dies mid-event.
+        if (opts.midFrame)
+          (ws as unknown as { _socket: import("node:net").Socket })._socket.write(Buffer.from([0x81, 100, 0x7b, 0x22, 0x73]));
+        ws.terminate();
+      }
+    },
+  };
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", base);
+    if (url.pathname !== "/api/v1/streaming" || stream.refuseNext > 0) {
+      if (stream.refuseNext > 0) stream.refuseNext--;
+      socket.end("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      stream.connections++;
+      const protocol = (req.headers["sec-websocket-protocol"] as string | undefined) ?? null;
+      const tags = new Set<string>();
+      clients.set(ws, tags);
+      ws.on("message", (data) => {
+        let msg: { type?: string; stream?: string; tag?: string };
+        try {
+          msg = JSON.parse(String(data));
+        } catch {
+          return;
+        }
+        if (msg.type === "subscribe" && msg.stream === "hashtag" && msg.tag) {
+          tags.add(msg.tag.toLowerCase());
+          stream.subscriptions.push({ stream: msg.stream, tag: msg.tag, protocol });
+        }
+      });
+      ws.on("close", () => clients.delete(ws));
+    });
+  });
+
+  /** Sends an event to the clients subscribed to one of the status's tags (or `tagsBefore`). */
+  function emit(status: StatusJson, event: string, payload: string, tagsBefore: string[] = []): void {
+    if (stream.muted) return;
+    const names = new Set([...status.tags.map((t) => t.name), ...tagsBefore]);
+    for (const [ws, tags] of clients) {
+      for (const tag of tags) {
+        if (names.has(tag)) ws.send(JSON.stringify({ stream: ["hashtag", tag], event, payload }));
+      }
+    }
+  }
+
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
@@ -140,10 +227,13 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
       s.edited_at = at.toISOString();
       // Mastodon parses an edited status's hashtags again: an edit can add or drop a tag.
       const base = String((s.tags[0]?.url ?? "").replace(/\/tags\/.*$/, ""));
+      const before = s.tags.map((t) => t.name);
       s.tags = [...new Set([...content.matchAll(/#(?:<span>)?([\p{L}\p{N}_]+)/gu)].map((m) => m[1]!.toLowerCase()))].map((name) => ({
         name,
         url: `${base}/tags/${name}`,
       }));
+      // Subscribers of the tags it had hear of the edit too (Mastodon pushes status.update to them).
+      emit(s, "status.update", JSON.stringify(s), before);
       return s;
     },
     delete(id) {
@@ -151,12 +241,15 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
       if (!s) return;
       byId.delete(id);
       statuses.splice(statuses.indexOf(s), 1);
+      emit(s, "delete", id);
     },
     timeline: (tag = defaultTag) => timelineOf(tag).slice().reverse(),
     hits: (prefix) => requests.filter((r) => r.path.startsWith(prefix)),
     override: (handler, opts = {}) => overrides.push({ handler, once: opts.once ?? false }),
+    stream,
     close: () =>
       new Promise((ok) => {
+        for (const ws of clients.keys()) ws.terminate();
         server.closeAllConnections();
         server.close(() => ok());
       }),
@@ -205,6 +298,7 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
     statuses.push(status);
     byId.set(id, status);
     lastMs = Math.max(lastMs, createdAt.getTime());
+    emit(status, "update", JSON.stringify(status));
     return status;
   }
 
@@ -233,6 +327,10 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
   }
 
   function api(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (url.pathname === "/api/v2/instance") {
+      json(res, 200, { domain: host, title: "Test instance", configuration: { urls: { streaming: base.replace(/^http/, "ws") } } });
+      return;
+    }
     const timelineMatch = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(url.pathname);
     const statusMatch = /^\/api\/v1\/statuses\/([^/]+)$/.exec(url.pathname);
     if (!timelineMatch && !statusMatch) {

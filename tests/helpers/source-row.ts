@@ -29,6 +29,7 @@ export function sourceRow(kind: Source["kind"], url: string, over: Partial<Sourc
     discoveryNote: null,
     websubHub: null,
     websubTopic: null,
+    streamLiveAt: null,
     tag: "t509massive",
     accessToken: null,
     cursor: null,

@@ -24,6 +24,7 @@ import {
   nextPollAfterFailure,
   nextPollAfterFetch,
   nextPollAfterUnchanged,
+  PUSH_SAFETY_NET_MS,
   postDates,
   previousIntervalMs,
   retryAfterDate,
@@ -35,8 +36,7 @@ import { dedupeByUrl, itemUpserts, movedPostUpdates, retaggedStatements, tombsto
 
 export const LEASE_MS = 10 * 60_000;
 
-/** While a feed's WebSub subscription is live, the poll is only the safety net: this often at most. */
-export const PUSH_SAFETY_NET_MS = 6 * 3600_000;
+export { PUSH_SAFETY_NET_MS } from "./schedule.js";
 
 /** The next poll, pushed back to the safety net's pace when the hub delivers this feed's changes. */
 async function withPush(deps: PollDeps, source: Source, nextPollAt: Date): Promise<Date> {

@@ -144,3 +144,15 @@ export function postDates(entries: ReadonlyArray<{ published: Date | null; updat
   }
   return dates;
 }
+
+/** While a push channel is live (a WebSub subscription, a stream), the poll is only the safety net: this often at most. */
+export const PUSH_SAFETY_NET_MS = 6 * 3600_000;
+/** A stream says it is alive every minute; a mark older than this is a stream that died unseen. */
+export const STREAM_FRESH_MS = 5 * 60_000;
+
+/** The next poll of a social source, pushed back to the safety net's pace while its stream is open. */
+export function withStream(source: { streamLiveAt: Date | null }, now: Date, nextPollAt: Date): Date {
+  const live = source.streamLiveAt && now.getTime() - source.streamLiveAt.getTime() < STREAM_FRESH_MS;
+  const net = new Date(now.getTime() + PUSH_SAFETY_NET_MS);
+  return live && net > nextPollAt ? net : nextPollAt;
+}

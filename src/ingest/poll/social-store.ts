@@ -58,7 +58,7 @@ export async function verifiedOwners(db: Db, kind: SocialKind | "blog", keys: st
 }
 
 /** Does the post carry one of the course's tags? (The reader asked for one; this confirms it.) */
-function carriesCourseTag(post: SocialPost, courseTags: readonly string[]): boolean {
+export function carriesCourseTag(post: SocialPost, courseTags: readonly string[]): boolean {
   return post.tags.some((t) => courseTags.includes(t));
 }
 

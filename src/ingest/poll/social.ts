@@ -11,7 +11,7 @@ import { readerForSource } from "../social/readers.js";
 import { recoveredEvent, turned } from "./health-events.js";
 import type { SourceOutcome } from "./outcome.js";
 import { commit, courseOf, type PollRun } from "./run.js";
-import { nextPollAfterFetch, nextPollAfterUnchanged, postDates, previousIntervalMs, scheduleSettings } from "./schedule.js";
+import { nextPollAfterFetch, nextPollAfterUnchanged, postDates, previousIntervalMs, scheduleSettings, withStream } from "./schedule.js";
 import { socialUpserts } from "./social-store.js";
 
 /** When the page budget ran out before catching up, come back this soon. */
@@ -28,9 +28,13 @@ export async function pollSocialSource(deps: PollDeps, source: Source, run: Poll
   const { statements, kept, learners } = await socialUpserts(deps.db, source, page.posts, tags, now);
   const nextPollAt = page.more
     ? new Date(now.getTime() + CATCH_UP_MS)
-    : page.posts.length
-      ? nextPollAfterFetch(now, postDates(page.posts.map((p) => ({ published: p.publishedAt }))), settings, random)
-      : nextPollAfterUnchanged(now, previousIntervalMs(source), settings, random);
+    : withStream(
+        source,
+        now,
+        page.posts.length
+          ? nextPollAfterFetch(now, postDates(page.posts.map((p) => ({ published: p.publishedAt }))), settings, random)
+          : nextPollAfterUnchanged(now, previousIntervalMs(source), settings, random),
+      );
   const sourceUpdate = deps.db
     .update(sources)
     .set({

@@ -9,7 +9,7 @@ import { canManageCourse, courseBySlug, roleIn, tagsOf } from "../../../hub/cour
 import { pendingSourcesOf } from "../../../hub/sources/learner-sources.js";
 import { sourcesOf } from "../../../hub/sources/sources.js";
 import { courseLife, pollBoundMinutes } from "../../../ingest/course-life.js";
-import { liveWebSub } from "../../../ingest/push/websub.js";
+import { livePush } from "../../../ingest/push/live.js";
 import type { AppEnv } from "../../env.js";
 import { errorPage, page } from "../../page.js";
 
@@ -51,10 +51,7 @@ export async function managePage(c: Context<AppEnv>, course: Course, extra: Reco
   ]);
   const { config, now } = c.get("deps");
   const boundMinutes = pollBoundMinutes(courseLife(course, now()), config);
-  const push = await liveWebSub(
-    c.get("deps"),
-    sources.map((s) => s.id),
-  );
+  const push = await livePush(c.get("deps"), sources);
   return page(
     c,
     "hub/course-manage",

@@ -1,0 +1,1 @@
+ALTER TABLE `sources` ADD `stream_live_at` integer;

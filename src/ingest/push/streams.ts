@@ -1,0 +1,184 @@
+// The streams a hub holds open, supervised: one per Mastodon instance and tag its sources follow
+// (several courses on one tag share it). Every minute the wanted set is read again, so a new source
+// gets its stream and a removed or paused one loses it. Each stream's loop:
+// connect → catch up through REST from the source's cursor (what was missed while it was down) →
+// apply events → on any end, wait (exponential backoff, capped, with jitter so a restarted instance
+// is not hit by every hub at once) and connect again. While a stream is open its sources say so
+// (`stream_live_at`, shown on the Manage page) and are polled only as the safety net; when it
+// closes they are made due, so the poll covers the gap at once.
+import { and, eq, inArray } from "drizzle-orm";
+import { type Source, sources } from "../../db/schema.js";
+import type { PollDeps } from "../deps.js";
+import { describeError } from "../errors.js";
+import { instanceOrigin } from "../social/mastodon/client.js";
+import { type MastodonStreamTarget, runMastodonStream } from "./mastodon-stream.js";
+import { makeDue, pollNow } from "./poll-now.js";
+
+const RECONCILE_MS = 60_000;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+/** A session that lasted this long was healthy: the next failure starts the backoff again. */
+const HEALTHY_MS = 60_000;
+/** Streams held open to one instance at most (each tag is one connection). */
+export const STREAMS_PER_INSTANCE = 4;
+/** Streams held open in all. */
+export const MAX_STREAMS = 100;
+
+/** The wait before reconnect attempt `n` (0-based): 1 s, 2 s, 4 s … up to 5 min, times 0.5–1.5. */
+export function backoffMs(attempt: number, random: () => number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt) * (0.5 + random());
+}
+
+/** The Mastodon streams wanted now, by key (instance origin, tag, token). */
+export async function wantedMastodonStreams(deps: Pick<PollDeps, "db">): Promise<Map<string, MastodonStreamTarget>> {
+  const rows = await deps.db
+    .select()
+    .from(sources)
+    .where(and(eq(sources.kind, "mastodon_tag"), eq(sources.status, "active")));
+  const out = new Map<string, MastodonStreamTarget>();
+  const perInstance = new Map<string, number>();
+  for (const s of rows) {
+    const tag = s.tag?.trim().replace(/^#+/, "").toLowerCase();
+    let origin: string;
+    try {
+      origin = instanceOrigin(s.url).origin;
+    } catch {
+      continue;
+    }
+    if (!tag) continue;
+    const key = `mastodon ${origin} #${tag} ${s.accessToken ? "token" : "anon"}`;
+    const target = out.get(key);
+    if (target) {
+      target.sources.push(s);
+      continue;
+    }
+    if ((perInstance.get(origin) ?? 0) >= STREAMS_PER_INSTANCE || out.size >= MAX_STREAMS) continue;
+    perInstance.set(origin, (perInstance.get(origin) ?? 0) + 1);
+    out.set(key, { instanceUrl: origin, tag, accessToken: s.accessToken, sources: [s] });
+  }
+  return out;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((ok) => {
+    if (signal.aborted) return ok();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      ok();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+async function markLive(deps: PollDeps, ids: number[], live: boolean): Promise<void> {
+  if (!ids.length) return;
+  await deps.db
+    .update(sources)
+    .set(live ? { streamLiveAt: deps.now() } : { streamLiveAt: null, nextPollAt: deps.now() })
+    .where(inArray(sources.id, ids));
+}
+
+interface Running {
+  controller: AbortController;
+  target: MastodonStreamTarget;
+  live: boolean;
+  done: Promise<void>;
+}
+
+export interface StreamSupervisor {
+  /** Reads the wanted streams again now (also done every minute). */
+  reconcile(): Promise<void>;
+  /** The keys of the streams open right now. */
+  open(): string[];
+  stop(): Promise<void>;
+}
+
+/** Starts holding the wanted streams. Needs `deps.webSocket`; without one it holds none. */
+export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } = {}): StreamSupervisor {
+  const random = deps.random ?? Math.random;
+  const running = new Map<string, Running>();
+  let stopped = false;
+
+  const loop = async (key: string, entry: Running) => {
+    const { signal } = entry.controller;
+    let attempt = 0;
+    while (!signal.aborted) {
+      const started = Date.now();
+      const ids = () => entry.target.sources.map((s) => s.id);
+      try {
+        await runMastodonStream(deps, entry.target, {
+          signal,
+          onOpen: () => {
+            entry.live = true;
+            deps.log("info", "stream.open", { stream: key, sources: ids() });
+            // Whatever was posted while no stream was open comes through REST, from the cursor.
+            void markLive(deps, ids(), true)
+              .then(() => makeDue(deps, ids()))
+              .then((due: Source[]) => pollNow(deps, due, "stream.catch_up"))
+              .catch((err: unknown) => deps.log("error", "stream.catch_up_failed", { stream: key, error: String(err) }));
+          },
+        });
+        if (!signal.aborted) deps.log("warn", "stream.closed", { stream: key });
+      } catch (err) {
+        if (!signal.aborted) deps.log("warn", "stream.failed", { stream: key, error: describeError(err), attempt });
+      }
+      if (entry.live) {
+        entry.live = false;
+        await markLive(deps, ids(), false).catch(() => {});
+      }
+      if (signal.aborted) break;
+      if (Date.now() - started >= HEALTHY_MS) attempt = 0;
+      const wait = backoffMs(attempt++, random);
+      deps.log("info", "stream.reconnecting", { stream: key, inMs: Math.round(wait) });
+      await sleep(wait, signal);
+    }
+  };
+
+  const reconcile = async () => {
+    if (stopped || !deps.webSocket) return;
+    const wanted = await wantedMastodonStreams(deps);
+    for (const [key, entry] of running) {
+      if (wanted.has(key)) continue;
+      entry.controller.abort();
+      running.delete(key);
+      deps.log("info", "stream.ended", { stream: key, reason: "no source follows it any more" });
+    }
+    for (const [key, target] of wanted) {
+      const entry = running.get(key);
+      if (entry) {
+        // Same stream, fresh rows (a new course on the tag); the heartbeat says it is alive.
+        entry.target.sources = target.sources;
+        if (entry.live)
+          await markLive(
+            deps,
+            target.sources.map((s) => s.id),
+            true,
+          );
+        continue;
+      }
+      const fresh: Running = { controller: new AbortController(), target, live: false, done: Promise.resolve() };
+      fresh.done = loop(key, fresh);
+      running.set(key, fresh);
+    }
+  };
+
+  const timer = setInterval(() => {
+    reconcile().catch((err: unknown) => deps.log("error", "stream.reconcile_failed", { error: String(err) }));
+  }, opts.reconcileMs ?? RECONCILE_MS);
+  timer.unref?.();
+  reconcile().catch((err: unknown) => deps.log("error", "stream.reconcile_failed", { error: String(err) }));
+
+  return {
+    reconcile,
+    open: () => [...running].filter(([, r]) => r.live).map(([k]) => k),
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const entry of running.values()) entry.controller.abort();
+      await Promise.all([...running.values()].map((r) => r.done));
+      running.clear();
+    },
+  };
+}
