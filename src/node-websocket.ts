@@ -14,7 +14,8 @@ export function guardedWebSocket(config: Config): WebSocketCtor {
   const lookup = guardedLookup(config.allowLoopbackFetch);
   return class GuardedWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, {
+      // partysocket (Jetstream's client) passes null for "no protocols"; ws wants undefined.
+      super(url, protocols ?? undefined, {
         lookup: lookup as never,
         handshakeTimeout: 10_000,
         maxPayload: MAX_EVENT_BYTES,

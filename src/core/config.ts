@@ -57,6 +57,8 @@ export interface Config {
   allowLoopbackFetch: boolean;
   /** Hold push streams open (Mastodon streaming, Bluesky Jetstream) where the runtime can: STREAMS=off turns them off. */
   streams: boolean;
+  /** The Jetstream endpoint for Bluesky streaming (JETSTREAM_URL; "off" for none). */
+  jetstreamUrl: string | null;
   /** When set, the first-run setup page asks for this token (recommended on public deploys). */
   setupToken: string | undefined;
   /** Mark cookies `Secure` (default: when publicUrl is https). */
@@ -78,6 +80,18 @@ function int(env: Env, key: string, fallback: number, min: number, max: number):
     throw new ConfigError(`${key} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return n;
+}
+
+/** Bluesky's public Jetstream (US East) unless JETSTREAM_URL names another, or "off". */
+export const DEFAULT_JETSTREAM_URL = "wss://jetstream1.us-east.bsky.network/subscribe";
+
+function jetstream(env: Env): string | null {
+  const v = str(env, "JETSTREAM_URL");
+  if (!v) return DEFAULT_JETSTREAM_URL;
+  if (/^(off|false|0|no)$/i.test(v)) return null;
+  if (!/^wss?:\/\/[^\s]+$/i.test(v))
+    throw new ConfigError(`JETSTREAM_URL must be a ws:// or wss:// address, or "off" (got ${v.slice(0, 100)}).`);
+  return v;
 }
 
 function bool(env: Env, key: string, fallback: boolean): boolean {
@@ -135,6 +149,7 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
     fetchMaxBytes: int(env, "FETCH_MAX_BYTES", defaults.fetchMaxBytes ?? 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     allowLoopbackFetch: bool(env, "ALLOW_LOOPBACK_FETCH", defaults.allowLoopbackFetch ?? false),
     streams: bool(env, "STREAMS", defaults.streams ?? true),
+    jetstreamUrl: jetstream(env),
     setupToken: str(env, "SETUP_TOKEN"),
     secureCookies: bool(env, "SECURE_COOKIES", publicUrl.startsWith("https:")),
   };

@@ -775,3 +775,13 @@ export const webmentions = sqliteTable(
   ],
 );
 export type Webmention = typeof webmentions.$inferSelect;
+
+/**
+ * Where a stream that replays by cursor got to (Bluesky Jetstream's time_us): the last event the
+ * hub has stored, so a reconnect or a restart replays the gap instead of missing it.
+ */
+export const streamCursors = sqliteTable("stream_cursors", {
+  name: text("name").primaryKey(),
+  cursor: text("cursor").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});

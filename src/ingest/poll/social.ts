@@ -28,8 +28,9 @@ export async function pollSocialSource(deps: PollDeps, source: Source, run: Poll
   const { statements, kept, learners } = await socialUpserts(deps.db, source, page.posts, tags, now);
   const nextPollAt = page.more
     ? new Date(now.getTime() + CATCH_UP_MS)
-    : withStream(
-        source,
+    : // Jetstream carries learners only; guests' Bluesky posts still need the search at its pace.
+      withStream(
+        source.kind === "mastodon_tag" ? source : { streamLiveAt: null },
         now,
         page.posts.length
           ? nextPollAfterFetch(now, postDates(page.posts.map((p) => ({ published: p.publishedAt }))), settings, random)

@@ -1,5 +1,6 @@
 // The streams a hub holds open, supervised: one per Mastodon instance and tag its sources follow
-// (several courses on one tag share it). Every minute the wanted set is read again, so a new source
+// (several courses on one tag share it), and one Bluesky Jetstream for the learners of every course
+// that follows a tag on Bluesky (jetstream.ts; its client reconnects and replays by itself). Every minute the wanted set is read again, so a new source
 // gets its stream and a removed or paused one loses it. Each stream's loop:
 // connect → catch up through REST from the source's cursor (what was missed while it was down) →
 // apply events → on any end, wait (exponential backoff, capped, with jitter so a restarted instance
@@ -11,6 +12,7 @@ import { type Source, sources } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
 import { describeError } from "../errors.js";
 import { instanceOrigin } from "../social/mastodon/client.js";
+import { type JetstreamSession, openJetstream, wantedJetstream } from "./jetstream.js";
 import { type MastodonStreamTarget, runMastodonStream } from "./mastodon-stream.js";
 import { makeDue, pollNow } from "./poll-now.js";
 
@@ -72,11 +74,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function markLive(deps: PollDeps, ids: number[], live: boolean): Promise<void> {
+/** Marks sources' stream live (or not); a stream that closes makes them due, unless `dueOnClose` is false. */
+async function markLive(deps: PollDeps, ids: number[], live: boolean, dueOnClose = true): Promise<void> {
   if (!ids.length) return;
   await deps.db
     .update(sources)
-    .set(live ? { streamLiveAt: deps.now() } : { streamLiveAt: null, nextPollAt: deps.now() })
+    .set(live ? { streamLiveAt: deps.now() } : { streamLiveAt: null, ...(dueOnClose ? { nextPollAt: deps.now() } : {}) })
     .where(inArray(sources.id, ids));
 }
 
@@ -100,6 +103,46 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
   const random = deps.random ?? Math.random;
   const running = new Map<string, Running>();
   let stopped = false;
+  let jet: { session: JetstreamSession | null; live: boolean; ids: number[]; failures: number; retryAt: number } = {
+    session: null,
+    live: false,
+    ids: [],
+    failures: 0,
+    retryAt: 0,
+  };
+
+  /** Opens, updates or ends the Jetstream session to match who should be carried. */
+  const reconcileJetstream = async () => {
+    const target = await wantedJetstream(deps);
+    if (!target) {
+      if (jet.session) await jet.session.close();
+      jet = { ...jet, session: null, live: false };
+      return;
+    }
+    const ids = [...new Set([...target.people.values()].flatMap((p) => p.sources.map((s) => s.id)))];
+    if (jet.live && ids.length) await markLive(deps, ids, true, false);
+    jet.ids = ids;
+    if (jet.session) return jet.session.update(target);
+    if (Date.now() < jet.retryAt) return;
+    try {
+      const session = await openJetstream(deps, target, (live) => {
+        jet.live = live;
+        void markLive(deps, jet.ids, live, false).catch(() => {});
+        if (live) jet.failures = 0;
+      });
+      jet.session = session;
+      // A session that ended by itself (a backlog) is opened again on a later round, from its cursor.
+      void session.done.then(() => {
+        if (jet.session === session) {
+          jet.session = null;
+          jet.retryAt = Date.now() + backoffMs(jet.failures++, random);
+        }
+      });
+    } catch (err) {
+      jet.retryAt = Date.now() + backoffMs(jet.failures++, random);
+      deps.log("warn", "stream.failed", { stream: "jetstream", error: describeError(err) });
+    }
+  };
 
   const loop = async (key: string, entry: Running) => {
     const { signal } = entry.controller;
@@ -136,8 +179,9 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
     }
   };
 
-  const reconcile = async () => {
+  const reconcileOnce = async () => {
     if (stopped || !deps.webSocket) return;
+    await reconcileJetstream().catch((err: unknown) => deps.log("error", "jetstream.reconcile_failed", { error: String(err) }));
     const wanted = await wantedMastodonStreams(deps);
     for (const [key, entry] of running) {
       if (wanted.has(key)) continue;
@@ -164,6 +208,13 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
     }
   };
 
+  // One round at a time: two overlapping rounds would both open the same stream.
+  let round: Promise<void> = Promise.resolve();
+  const reconcile = () => {
+    round = round.then(reconcileOnce, reconcileOnce);
+    return round;
+  };
+
   const timer = setInterval(() => {
     reconcile().catch((err: unknown) => deps.log("error", "stream.reconcile_failed", { error: String(err) }));
   }, opts.reconcileMs ?? RECONCILE_MS);
@@ -172,10 +223,12 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
 
   return {
     reconcile,
-    open: () => [...running].filter(([, r]) => r.live).map(([k]) => k),
+    open: () => [...[...running].filter(([, r]) => r.live).map(([k]) => k), ...(jet.live ? ["jetstream"] : [])],
     async stop() {
       stopped = true;
       clearInterval(timer);
+      await round.catch(() => {});
+      await jet.session?.close();
       for (const entry of running.values()) entry.controller.abort();
       await Promise.all([...running.values()].map((r) => r.done));
       running.clear();
