@@ -4,27 +4,34 @@
 // below polls each message's sources. One invocation on the free plan may make
 // 50 subrequests and use 10 ms of CPU, and this keeps each one small. Without
 // a queue binding (plain `wrangler dev`, or a deploy that did not create the
-// queue) the cron handler polls one small batch itself. The only file besides
-// src/node.ts that knows which runtime it is on.
+// queue) the cron handler polls one small batch itself. The push streams live in
+// the StreamHub Durable Object below. The only file besides src/node.ts (and
+// their small helpers, worker-websocket.ts and node-*.ts) that knows which
+// runtime it is on.
 import { createApp } from "./app.js";
 import { loadConfig } from "./core/config.js";
 import { jsonLog } from "./core/log.js";
 import { openD1 } from "./db/d1.js";
 import { adoptNamedSources } from "./hub/roster-people.js";
 import type { PollDeps } from "./ingest/deps.js";
+import { userAgent } from "./ingest/fetch/user-agent.js";
 import { consumePollMessages, fanOutDueSources, type QueueMessage, queueSources } from "./ingest/poll/fanout.js";
 import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
+import { type StreamSupervisor, superviseStreams } from "./ingest/push/streams.js";
 import { checkPendingMentions } from "./ingest/push/webmention-check.js";
 import { syncWebSub } from "./ingest/push/websub.js";
 import { hubDeps } from "./jobs/hub-deps.js";
 import { rekeyItems } from "./jobs/rekey.js";
 import { ADOPT_PER_TICK, FOLLOWS_PER_TICK, ingestTick, MENTIONS_PER_TICK } from "./jobs/tick.js";
 import { pollFollows } from "./pls/portability/follows.js";
+import { fetchUpgradeWebSocket } from "./worker-websocket.js";
 
 export interface WorkerEnv {
   DB: D1Database;
   /** Optional: the queue poll messages go through ([[queues.producers]] in wrangler.toml). */
   POLL_QUEUE?: Queue<QueueMessage>;
+  /** Optional: the Durable Object that holds the push streams ([[durable_objects.bindings]]). */
+  STREAMS?: DurableObjectNamespace;
   [key: string]: unknown;
 }
 
@@ -92,6 +99,7 @@ export default {
         recheckLimit: Math.min(4, deps.config.recheckBatchSize),
         rekeyLimit: REKEY_PER_WORKER_TICK,
       });
+      await wakeStreams(env, deps);
       return;
     }
     // Items written before post keys get theirs, a few hundred a tick (CPU: one URL parse each).
@@ -119,6 +127,8 @@ export default {
     await checkPendingMentions(deps, { limit: MENTIONS_PER_TICK }).catch((err: unknown) => {
       deps.log("error", "webmention.crashed", { error: String(err).slice(0, 500) });
     });
+    // The streams' Durable Object: woken (or kept) here; its own alarm keeps it going between ticks.
+    await wakeStreams(env, deps);
     // Learners' PLS following their items on other hubs: a few feeds per tick (FOLLOWS_PER_TICK).
     await pollFollows(deps, { limit: FOLLOWS_PER_TICK }).catch((err: unknown) => {
       deps.log("error", "follows.crashed", { error: String(err).slice(0, 500) });
@@ -129,3 +139,62 @@ export default {
     await consumePollMessages(via(hubFor(env).deps, "queue"), batch.messages);
   },
 } satisfies ExportedHandler<WorkerEnv, QueueMessage>;
+
+async function wakeStreams(env: WorkerEnv, deps: PollDeps): Promise<void> {
+  if (!env.STREAMS || !deps.config.streams) return;
+  try {
+    const stub = env.STREAMS.get(env.STREAMS.idFromName("streams"));
+    await stub.fetch("https://streams.internal/reconcile", { method: "POST" });
+  } catch (err) {
+    deps.log("error", "streams.wake_failed", { error: String(err).slice(0, 300) });
+  }
+}
+
+/** How often the object's alarm fires while a stream is wanted: it reconciles, and says the streams are alive. */
+const STREAM_ALARM_MS = 60_000;
+
+/**
+ * The push streams on Workers (ingest/push/streams.ts, as on Node): one object holds every
+ * outbound socket, opened with fetch's WebSocket upgrade (worker-websocket.ts). The cron tick
+ * wakes it; while any stream is wanted its alarm fires every minute to reconcile (new sources,
+ * learners who verified, streams that died) and to keep the sources' "stream live" marks fresh.
+ * When none is wanted it closes everything and sets no alarm, so it goes idle and costs nothing.
+ */
+export class StreamHub {
+  private supervisor: StreamSupervisor | null = null;
+
+  constructor(
+    private readonly state: DurableObjectState,
+    private readonly env: WorkerEnv,
+  ) {}
+
+  private async reconcile(): Promise<string[]> {
+    const base = hubFor(this.env).deps;
+    if (!base.config.streams) return [];
+    if (!this.supervisor) {
+      const deps: PollDeps = {
+        ...base,
+        log: (level, msg, fields) => base.log(level, msg, { via: "streams", ...fields }),
+        webSocket: fetchUpgradeWebSocket((input, init) => fetch(input, init), userAgent(base.config.publicUrl)),
+      };
+      this.supervisor = superviseStreams(deps, { reconcileMs: STREAM_ALARM_MS });
+    }
+    await this.supervisor.reconcile();
+    const wanted = this.supervisor.wanted();
+    if (wanted) await this.state.storage.setAlarm(Date.now() + STREAM_ALARM_MS);
+    else {
+      await this.supervisor.stop();
+      this.supervisor = null;
+    }
+    return this.supervisor?.open() ?? [];
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname !== "/reconcile") return new Response("Not found", { status: 404 });
+    return Response.json({ open: await this.reconcile() });
+  }
+
+  async alarm(): Promise<void> {
+    await this.reconcile();
+  }
+}

@@ -49,9 +49,17 @@ export function declaredQueues() {
   return { queueProducers: workerOptions.queueProducers ?? {}, queueConsumers: workerOptions.queueConsumers ?? {} };
 }
 
+/** The Durable Objects declared in wrangler.toml, as Miniflare options. */
+export function declaredDurableObjects() {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+  return { durableObjects: workerOptions.durableObjects ?? {} };
+}
+
 export interface WorkerOptions {
   /** Bind the queues declared in wrangler.toml (default: no queue, the inline fallback). */
   queues?: boolean;
+  /** Bind the Durable Objects declared in wrangler.toml (the streams); default: none. */
+  durableObjects?: boolean;
   /** Each line the Worker writes to stdout (its JSON logs). */
   onLog?: (line: string) => void;
 }
@@ -82,6 +90,7 @@ export async function startWorker(
     d1Persist: join(persistTo, "v3", "d1"),
     bindings,
     ...(opts.queues ? declaredQueues() : {}),
+    ...(opts.durableObjects ? declaredDurableObjects() : {}),
     ...(opts.onLog
       ? {
           handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {

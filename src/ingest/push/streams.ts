@@ -95,6 +95,8 @@ export interface StreamSupervisor {
   reconcile(): Promise<void>;
   /** The keys of the streams open right now. */
   open(): string[];
+  /** Whether any stream is wanted (as of the last round). */
+  wanted(): boolean;
   stop(): Promise<void>;
 }
 
@@ -116,7 +118,7 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
     const target = await wantedJetstream(deps);
     if (!target) {
       if (jet.session) await jet.session.close();
-      jet = { ...jet, session: null, live: false };
+      jet = { ...jet, session: null, live: false, ids: [] };
       return;
     }
     const ids = [...new Set([...target.people.values()].flatMap((p) => p.sources.map((s) => s.id)))];
@@ -223,6 +225,7 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
 
   return {
     reconcile,
+    wanted: () => running.size > 0 || jet.session !== null || jet.ids.length > 0,
     open: () => [...[...running].filter(([, r]) => r.live).map(([k]) => k), ...(jet.live ? ["jetstream"] : [])],
     async stop() {
       stopped = true;

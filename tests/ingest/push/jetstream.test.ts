@@ -57,7 +57,7 @@ describe.skipIf(skip)("Bluesky Jetstream", () => {
     const got = await net.network.pds.getClient().com.atproto.repo.getRecord({ repo: did, collection: "app.bsky.feed.post", rkey });
     return {
       did,
-      commit: { rev: "3l" + rkey, operation: "create", collection: "app.bsky.feed.post", rkey, record: got.data.value, cid: got.data.cid! },
+      commit: { rev: `3l${rkey}`, operation: "create", collection: "app.bsky.feed.post", rkey, record: got.data.value, cid: got.data.cid! },
     };
   }
 
