@@ -9,6 +9,7 @@ const benches: Array<[name: string, load: () => Promise<{ run: () => Promise<voi
   ["ingest", () => import("./ingest.js")],
   ["pages", () => import("./pages.js")],
   ["recheck", () => import("./recheck.js")],
+  ["push", () => import("./push.js")],
 ];
 
 // `npm start` and `npm run bench` both cap V8's heap at 512 MB: without a cap V8

@@ -57,6 +57,9 @@ export interface Config {
   allowLoopbackFetch: boolean;
   /** Hold push streams open (Mastodon streaming, Bluesky Jetstream) where the runtime can: STREAMS=off turns them off. */
   streams: boolean;
+  /** Webmentions one source site may send per hour, and one client address (a classroom behind one NAT is one address). */
+  webmentionsPerSiteHour: number;
+  webmentionsPerClientHour: number;
   /** The Jetstream endpoint for Bluesky streaming (JETSTREAM_URL; "off" for none). */
   jetstreamUrl: string | null;
   /** When set, the first-run setup page asks for this token (recommended on public deploys). */
@@ -150,6 +153,8 @@ export function loadConfig(env: Env, defaults: Partial<Config> = {}): Config {
     allowLoopbackFetch: bool(env, "ALLOW_LOOPBACK_FETCH", defaults.allowLoopbackFetch ?? false),
     streams: bool(env, "STREAMS", defaults.streams ?? true),
     jetstreamUrl: jetstream(env),
+    webmentionsPerSiteHour: int(env, "WEBMENTIONS_PER_SITE_PER_HOUR", defaults.webmentionsPerSiteHour ?? 30, 1, 100_000),
+    webmentionsPerClientHour: int(env, "WEBMENTIONS_PER_CLIENT_PER_HOUR", defaults.webmentionsPerClientHour ?? 60, 1, 100_000),
     setupToken: str(env, "SETUP_TOKEN"),
     secureCookies: bool(env, "SECURE_COOKIES", publicUrl.startsWith("https:")),
   };

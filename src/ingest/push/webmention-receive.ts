@@ -9,9 +9,6 @@ import { courses, type Webmention, webmentions } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
 import { comparableUrl } from "../parse/h-entry.js";
 
-/** Mentions a single source host may send per hour, and a single client address. */
-export const PER_HOST_PER_HOUR = 30;
-export const PER_CLIENT_PER_HOUR = 60;
 const HOUR = 3600_000;
 const MAX_URL = 2048;
 
@@ -86,7 +83,8 @@ export async function receiveMention(
     .select({ n: count() })
     .from(webmentions)
     .where(and(eq(webmentions.clientHash, clientHash), gt(webmentions.receivedAt, since)));
-  if ((byHost?.n ?? 0) >= PER_HOST_PER_HOUR || (byClient?.n ?? 0) >= PER_CLIENT_PER_HOUR) {
+  // Per source site and per client address (WEBMENTIONS_PER_SITE_PER_HOUR, WEBMENTIONS_PER_CLIENT_PER_HOUR).
+  if ((byHost?.n ?? 0) >= deps.config.webmentionsPerSiteHour || (byClient?.n ?? 0) >= deps.config.webmentionsPerClientHour) {
     deps.log("warn", "webmention.rate_limited", { host: sourceHost, byHost: byHost?.n, byClient: byClient?.n });
     return { status: 429, error: "Too many Webmentions from this site or address; try again in an hour.", retryAfterSeconds: 3600 };
   }
