@@ -17,6 +17,11 @@ export interface ApiFetchOptions {
   maxBytes?: number;
   timeoutMs?: number;
   resolveHost?: (host: string) => Promise<string[]>;
+  /**
+   * Follow 307/308 for a request with a body too, resending it whole (RFC 9110 §15.4.8: the method
+   * and body are kept). For a WebSub hub that moved (§5.1); never for a sign-in.
+   */
+  followBodyRedirects?: boolean;
 }
 
 export function apiFetch(deps: Deps, opts: ApiFetchOptions = {}): typeof fetch {
@@ -52,8 +57,10 @@ export function apiFetch(deps: Deps, opts: ApiFetchOptions = {}): typeof fetch {
           if (controller.signal.aborted) throw controller.signal.reason;
           throw new IngestError("network", `Could not connect to ${url.host}.`, undefined, null);
         }
-        // Only reads follow redirects: a sign-in POST must never be replayed elsewhere.
-        if (REDIRECTS.has(res.status) && body === undefined) {
+        // Only reads follow redirects (a sign-in POST must never be replayed elsewhere), unless the
+        // caller asked for 307/308 to be followed with the body kept.
+        const follows = body === undefined || (opts.followBodyRedirects === true && (res.status === 307 || res.status === 308));
+        if (REDIRECTS.has(res.status) && follows) {
           await res.body?.cancel();
           const location = res.headers.get("location");
           if (!location || hop >= 5) throw new IngestError("too_many_redirects", `Too many redirects from ${url.host}.`, res.status);

@@ -39,7 +39,8 @@ async function ask(deps: PollDeps, sub: WebSubSubscription, mode: "subscribe" | 
   });
   try {
     // The hub is an address from someone's feed: the same guard as every outbound fetch.
-    const res = await apiFetch(deps, { maxBytes: 64 * 1024 })(sub.hub, {
+    // A hub that moved answers 307/308: the request goes to its new address whole (§5.1).
+    const res = await apiFetch(deps, { maxBytes: 64 * 1024, followBodyRedirects: true })(sub.hub, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body,

@@ -43,6 +43,8 @@ async function startTestHub(): Promise<{
     let raw = "";
     req.on("data", (c: Buffer) => (raw += c.toString()));
     req.on("end", () => {
+      // A hub that has moved answers 307 or 308 (§5.1: a subscriber follows, method and body kept).
+      if (req.url === "/old-hub") return void res.writeHead(307, { location: "/hub" }).end();
       const form = new URLSearchParams(raw);
       const sub = {
         callback: form.get("hub.callback") ?? "",
@@ -215,6 +217,25 @@ describe("the WebSub subscriber", () => {
     expect(late.status).toBe(202);
     expect((await db.select().from(sources).where(eq(sources.id, source.id)))[0]!.status).toBe("paused");
   }, 30_000);
+
+  it("follows a hub's redirect to its new address, the request kept whole", async () => {
+    const { db } = node.deps;
+    const admin = await createFirstAdmin(db, { email: "a@example.org", displayName: "A", password: "long enough password" });
+    const course = await createCourse(
+      db,
+      { title: "T509", slug: "t509", tags: ["t509massive"], description: "", startsOn: null, endsOn: null },
+      admin!,
+    );
+    const source = await addFeedSource(db, course.id, { url: feeds.url("/feed.xml"), filter: "tagged" }, null, node.deps.now());
+    await db
+      .update(sources)
+      .set({ websubHub: hub.url.replace(/\/hub$/, "/old-hub"), websubTopic: feeds.url("/feed.xml") })
+      .where(eq(sources.id, source.id));
+    expect(await syncWebSub(node.deps)).toMatchObject({ subscribed: 1, failed: 0 });
+    expect(hub.requests[0]).toMatchObject({ mode: "subscribe", topic: feeds.url("/feed.xml") });
+    expect(hub.requests[0]!.secret).not.toBe("");
+    expect(await until(async () => hub.verified[0])).toEqual({ mode: "subscribe", echoed: "challenge", status: 200 });
+  });
 
   it("refuses a hub on a private address, and says so on the subscription", async () => {
     const { db } = node.deps;
