@@ -18,7 +18,7 @@ import { userAgent } from "./ingest/fetch/user-agent.js";
 import { consumePollMessages, fanOutDueSources, type QueueMessage, queueSources } from "./ingest/poll/fanout.js";
 import { fanOutRechecks } from "./ingest/poll/recheck-fanout.js";
 import { type StreamSupervisor, superviseStreams } from "./ingest/push/streams.js";
-import { checkPendingMentions } from "./ingest/push/webmention-check.js";
+import { checkPendingMentions, isMentionMessage, type MentionMessage } from "./ingest/push/webmention-check.js";
 import { syncWebSub } from "./ingest/push/websub.js";
 import { hubDeps } from "./jobs/hub-deps.js";
 import { rekeyItems } from "./jobs/rekey.js";
@@ -29,7 +29,7 @@ import { fetchUpgradeWebSocket } from "./worker-websocket.js";
 export interface WorkerEnv {
   DB: D1Database;
   /** Optional: the queue poll messages go through ([[queues.producers]] in wrangler.toml). */
-  POLL_QUEUE?: Queue<QueueMessage>;
+  POLL_QUEUE?: Queue<WorkerMessage>;
   /** Optional: the Durable Object that holds the push streams ([[durable_objects.bindings]]). */
   STREAMS?: DurableObjectNamespace;
   [key: string]: unknown;
@@ -65,7 +65,12 @@ function hubFor(env: WorkerEnv) {
     });
     // A push's poll (WebSub light ping, Webmention, XML-RPC ping) gets its own queue invocation.
     const queue = env.POLL_QUEUE;
-    if (queue) deps.queuePoll = (ids) => queueSources(deps, ids, (messages) => sendTo(queue, messages));
+    if (queue) {
+      deps.queuePoll = (ids) => queueSources(deps, ids, (messages) => sendTo(queue, messages));
+      deps.queueMention = async (mention) => {
+        await queue.send({ v: 1, mention }, { contentType: "json" });
+      };
+    }
     if (deps.config.allowLoopbackFetch) log("warn", "config.loopback_fetch_allowed", {});
     hub = { deps, app: createApp(deps) };
     cache.set(env, hub);
@@ -73,7 +78,10 @@ function hubFor(env: WorkerEnv) {
   return hub;
 }
 
-async function sendTo(queue: Queue<QueueMessage>, messages: QueueMessage[]): Promise<void> {
+/** What the poll queue carries: polls and re-checks (fanout.ts), and Webmention checks. */
+type WorkerMessage = QueueMessage | MentionMessage;
+
+async function sendTo(queue: Queue<WorkerMessage>, messages: QueueMessage[]): Promise<void> {
   await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
 }
 
@@ -136,9 +144,23 @@ export default {
   },
 
   async queue(batch, env) {
-    await consumePollMessages(via(hubFor(env).deps, "queue"), batch.messages);
+    const deps = via(hubFor(env).deps, "queue");
+    const mentions = batch.messages.filter((m) => isMentionMessage(m.body));
+    for (const m of mentions) {
+      try {
+        await checkPendingMentions(deps, { id: (m.body as MentionMessage).mention });
+        m.ack();
+      } catch (err) {
+        deps.log("error", "webmention.message_crashed", { error: String(err).slice(0, 300) });
+        m.retry();
+      }
+    }
+    await consumePollMessages(
+      deps,
+      batch.messages.filter((m) => !isMentionMessage(m.body)),
+    );
   },
-} satisfies ExportedHandler<WorkerEnv, QueueMessage>;
+} satisfies ExportedHandler<WorkerEnv, WorkerMessage>;
 
 async function wakeStreams(env: WorkerEnv, deps: PollDeps): Promise<void> {
   if (!env.STREAMS || !deps.config.streams) return;

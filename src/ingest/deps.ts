@@ -33,6 +33,8 @@ export interface PollDeps extends Deps {
    * of the request that learnt of the change (push/poll-now.ts).
    */
   queuePoll?: (sourceIds: number[]) => Promise<void>;
+  /** Optional, likewise: hands a received Webmention's check to the queue (Workers). */
+  queueMention?: (mentionId: number) => Promise<void>;
   /**
    * Optional: the WebSocket client streams use (Mastodon streaming, Bluesky Jetstream). The Node
    * entry point gives one whose DNS lookup refuses private addresses; without it, no stream runs.

@@ -1,6 +1,6 @@
 // Webmentions and weblogs pings in the built Worker, in workerd on D1 with the poll queue of
-// wrangler.toml: plain routes. A mention is answered 202 and checked after the answer (waitUntil;
-// the pending row is the durable job the cron picks up should that be cut short); a ping of a
+// wrangler.toml: plain routes. A mention is answered 202 and checked by a queue consumer (the
+// pending row is also the durable job the cron picks up, should the message be lost); a ping of a
 // known blog has its feed read by the queue's consumer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FeedServer, startFeedServer } from "../helpers/feed-server.js";
@@ -67,6 +67,8 @@ describe("push routes in workerd", () => {
     await waitFor("the guest's post", async () => (await titles()).includes("A guest's week"));
     const status = new URL(res.headers.get("location")!).pathname;
     expect(await (await client.get(status)).text()).toContain("Accepted");
+    // The check ran in a queue consumer's invocation of its own.
+    expect(logs.some((l) => l.msg === "webmention.checked" && l.via === "queue")).toBe(true);
   });
 
   it("has a pinged blog's feed read by the queue consumer", async () => {

@@ -33,6 +33,18 @@ import { FIRST_RECHECK_MS, retaggedStatements, tombstonedUrls } from "../poll/st
 import { canonicalTags, matchCourseTags } from "../tags.js";
 import { makeDue, pollNow } from "./poll-now.js";
 
+/** A queue message (Workers' POLL_QUEUE): check this mention in its own invocation. */
+export interface MentionMessage {
+  v: 1;
+  mention: number;
+}
+
+export function isMentionMessage(body: unknown): body is MentionMessage {
+  if (typeof body !== "object" || body === null) return false;
+  const m = body as Record<string, unknown>;
+  return m.v === 1 && Number.isSafeInteger(m.mention) && (m.mention as number) > 0;
+}
+
 const CLAIM_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 3;
 const PAGE_BYTES = 1024 * 1024;

@@ -46,10 +46,13 @@ webmentionRoutes.post("/webmention", async (c) => {
     return c.text(received.error, 429);
   }
   const status = `${deps.config.publicUrl.replace(/\/$/, "")}/webmention/${received.mention.statusId}`;
+  // The check runs after the answer: in a queue consumer on Workers, else in the background here.
+  const id = received.mention.id;
+  const check = () => checkPendingMentions(deps, { id });
   inBackground(
     c,
-    checkPendingMentions(deps, { id: received.mention.id }).catch((err: unknown) =>
-      deps.log("error", "webmention.check_crashed", { mention: received.mention.id, error: String(err) }),
+    (deps.queueMention ? deps.queueMention(id).catch(check) : check()).catch((err: unknown) =>
+      deps.log("error", "webmention.check_crashed", { mention: id, error: String(err) }),
     ),
   );
   c.header("location", status);
