@@ -49,7 +49,10 @@ export function fetchUpgradeWebSocket(fetcher: typeof fetch, userAgent: string):
 
     private async connect(protocols: string[]): Promise<void> {
       try {
+        // Never followed elsewhere (a token may ride in the protocol header), and never left hanging.
         const res = await fetcher(this.url.replace(/^ws(s?):/i, "http$1:"), {
+          redirect: "manual",
+          signal: AbortSignal.timeout(10_000),
           headers: {
             upgrade: "websocket",
             "user-agent": userAgent,
@@ -69,6 +72,8 @@ export function fetchUpgradeWebSocket(fetcher: typeof fetch, userAgent: string):
         socket.addEventListener("error", () => this.emit(new Event("error")));
         if (this.readyState === CLOSING) {
           socket.close(1000, "closed before it opened");
+          this.readyState = CLOSED;
+          this.emit(new CloseEvent("close", { code: 1000, reason: "closed before it opened", wasClean: true }));
           return;
         }
         this.readyState = OPEN;

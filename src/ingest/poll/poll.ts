@@ -191,7 +191,8 @@ export async function storeDelivered(
   if (source.kind !== "feed" || bytes.length === 0) return null;
   let entries: NormalisedEntry[];
   try {
-    entries = (await parseFeed(decodeBody(bytes, contentType), source.url)).entries;
+    // Relative links resolve against the feed's own address (its self link), as the poll's do.
+    entries = (await parseFeed(decodeBody(bytes, contentType), source.websubTopic ?? source.url)).entries;
   } catch {
     return null;
   }
@@ -243,7 +244,9 @@ async function storeEntries(
   const target = { courseId: source.courseId, sourceId: source.id, kind: "blog" as const, personId: source.ownerId };
   // An edited slug keeps its GUID: move that item to its new URL before the upserts, not add a second one.
   const moves = await movedPostUpdates(db, target, keep);
-  const upserts = itemUpserts(db, target, keep, now);
+  // A partial feed's entries carry the last whole read's stamp, not their own: the next poll tells
+  // what dropped out of the feed by that stamp (leaving.ts), which a ping must not move.
+  const upserts = itemUpserts(db, target, keep, now, opts.whole ? now : (source.lastPolledAt ?? now));
   const sourceUpdate = db.update(sources).set(opts.sourceUpdate).where(eq(sources.id, source.id));
   // A learner's blog post may already have been announced on Mastodon or Bluesky: link the two.
   const crossPosts = keep.length ? crossPostLinks(db, source.courseId, source.ownerId ? [source.ownerId] : []) : [];

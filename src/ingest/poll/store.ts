@@ -154,7 +154,7 @@ export async function movedPostUpdates(db: Db, target: StoreTarget, entries: Key
  * stripped of tombstones). Returned unexecuted so the caller can run them in
  * one batch with the source's own bookkeeping.
  */
-export function itemUpserts(db: Db, target: StoreTarget, entries: KeyedEntry[], now: Date) {
+export function itemUpserts(db: Db, target: StoreTarget, entries: KeyedEntry[], now: Date, seenAt: Date = now) {
   const rows: NewItem[] = entries.map((e) => ({
     courseId: target.courseId,
     sourceId: target.sourceId,
@@ -173,7 +173,7 @@ export function itemUpserts(db: Db, target: StoreTarget, entries: KeyedEntry[], 
     publishedGuessed: !(e.published ?? e.updated),
     updatedAt: e.updated,
     firstSeenAt: now,
-    lastSeenAt: now,
+    lastSeenAt: seenAt,
     // Set for new rows only: the upsert below leaves an existing row's schedule alone.
     recheckAt: new Date(now.getTime() + FIRST_RECHECK_MS),
   }));

@@ -130,6 +130,9 @@ export async function openJetstream(deps: PollDeps, initial: JetstreamTarget, on
   });
   let stored = cursor ?? 0;
   let saved = stored;
+  // An event that could not be stored holds the saved cursor just before it, so a restart replays it.
+  let holdAt: number | null = null;
+  const savable = () => (holdAt === null ? stored : Math.min(stored, holdAt));
   let backlog = 0;
   let chain: Promise<void> = Promise.resolve();
   let ended = false;
@@ -143,7 +146,7 @@ export async function openJetstream(deps: PollDeps, initial: JetstreamTarget, on
     jetstream.close();
     onLive(false);
     await chain.catch(() => {});
-    if (stored > saved) await saveCursor(deps, stored).catch(() => {});
+    if (savable() > saved) await saveCursor(deps, savable()).catch(() => {});
     deps.log("info", "jetstream.ended", { why, cursor: stored });
     finish();
   };
@@ -192,7 +195,10 @@ export async function openJetstream(deps: PollDeps, initial: JetstreamTarget, on
     }
     chain = chain
       .then(() => handle(event))
-      .catch((err: unknown) => deps.log("error", "jetstream.store_failed", { did: event.did, error: String(err).slice(0, 300) }))
+      .catch((err: unknown) => {
+        if (Number.isSafeInteger(event.time_us)) holdAt = Math.min(holdAt ?? Number.MAX_SAFE_INTEGER, event.time_us - 1);
+        deps.log("error", "jetstream.store_failed", { did: event.did, error: String(err).slice(0, 300) });
+      })
       .finally(() => backlog--);
   });
   jetstream.on("open", () => {
@@ -206,8 +212,8 @@ export async function openJetstream(deps: PollDeps, initial: JetstreamTarget, on
   jetstream.on("error", (err: unknown) => deps.log("warn", "stream.failed", { stream: "jetstream", error: String(err).slice(0, 300) }));
   // Garbage on the socket reaches the client's error event; it changes nothing.
   const timer = setInterval(() => {
-    if (stored > saved) {
-      const at = stored;
+    if (savable() > saved) {
+      const at = savable();
       saveCursor(deps, at).then(
         () => (saved = Math.max(saved, at)),
         () => {},
@@ -224,7 +230,8 @@ export async function openJetstream(deps: PollDeps, initial: JetstreamTarget, on
       const after = [...next.people.keys()].sort().join(" ");
       if (before === after) return;
       try {
-        jetstream.updateOptions({ wantedDids: [...next.people.keys()] });
+        // An options update replaces the whole filter: the collection goes with the DIDs.
+        jetstream.updateOptions({ wantedCollections: [COLLECTION], wantedDids: [...next.people.keys()] });
         deps.log("info", "jetstream.dids_updated", { dids: next.people.size });
       } catch {
         // Not connected: the next connection's address carries the new filter.

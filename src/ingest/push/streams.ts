@@ -104,6 +104,8 @@ export interface StreamSupervisor {
 export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } = {}): StreamSupervisor {
   const random = deps.random ?? Math.random;
   const running = new Map<string, Running>();
+  /** Loops told to end, still finishing (their last writes): stop() waits for them. */
+  const ending = new Set<Promise<void>>();
   let stopped = false;
   let jet: { session: JetstreamSession | null; live: boolean; ids: number[]; failures: number; retryAt: number } = {
     session: null,
@@ -189,6 +191,8 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
       if (wanted.has(key)) continue;
       entry.controller.abort();
       running.delete(key);
+      ending.add(entry.done);
+      void entry.done.finally(() => ending.delete(entry.done));
       deps.log("info", "stream.ended", { stream: key, reason: "no source follows it any more" });
     }
     for (const [key, target] of wanted) {
@@ -233,7 +237,7 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
       await round.catch(() => {});
       await jet.session?.close();
       for (const entry of running.values()) entry.controller.abort();
-      await Promise.all([...running.values()].map((r) => r.done));
+      await Promise.all([...[...running.values()].map((r) => r.done), ...ending]);
       running.clear();
     },
   };

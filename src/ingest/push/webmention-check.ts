@@ -238,7 +238,9 @@ async function storeItem(deps: PollDeps, mention: Webmention, page: PostPage, ta
         })
         .onConflictDoNothing();
   // A post this mention took out for a lost tag or link comes back when it carries them again.
-  await db.batch([write, ...(tombstoned.untagged.has(key) ? retaggedStatements(db, mention.courseId, [key], now) : [])]);
+  // Only a post the mentions brought: a feed's own post stays the feed's to bring back.
+  const revive = tombstoned.untagged.has(key) && (!existing || existing.sourceId === null);
+  await db.batch([write, ...(revive ? retaggedStatements(db, mention.courseId, [key], now) : [])]);
   const [row] = await db
     .select({ id: items.id })
     .from(items)
@@ -261,6 +263,13 @@ async function removeItem(deps: PollDeps, mention: Webmention, reason: "deleted_
         .where(and(eq(items.id, mention.itemId), isNull(items.sourceId), isNull(items.deletedAt)))
     : [];
   if (!item) return { state: "rejected", reason: why };
+  // The same post may still mention another page of the course, validly: then it stays.
+  const [other] = await db
+    .select({ id: webmentions.id })
+    .from(webmentions)
+    .where(and(eq(webmentions.itemId, item.id), eq(webmentions.state, "accepted"), sql`${webmentions.id} <> ${mention.id}`))
+    .limit(1);
+  if (other) return { state: "rejected", reason: `${why} It stays in the course through its other mention.`, itemId: null };
   await db.batch([
     db.update(items).set({ deletedAt: now, recheckAt: null }).where(eq(items.id, item.id)),
     db

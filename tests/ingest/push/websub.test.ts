@@ -303,6 +303,9 @@ describe("the WebSub subscriber", () => {
     expect(lines.some((l) => l.msg === "websub.stored")).toBe(true);
     // Stored, the source is back at the safety net's pace rather than due.
     const after = (await db.select().from(sources).where(eq(sources.id, source.id)))[0]!;
+    // The pinged post carries the last whole read's stamp, so the next poll still tells what dropped out.
+    const pinged = (await db.select().from(items)).find((i) => i.title === "Week 4: fat")!;
+    expect(pinged.lastSeenAt.getTime()).toBe(after.lastPolledAt!.getTime());
     expect(after.nextPollAt.getTime() - Date.now()).toBeGreaterThan(PUSH_SAFETY_NET_MS - 60_000);
 
     // The same delivery again (a replay, or a hub retrying): nothing doubles.
