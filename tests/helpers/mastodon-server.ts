@@ -22,6 +22,9 @@
 //   JSON string of the Status (for delete, the status id). Statuses posted, edited or deleted while a
 //   client is subscribed to one of their tags are sent to it; `stream` lets tests drop connections,
 //   send garbage or half a frame, or refuse the next connections.
+// - The same stream as Server-Sent Events: GET /api/v1/streaming/hashtag?tag=… answers
+//   text/event-stream, `event: update` and `data: <Status JSON>` per event, a `:thump` heartbeat
+//   first; `stream.websocketOff` refuses every upgrade, as a proxy that does not pass them would.
 //
 // Statuses are built from the documented example Status and Account
 // (tests/fixtures/mastodon/) and held in one ordered list, so tests can post,
@@ -101,6 +104,10 @@ export interface StreamControl {
   connections: number;
   /** Refuse this many next upgrade attempts (HTTP 503). */
   refuseNext: number;
+  /** Refuse every WebSocket upgrade (the SSE endpoint still answers). */
+  websocketOff: boolean;
+  /** Server-Sent Events connections open now. */
+  sseOpen(): number;
   /** Stop sending events (statuses still change: only REST shows them). */
   muted: boolean;
   /** Sends raw text to every subscribed client. */
@@ -148,12 +155,15 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
   });
   // The streaming API, on the same port as Mastodon's own setups often put it behind one proxy.
   const clients = new Map<WebSocket, Set<string>>();
+  const sseClients = new Map<ServerResponse, string>();
   const wss = new WebSocketServer({ noServer: true });
   const stream: StreamControl = {
     subscriptions: [],
     open: () => clients.size,
     connections: 0,
     refuseNext: 0,
+    websocketOff: false,
+    sseOpen: () => sseClients.size,
     muted: false,
     sendRaw(text) {
       for (const ws of clients.keys()) ws.send(text);
@@ -169,7 +179,7 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
   };
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", base);
-    if (url.pathname !== "/api/v1/streaming" || stream.refuseNext > 0) {
+    if (url.pathname !== "/api/v1/streaming" || stream.refuseNext > 0 || stream.websocketOff) {
       if (stream.refuseNext > 0) stream.refuseNext--;
       socket.end("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n");
       return;
@@ -199,6 +209,7 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
   function emit(status: StatusJson, event: string, payload: string, tagsBefore: string[] = []): void {
     if (stream.muted) return;
     const names = new Set([...status.tags.map((t) => t.name), ...tagsBefore]);
+    for (const [res, tag] of sseClients) if (names.has(tag)) res.write(`event: ${event}\ndata: ${payload}\n\n`);
     for (const [ws, tags] of clients) {
       for (const tag of tags) {
         if (names.has(tag)) ws.send(JSON.stringify({ stream: ["hashtag", tag], event, payload }));
@@ -250,6 +261,7 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
     close: () =>
       new Promise((ok) => {
         for (const ws of clients.keys()) ws.terminate();
+        for (const res of sseClients.keys()) res.destroy();
         server.closeAllConnections();
         server.close(() => ok());
       }),
@@ -327,6 +339,15 @@ export async function startMastodonServer(defaultTag = "t509massive"): Promise<M
   }
 
   function api(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (url.pathname === "/api/v1/streaming/hashtag") {
+      const tag = (url.searchParams.get("tag") ?? "").toLowerCase();
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      res.write(":thump\n\n");
+      sseClients.set(res, tag);
+      stream.subscriptions.push({ stream: "hashtag", tag, protocol: "sse" });
+      req.on("close", () => sseClients.delete(res));
+      return;
+    }
     if (url.pathname === "/api/v2/instance") {
       json(res, 200, { domain: host, title: "Test instance", configuration: { urls: { streaming: base.replace(/^http/, "ws") } } });
       return;

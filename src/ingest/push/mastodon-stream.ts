@@ -35,7 +35,7 @@ export interface MastodonStreamTarget {
 const streamingUrls = new Map<string, string>();
 
 /** The instance's streaming address, asked once per instance and process. */
-async function streamingUrlOf(deps: PollDeps, target: MastodonStreamTarget): Promise<string> {
+export async function streamingUrlOf(deps: PollDeps, target: MastodonStreamTarget): Promise<string> {
   const origin = instanceOrigin(target.instanceUrl);
   const known = streamingUrls.get(origin.origin);
   if (known) return known;
@@ -52,7 +52,7 @@ async function streamingUrlOf(deps: PollDeps, target: MastodonStreamTarget): Pro
 }
 
 /** Checks a ws(s) address like an http(s) one: no private addresses, by name or by DNS. */
-async function assertStreamable(deps: PollDeps, raw: string): Promise<void> {
+export async function assertStreamable(deps: PollDeps, raw: string): Promise<void> {
   const asHttp = raw.replace(/^ws(s?):/i, "http$1:");
   if (!/^https?:/i.test(asHttp)) throw new IngestError("bad_url", `The streaming address ${raw.slice(0, 100)} is not ws(s).`);
   const url = assertFetchableUrl(asHttp, { allowLoopback: deps.config.allowLoopbackFetch });

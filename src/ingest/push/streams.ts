@@ -13,6 +13,7 @@ import type { PollDeps } from "../deps.js";
 import { describeError } from "../errors.js";
 import { instanceOrigin } from "../social/mastodon/client.js";
 import { type JetstreamSession, openJetstream, wantedJetstream } from "./jetstream.js";
+import { runMastodonSse } from "./mastodon-sse.js";
 import { type MastodonStreamTarget, runMastodonStream } from "./mastodon-stream.js";
 import { makeDue, pollNow } from "./poll-now.js";
 
@@ -151,15 +152,21 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
   const loop = async (key: string, entry: Running) => {
     const { signal } = entry.controller;
     let attempt = 0;
+    // WebSocket first; an instance whose socket fails to open three times running gets Server-Sent Events.
+    let transport: "websocket" | "sse" = "websocket";
+    let unopened = 0;
     while (!signal.aborted) {
       const started = Date.now();
       const ids = () => entry.target.sources.map((s) => s.id);
+      const run = transport === "websocket" ? runMastodonStream : runMastodonSse;
+      let opened = false;
       try {
-        await runMastodonStream(deps, entry.target, {
+        await run(deps, entry.target, {
           signal,
           onOpen: () => {
             entry.live = true;
-            deps.log("info", "stream.open", { stream: key, sources: ids() });
+            opened = true;
+            deps.log("info", "stream.open", { stream: key, transport, sources: ids() });
             // Whatever was posted while no stream was open comes through REST, from the cursor.
             void markLive(deps, ids(), true)
               .then(() => makeDue(deps, ids()))
@@ -176,6 +183,11 @@ export function superviseStreams(deps: PollDeps, opts: { reconcileMs?: number } 
         await markLive(deps, ids(), false).catch(() => {});
       }
       if (signal.aborted) break;
+      unopened = opened ? 0 : unopened + 1;
+      if (transport === "websocket" && unopened >= 3) {
+        transport = "sse";
+        deps.log("info", "stream.fallback", { stream: key, transport, note: "the WebSocket would not open: trying Server-Sent Events" });
+      }
       if (Date.now() - started >= HEALTHY_MS) attempt = 0;
       const wait = backoffMs(attempt++, random);
       deps.log("info", "stream.reconnecting", { stream: key, inMs: Math.round(wait) });

@@ -14,6 +14,7 @@ import { items, sources } from "../../../src/db/schema.js";
 import { createCourse } from "../../../src/hub/courses.js";
 import { addSocialSource } from "../../../src/hub/sources/social-sources.js";
 import { PUSH_SAFETY_NET_MS } from "../../../src/ingest/poll/poll.js";
+import { sseEvents } from "../../../src/ingest/push/mastodon-sse.js";
 import { backoffMs } from "../../../src/ingest/push/streams.js";
 import { type NodeHub, startNodeHub } from "../../../src/node.js";
 import { type MastodonServer, startMastodonServer } from "../../helpers/mastodon-server.js";
@@ -157,6 +158,31 @@ describe("Mastodon streaming", () => {
     await until("the stream to end", () => instance.stream.open() === 0);
     expect(lines.some((l) => l.msg === "stream.ended")).toBe(true);
   }, 40_000);
+
+  it("falls back to Server-Sent Events when the instance will not upgrade to a WebSocket", async () => {
+    // Every upgrade is refused: after three failed opens the hub reads the same stream as SSE.
+    instance.stream.websocketOff = true;
+    instance.stream.drop();
+    await until("the SSE stream", () => instance.stream.sseOpen() === 1, 20_000);
+    expect(lines.some((l) => l.msg === "stream.fallback" && l.transport === "sse")).toBe(true);
+    const pushed = instance.post({ content: "<p>Over SSE #t509massive</p>" });
+    await until("the post over SSE", async () => (await live()).includes(pushed.id), 3000);
+    instance.delete(pushed.id);
+    await until("the deletion over SSE", async () => !(await live()).includes(pushed.id), 3000);
+  }, 40_000);
+
+  it("reads the EventSource format: CRLF or LF, split chunks, several data lines, comments", () => {
+    const got: Array<[string, string]> = [];
+    const feed = sseEvents((e, d) => got.push([e, d]));
+    feed(":thump\r\n\r\nevent: upd");
+    feed('ate\r\ndata: {"a":1}\r\n\r\nevent: delete\ndata: 123\n\ndata: one\ndata: two\n\n');
+    expect(got).toEqual([
+      ["update", '{"a":1}'],
+      ["delete", "123"],
+      ["message", "one\ntwo"],
+    ]);
+    expect(() => feed("data: ".padEnd(600_000, "x"))).toThrow(/larger than the hub accepts/);
+  });
 
   it("waits longer after each failure, with jitter, up to five minutes", () => {
     expect(backoffMs(0, () => 0.5)).toBe(1000);
