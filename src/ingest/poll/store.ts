@@ -230,3 +230,29 @@ export function itemSourceRows(db: Db, target: Pick<StoreTarget, "courseId" | "s
   }
   return statements;
 }
+
+/**
+ * Takes one item out of its course, with the tombstone that keeps it out (or, for "untagged", lets
+ * it back when it carries a course tag again): a stream's deletion, a mention whose source went.
+ */
+export function removalStatements(
+  db: Db,
+  item: Pick<typeof items.$inferSelect, "id" | "courseId" | "canonicalUrl" | "postKey" | "externalId">,
+  reason: "deleted_at_source" | "untagged",
+  now: Date,
+) {
+  return [
+    db.update(items).set({ deletedAt: now, recheckAt: null }).where(eq(items.id, item.id)),
+    db
+      .insert(tombstones)
+      .values({
+        courseId: item.courseId,
+        canonicalUrl: item.canonicalUrl,
+        postKey: item.postKey ?? postKey(item.canonicalUrl),
+        externalId: item.externalId,
+        reason,
+        createdAt: now,
+      })
+      .onConflictDoNothing(),
+  ] as const;
+}

@@ -5,11 +5,11 @@
 // it is the REST or replay position, and the catch-up after a gap reads from it, so a post the
 // stream carried and the catch-up carries again is one upsert, never two items.
 import { and, eq, inArray, isNull, or } from "drizzle-orm";
-import { itemSources, items, type Source, tombstones } from "../../db/schema.js";
-import { postKey } from "../canonical-url.js";
+import { itemSources, items, type Source } from "../../db/schema.js";
 import type { PollDeps } from "../deps.js";
 import { commit, courseOf, newPollRun } from "../poll/run.js";
 import { carriesCourseTag, socialUpserts } from "../poll/social-store.js";
+import { removalStatements } from "../poll/store.js";
 import type { SocialPost } from "../social/post.js";
 
 /** Stores a post a stream carried (new or edited) for each source that follows it; returns how many kept it. */
@@ -60,20 +60,7 @@ export async function removeStreamed(
         ),
       );
     for (const item of found) {
-      await db.batch([
-        db.update(items).set({ deletedAt: now, recheckAt: null }).where(eq(items.id, item.id)),
-        db
-          .insert(tombstones)
-          .values({
-            courseId: item.courseId,
-            canonicalUrl: item.canonicalUrl,
-            postKey: item.postKey ?? postKey(item.canonicalUrl),
-            externalId: item.externalId,
-            reason,
-            createdAt: now,
-          })
-          .onConflictDoNothing(),
-      ]);
+      await db.batch(removalStatements(db, item, reason, now));
       removed++;
     }
   }

@@ -18,7 +18,6 @@ import {
   items,
   memberships,
   sources,
-  tombstones,
   type Webmention,
   webmentions,
 } from "../../db/schema.js";
@@ -29,7 +28,7 @@ import { decodeBody } from "../fetch/decode.js";
 import { safeFetch } from "../fetch/fetch.js";
 import { userAgent } from "../fetch/user-agent.js";
 import { type PostPage, readPostPage } from "../parse/h-entry.js";
-import { FIRST_RECHECK_MS, retaggedStatements, tombstonedUrls } from "../poll/store.js";
+import { FIRST_RECHECK_MS, removalStatements, retaggedStatements, tombstonedUrls } from "../poll/store.js";
 import { canonicalTags, matchCourseTags } from "../tags.js";
 import { makeDue, pollNow } from "./poll-now.js";
 
@@ -270,19 +269,6 @@ async function removeItem(deps: PollDeps, mention: Webmention, reason: "deleted_
     .where(and(eq(webmentions.itemId, item.id), eq(webmentions.state, "accepted"), sql`${webmentions.id} <> ${mention.id}`))
     .limit(1);
   if (other) return { state: "rejected", reason: `${why} It stays in the course through its other mention.`, itemId: null };
-  await db.batch([
-    db.update(items).set({ deletedAt: now, recheckAt: null }).where(eq(items.id, item.id)),
-    db
-      .insert(tombstones)
-      .values({
-        courseId: item.courseId,
-        canonicalUrl: item.canonicalUrl,
-        postKey: item.postKey ?? postKey(item.canonicalUrl),
-        externalId: item.externalId,
-        reason,
-        createdAt: now,
-      })
-      .onConflictDoNothing(),
-  ]);
+  await db.batch(removalStatements(db, item, reason, now));
   return { state: "removed", reason: why };
 }
